@@ -1,0 +1,54 @@
+# make serve: install, build, serve on http://127.0.0.1:8000
+# make test:  install (with Debian's chromium), build, run every test
+# make build: install and build into public/
+# make bench: the performance benchmark (see README)
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+
+.PHONY: all install build serve test bench chromium clean
+
+all: build
+
+$(VENV)/.installed: requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "python3 is missing: install Python 3.11 or newer (apt-get install python3 python3-venv)"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or newer with npm (apt-get install nodejs npm)"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+build: install
+	$(PY) -m mkdocs build --quiet
+	@echo "Built the site into public/"
+
+serve: build
+	@echo ""
+	@echo "  Lesson:      http://127.0.0.1:$(PORT)/sim/index.html"
+	@echo "  Simulation:  http://127.0.0.1:$(PORT)/sim/main.html"
+	@echo "  Offline, by file://:  $(CURDIR)/public/sim/main.html  (lesson: $(CURDIR)/public/index.html)"
+	@echo ""
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory public
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "Debian's chromium is missing: run 'sudo apt-get install -y chromium'"; exit 1; fi; \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: build chromium
+	$(PY) -m pytest
+
+bench: build chromium
+	$(PY) tools/bench.py
+
+clean:
+	rm -rf public .pytest_cache

@@ -1,0 +1,749 @@
+"""Backpropagation for a small fully connected network, one step at a time.
+
+Pure numpy: no browser, no clock, no globals. The same code runs in the learner's
+browser (Pyodide) and in the tests (CPython).
+
+Conventions, exactly as in the lesson:
+  * vectors are columns: x, b[l], z[l], a[l], delta[l] have shape (n_l, 1);
+  * weight layers are numbered from 1. W[1] maps the inputs a[0] = x to the first
+    layer and W[L] produces the output a[L] = y_hat. Lists indexed by layer keep
+    slot 0 for a[0] and leave it None for the per-weight-layer values, so that
+    W[l], delta[l] and dW[l] below mean what they mean on the lesson page;
+  * z[l] = W[l] a[l-1] + b[l],   a[l] = g_l(z[l]).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+# The limits the simulation promises to draw and explain well.
+MAX_HIDDEN_LAYERS = 4
+MAX_NEURONS = 8
+MAX_INPUTS = 4
+MAX_OUTPUTS = 3
+
+PHASES = ("ready", "forward", "backward", "complete")
+MAX_HISTORY = 1000  # moments kept for Step Back
+
+
+# --------------------------------------------------------------------------
+# activations g and their derivatives g'
+
+
+def _sigmoid(z):
+    # 1 / (1 + e^-z) written so that no exponent is ever positive: stable for any z
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sigmoid_prime(z):
+    s = _sigmoid(z)
+    return s * (1.0 - s)  # σ'(z) = σ(z)(1 − σ(z))
+
+
+LEAKY_SLOPE = 0.01
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str  # key used by the API and the URL: "sigmoid"
+    label: str  # how the lesson writes g: "σ"
+    tex: str  # g in LaTeX
+    prime_tex: str  # g'(z) as a formula, for the equation panel
+    g: Callable[[np.ndarray], np.ndarray]
+    g_prime: Callable[[np.ndarray], np.ndarray]
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("sigmoid", "σ", r"\sigma", r"\sigma(z)\,(1-\sigma(z))", _sigmoid, _sigmoid_prime),
+        Activation("tanh", "tanh", r"\tanh", r"1-\tanh^2(z)", np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
+        Activation(
+            "relu", "ReLU", r"\mathrm{ReLU}", r"1 \text{ if } z>0 \text{ else } 0",
+            lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float),
+        ),
+        Activation(
+            "leaky_relu", "LReLU", r"\mathrm{LReLU}", r"1 \text{ if } z>0 \text{ else } 0.01",
+            lambda z: np.where(z > 0, z, LEAKY_SLOPE * z), lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE),
+        ),
+        Activation("linear", "id", r"\mathrm{id}", r"1", lambda z: z * 1.0, lambda z: np.ones_like(z)),
+    )
+}
+
+
+# --------------------------------------------------------------------------
+# losses L(y_hat, y) and dL/dy_hat
+
+
+def _softplus(t):
+    # log(1 + e^t) without overflow
+    return np.maximum(t, 0.0) + np.log1p(np.exp(-np.abs(t)))
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    label: str
+    tex: str
+    value: Callable[[np.ndarray, np.ndarray, np.ndarray], float]  # (y_hat, y, z[L])
+    grad: Callable[[np.ndarray, np.ndarray], np.ndarray]  # dL/dy_hat
+
+
+LOSSES: dict[str, Loss] = {
+    "mse": Loss(
+        "mse", "mean squared error", r"\mathcal{L} = \tfrac{1}{2}\sum (\hat{y}-y)^2",
+        lambda y_hat, y, z: float(0.5 * np.sum((y_hat - y) ** 2)),
+        lambda y_hat, y: y_hat - y,  # dL/dŷ = ŷ − y
+    ),
+    "bce": Loss(
+        "bce", "binary cross-entropy",
+        r"\mathcal{L} = -\sum \left[y \log\hat{y} + (1-y)\log(1-\hat{y})\right]",
+        # written in terms of z[L] (ŷ = σ(z)) so that log 0 never happens
+        lambda y_hat, y, z: float(np.sum(_softplus(z) - y * z)),
+        lambda y_hat, y: (y_hat - y) / (y_hat * (1.0 - y_hat)),
+    ),
+}
+
+
+# --------------------------------------------------------------------------
+# the network
+
+
+def _frozen(array) -> np.ndarray:
+    array = np.array(array, dtype=float)
+    array.flags.writeable = False  # every change makes a new array: undo is free
+    return array
+
+
+def _column(values, name: str, expected: int | None = None) -> np.ndarray:
+    try:
+        array = np.array(values, dtype=float).reshape(-1, 1)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a list of numbers, got {values!r}.") from None
+    if expected is not None and array.shape[0] != expected:
+        raise ValueError(f"{name} needs {expected} value(s), got {array.shape[0]}.")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} must be finite numbers (no NaN or infinity), got {array.ravel().tolist()}.")
+    return _frozen(array)
+
+
+def _check_number(value, name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}.") from None
+    if not np.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    return number
+
+
+def check_layers(layers) -> tuple[int, ...]:
+    """Layer sizes [n0, n1, ..., nL] within the limits, or a ValueError a teacher can read."""
+    try:
+        sizes = tuple(int(n) for n in layers)
+    except (TypeError, ValueError):
+        raise ValueError(f"Layer sizes must be whole numbers, got {layers!r}.") from None
+    if any(float(n) != int(n) for n in layers):
+        raise ValueError(f"Layer sizes must be whole numbers, got {list(layers)!r}.")
+    if len(sizes) < 2:
+        raise ValueError("A network needs at least an input layer and an output layer.")
+    hidden = sizes[1:-1]
+    if len(hidden) > MAX_HIDDEN_LAYERS:
+        raise ValueError(f"At most {MAX_HIDDEN_LAYERS} hidden layers, got {len(hidden)}.")
+    if not 1 <= sizes[0] <= MAX_INPUTS:
+        raise ValueError(f"Inputs: 1 to {MAX_INPUTS} allowed, got {sizes[0]}.")
+    if not 1 <= sizes[-1] <= MAX_OUTPUTS:
+        raise ValueError(f"Outputs: 1 to {MAX_OUTPUTS} allowed, got {sizes[-1]}.")
+    for n in hidden:
+        if not 1 <= n <= MAX_NEURONS:
+            raise ValueError(f"Hidden layers: 1 to {MAX_NEURONS} neurons each, got {n}.")
+    return sizes
+
+
+def _activation(name: str) -> Activation:
+    if name not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}.")
+    return ACTIVATIONS[name]
+
+
+def _loss(name: str, output_activation: str) -> Loss:
+    if name not in LOSSES:
+        raise ValueError(f"Unknown loss {name!r}; choose one of {', '.join(LOSSES)}.")
+    if name == "bce" and output_activation != "sigmoid":
+        raise ValueError("Binary cross-entropy needs a sigmoid output (ŷ must lie between 0 and 1).")
+    return LOSSES[name]
+
+
+@dataclass(frozen=True)
+class Network:
+    """Layer sizes, activations, loss and parameters. Immutable: changes return a new Network."""
+
+    layers: tuple[int, ...]
+    hidden_activation: str
+    output_activation: str
+    loss_fn: str
+    W: tuple  # W[l], shape (n_l, n_{l-1}); W[0] is None
+    b: tuple  # b[l], shape (n_l, 1); b[0] is None
+
+    @staticmethod
+    def build(layers, W, b, hidden_activation="sigmoid", output_activation="sigmoid", loss_fn="mse") -> Network:
+        sizes = check_layers(layers)
+        _activation(hidden_activation)
+        _activation(output_activation)
+        _loss(loss_fn, output_activation)
+        L = len(sizes) - 1
+        if len(W) != L or len(b) != L:
+            raise ValueError(f"A network with layers {list(sizes)} needs {L} weight matrices and bias vectors.")
+        Ws, bs = [None], [None]
+        for l in range(1, L + 1):
+            shape = (sizes[l], sizes[l - 1])
+            try:
+                w = np.array(W[l - 1], dtype=float)
+            except (TypeError, ValueError):
+                raise ValueError(f"W[{l}] must be a matrix of numbers.") from None
+            if w.shape != shape:
+                raise ValueError(f"W[{l}] must have shape {shape[0]}×{shape[1]}, got {'×'.join(map(str, w.shape))}.")
+            if not np.all(np.isfinite(w)):
+                raise ValueError(f"W[{l}] must hold finite numbers.")
+            Ws.append(_frozen(w))
+            bs.append(_column(b[l - 1], f"b[{l}]", sizes[l]))
+        return Network(sizes, hidden_activation, output_activation, loss_fn, tuple(Ws), tuple(bs))
+
+    @staticmethod
+    def random(layers, seed: int, hidden_activation="sigmoid", output_activation="sigmoid", loss_fn="mse") -> Network:
+        """Weights drawn from the seed, rounded to two decimals so they can be used by hand.
+
+        Xavier (Glorot) normal, std = sqrt(2 / (fan_in + fan_out)), for sigmoid, tanh and
+        linear layers; He normal, std = sqrt(2 / fan_in), for the ReLU kinds. Biases start at 0.
+        """
+        sizes = check_layers(layers)
+        seed = int(_check_number(seed, "The seed"))
+        if not 0 <= seed < 2**32:
+            raise ValueError(f"The seed must be a whole number from 0 to {2**32 - 1}, got {seed}.")
+        rng = np.random.default_rng(seed)
+        W, b = [], []
+        L = len(sizes) - 1
+        for l in range(1, L + 1):
+            fan_in, fan_out = sizes[l - 1], sizes[l]
+            kind = output_activation if l == L else hidden_activation
+            std = np.sqrt(2.0 / fan_in) if kind in ("relu", "leaky_relu") else np.sqrt(2.0 / (fan_in + fan_out))
+            W.append(np.round(rng.normal(0.0, std, size=(fan_out, fan_in)), 2) + 0.0)  # + 0.0 turns -0.0 into 0.0
+            b.append(np.zeros(fan_out))
+        return Network.build(sizes, W, b, hidden_activation, output_activation, loss_fn)
+
+    @property
+    def L(self) -> int:
+        """Number of weight layers; layer L is the output."""
+        return len(self.layers) - 1
+
+    def g(self, l: int) -> Activation:
+        return ACTIVATIONS[self.output_activation if l == self.L else self.hidden_activation]
+
+    @property
+    def loss(self) -> Loss:
+        return LOSSES[self.loss_fn]
+
+    def with_weight(self, l: int, j: int, k: int, value) -> Network:
+        self._check_index(l, j, k)
+        value = _check_number(value, f"The weight w[{l}]_{j + 1}{k + 1}")
+        w = np.array(self.W[l])
+        w[j, k] = value
+        return replace(self, W=self.W[:l] + (_frozen(w),) + self.W[l + 1 :])
+
+    def with_bias(self, l: int, j: int, value) -> Network:
+        self._check_index(l, j, 0)
+        value = _check_number(value, f"The bias b[{l}]_{j + 1}")
+        b = np.array(self.b[l])
+        b[j, 0] = value
+        return replace(self, b=self.b[:l] + (_frozen(b),) + self.b[l + 1 :])
+
+    def _check_index(self, l, j, k) -> None:
+        if not (isinstance(l, (int, np.integer)) and 1 <= l <= self.L):
+            raise ValueError(f"Weight layers are numbered 1 to {self.L}, got {l!r}.")
+        rows, cols = self.layers[l], self.layers[l - 1]
+        if not (isinstance(j, (int, np.integer)) and 0 <= j < rows):
+            raise ValueError(f"Layer {l} has neurons 1 to {rows}, got {j + 1 if isinstance(j, int) else j!r}.")
+        if not (isinstance(k, (int, np.integer)) and 0 <= k < cols):
+            raise ValueError(f"Layer {l - 1} has neurons 1 to {cols}, got {k + 1 if isinstance(k, int) else k!r}.")
+
+    # ---- forward
+
+    def forward(self, x: np.ndarray, y: np.ndarray) -> ForwardPass:
+        a, z = [x], [None]
+        for l in range(1, self.L + 1):
+            z.append(_frozen(self.W[l] @ a[l - 1] + self.b[l]))  # z[l] = W[l] a[l-1] + b[l]
+            a.append(_frozen(self.g(l).g(z[l])))  # a[l] = g(z[l])
+        y_hat = a[self.L]
+        return ForwardPass(tuple(z), tuple(a), self.loss.value(y_hat, y, z[self.L]))
+
+    # ---- backward, one layer at a time
+
+    def backward_step(self, fp: ForwardPass, y: np.ndarray, done: tuple[BackwardStep, ...]) -> BackwardStep:
+        """The next step of backpropagation, after the steps already done.
+
+        Step 1 is the output layer L; step s works on layer l = L - s + 1.
+        """
+        L = self.L
+        l = L - len(done)
+        g = self.g(l)
+        z, a = fp.z, fp.a
+        gz = Operand(f"{g.label}'(z[{l}])", rf"{g.tex}'(z^{{[{l}]}})", g.g_prime(z[l]))
+        if l == L and self.loss_fn == "bce":
+            # sigmoid and cross-entropy cancel: dL/dz[L] = ŷ − y, no σ' left over
+            delta = a[L] - y
+            delta_eq = Equation(
+                Operand(f"δ[{L}]", rf"\delta^{{[{L}]}}", delta),
+                (Operand("ŷ", r"\hat{y}", a[L]), Operand("y", "y", y)), ("−",),
+                rf"\delta^{{[{L}]}} = \hat{{y}} - y",
+                note="Cross-entropy after a sigmoid: σ'(z) cancels, so δ = ŷ − y.",
+            )
+        elif l == L:
+            dL_dy_hat = self.loss.grad(a[L], y)
+            delta = dL_dy_hat * gz.value  # delta[L] = dL/dŷ ⊙ g'(z[L])
+            delta_eq = Equation(
+                Operand(f"δ[{L}]", rf"\delta^{{[{L}]}}", delta),
+                (Operand("(ŷ − y)", r"(\hat{y} - y)", dL_dy_hat), gz), ("⊙",),
+                rf"\delta^{{[{L}]}} = (\hat{{y}} - y) \odot {g.tex}'(z^{{[{L}]}})",
+            )
+        else:
+            W_next, delta_next = self.W[l + 1], done[-1].delta.result.value
+            delta = (W_next.T @ delta_next) * gz.value  # delta[l] = (W[l+1])ᵀ delta[l+1] ⊙ g'(z[l])
+            delta_eq = Equation(
+                Operand(f"δ[{l}]", rf"\delta^{{[{l}]}}", delta),
+                (
+                    Operand(f"(W[{l + 1}])ᵀ", rf"(W^{{[{l + 1}]}})^T", W_next.T),
+                    Operand(f"δ[{l + 1}]", rf"\delta^{{[{l + 1}]}}", delta_next),
+                    gz,
+                ),
+                ("·", "⊙"),
+                rf"\delta^{{[{l}]}} = (W^{{[{l + 1}]}})^T \delta^{{[{l + 1}]}} \odot {g.tex}'(z^{{[{l}]}})",
+            )
+        delta = _frozen(delta)
+        delta_op = replace(delta_eq.result, value=delta)
+        dW = _frozen(delta @ a[l - 1].T)  # dL/dW[l] = delta[l] (a[l-1])ᵀ
+        dW_eq = Equation(
+            Operand(f"∂L/∂W[{l}]", rf"\frac{{\partial \mathcal{{L}}}}{{\partial W^{{[{l}]}}}}", dW),
+            (delta_op, Operand(f"(a[{l - 1}])ᵀ", rf"(a^{{[{l - 1}]}})^T", a[l - 1].T)), ("·",),
+            rf"\frac{{\partial \mathcal{{L}}}}{{\partial W^{{[{l}]}}}} = \delta^{{[{l}]}} (a^{{[{l - 1}]}})^T",
+        )
+        db_eq = Equation(  # dL/db[l] = delta[l]
+            Operand(f"∂L/∂b[{l}]", rf"\frac{{\partial \mathcal{{L}}}}{{\partial b^{{[{l}]}}}}", delta),
+            (delta_op,), (),
+            rf"\frac{{\partial \mathcal{{L}}}}{{\partial b^{{[{l}]}}}} = \delta^{{[{l}]}}",
+        )
+        return BackwardStep(len(done) + 1, l, replace(delta_eq, result=delta_op), dW_eq, db_eq)
+
+    def gradients(self, x: np.ndarray, y: np.ndarray) -> tuple[ForwardPass, tuple[BackwardStep, ...]]:
+        """Forward pass and every backward step at once."""
+        fp = self.forward(x, y)
+        steps: tuple[BackwardStep, ...] = ()
+        for _ in range(self.L):
+            steps += (self.backward_step(fp, y, steps),)
+        return fp, steps
+
+    def updated(self, steps: tuple[BackwardStep, ...], learning_rate: float) -> Network:
+        """One step of gradient descent: W[l] ← W[l] − η ∂L/∂W[l], b[l] ← b[l] − η ∂L/∂b[l]."""
+        by_layer = {s.layer: s for s in steps}
+        W = (None,) + tuple(_frozen(self.W[l] - learning_rate * by_layer[l].dW.result.value) for l in range(1, self.L + 1))
+        b = (None,) + tuple(_frozen(self.b[l] - learning_rate * by_layer[l].db.result.value) for l in range(1, self.L + 1))
+        return replace(self, W=W, b=b)
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    z: tuple  # z[l] = W[l] a[l-1] + b[l]; z[0] is None
+    a: tuple  # a[l] = g(z[l]); a[0] = x, a[L] = y_hat
+    loss: float
+
+    @property
+    def y_hat(self) -> np.ndarray:
+        return self.a[-1]
+
+
+# --------------------------------------------------------------------------
+# backward steps as the UI shows them
+
+
+def shape_text(value: np.ndarray) -> str:
+    return f"{value.shape[0]}×{value.shape[1]}"
+
+
+@dataclass(frozen=True)
+class Operand:
+    name: str  # as plain text: "(W[2])ᵀ"
+    tex: str  # as LaTeX: "(W^{[2]})^T"
+    value: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.value.shape
+
+
+@dataclass(frozen=True)
+class Equation:
+    """result = operands[0] ops[0] operands[1] ...; ops are "·" (matrix product), "⊙", "−"."""
+
+    result: Operand
+    operands: tuple[Operand, ...]
+    ops: tuple[str, ...]
+    symbolic_tex: str
+    note: str = ""
+
+    def describe(self) -> str:
+        """Operands with their shapes, e.g. "(W[2])ᵀ (3×1) · δ[2] (1×1) ⊙ σ'(z[1]) (3×1) → δ[1] (3×1)"."""
+        parts = [f"{self.operands[0].name} ({shape_text(self.operands[0].value)})"]
+        for op, operand in zip(self.ops, self.operands[1:]):
+            parts.append(f"{op} {operand.name} ({shape_text(operand.value)})")
+        return " ".join(parts) + f" → {self.result.name} ({shape_text(self.result.value)})"
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    number: int  # 1 for the output layer
+    layer: int  # the lesson's l
+    delta: Equation  # delta[l]: error signal, dL/dz[l]
+    dW: Equation  # dL/dW[l]
+    db: Equation  # dL/db[l]
+
+    @property
+    def equations(self) -> tuple[Equation, Equation, Equation]:
+        return (self.delta, self.dW, self.db)
+
+
+# --------------------------------------------------------------------------
+# explanations: the chain rule written out, with numbers
+
+
+@dataclass(frozen=True)
+class Factor:
+    name: str
+    tex: str
+    value: float
+
+
+@dataclass(frozen=True)
+class ChainPath:
+    neurons: tuple[int, ...]  # 0-based neuron index in layers l, l+1, ..., L
+    factors: tuple[Factor, ...]
+
+    @property
+    def product(self) -> float:
+        return float(np.prod([f.value for f in self.factors]))
+
+
+@dataclass(frozen=True)
+class Chain:
+    """dL/dw[l]_jk as a sum over every path from the weight to the loss of a product of factors."""
+
+    layer: int
+    j: int
+    k: int
+    paths: tuple[ChainPath, ...]
+
+    @property
+    def total(self) -> float:
+        return float(sum(p.product for p in self.paths))
+
+
+def chain_for_weight(net: Network, fp: ForwardPass, y: np.ndarray, l: int, j: int, k: int) -> Chain:
+    """The "Trace the Chain" activity for weight w[l]_jk (j, k 0-based).
+
+    dL/dw = dL/dŷ · g'(z[L]) · W[L] · g'(z[L-1]) ··· W[l+1] · g'(z[l]) · a[l-1]_k,
+    one product per path of neurons from the output down to neuron j; their sum is dW[l][j, k].
+    """
+    net._check_index(l, j, k)
+    L, z, a = net.L, fp.z, fp.a
+
+    def g_prime(layer: int, n: int) -> Factor:
+        g = net.g(layer)
+        return Factor(f"{g.label}'(z[{layer}]_{n + 1})", rf"{g.tex}'(z^{{[{layer}]}}_{{{n + 1}}})", float(g.g_prime(z[layer])[n, 0]))
+
+    def to_z(layer: int, n: int):
+        """Every path from the loss down to z[layer]_n: (neurons top-down, factors top-down)."""
+        if layer == L:
+            error = Factor(f"(ŷ_{n + 1} − y_{n + 1})", rf"(\hat{{y}}_{{{n + 1}}} - y_{{{n + 1}}})", float(a[L][n, 0] - y[n, 0]))
+            if net.loss_fn == "bce":  # σ' cancels: dL/dz[L] = ŷ − y
+                yield (n,), (error,)
+            else:
+                yield (n,), (error, g_prime(L, n))
+            return
+        for m in range(net.layers[layer + 1]):
+            w = Factor(f"W[{layer + 1}]_{m + 1}{n + 1}", rf"W^{{[{layer + 1}]}}_{{{m + 1}{n + 1}}}", float(net.W[layer + 1][m, n]))
+            for route, factors in to_z(layer + 1, m):
+                yield route + (n,), factors + (w, g_prime(layer, n))
+
+    input_factor = Factor(f"a[{l - 1}]_{k + 1}", rf"a^{{[{l - 1}]}}_{{{k + 1}}}", float(a[l - 1][k, 0]))
+    paths = tuple(ChainPath(tuple(reversed(route)), factors + (input_factor,)) for route, factors in to_z(l, j))
+    return Chain(l, j, k, paths)
+
+
+@dataclass(frozen=True)
+class DeltaTerm:
+    m: int  # neuron of layer l+1 (0-based)
+    weight: float  # W[l+1]_mj: row j of (W[l+1])ᵀ
+    delta_next: float  # delta[l+1]_m
+
+    @property
+    def product(self) -> float:
+        return self.weight * self.delta_next
+
+
+@dataclass(frozen=True)
+class DeltaSum:
+    """delta[l]_j = g'(z[l]_j) · Σ_m W[l+1]_mj delta[l+1]_m  (for l = L: dL/dŷ_j · g'(z[L]_j))."""
+
+    layer: int
+    j: int
+    g_prime: float
+    terms: tuple[DeltaTerm, ...]  # empty for the output layer
+    upstream: float  # Σ_m W[l+1]_mj delta[l+1]_m, or dL/dŷ_j at the output
+    value: float
+
+
+def delta_as_sum(net: Network, steps: tuple[BackwardStep, ...], y: np.ndarray, fp: ForwardPass, l: int, j: int) -> DeltaSum:
+    """Why the transpose: neuron j's error collects column j of W[l+1], i.e. row j of (W[l+1])ᵀ."""
+    net._check_index(l, j, 0)
+    by_layer = {s.layer: s for s in steps}
+    if l not in by_layer:
+        raise ValueError(f"δ[{l}] is not computed yet: keep pressing Backward Step.")
+    value = float(by_layer[l].delta.result.value[j, 0])
+    g_prime = float(net.g(l).g_prime(fp.z[l])[j, 0])
+    if l == net.L:
+        y_hat = fp.a[l][j, 0]
+        upstream = float(y_hat - y[j, 0]) if net.loss_fn == "mse" else float((y_hat - y[j, 0]) / (y_hat * (1 - y_hat)))
+        return DeltaSum(l, j, g_prime, (), upstream, value)
+    delta_next = by_layer[l + 1].delta.result.value
+    terms = tuple(DeltaTerm(m, float(net.W[l + 1][m, j]), float(delta_next[m, 0])) for m in range(net.layers[l + 1]))
+    return DeltaSum(l, j, g_prime, terms, float(sum(t.product for t in terms)), value)
+
+
+def dead_neurons(net: Network, fp: ForwardPass) -> list[tuple[int, int]]:
+    """Hidden neurons (l, j) with z ≤ 0 under ReLU: g'(z) = 0, so no gradient flows back through them."""
+    if net.hidden_activation != "relu":
+        return []
+    return [(l, j) for l in range(1, net.L) for j in range(net.layers[l]) if fp.z[l][j, 0] <= 0]
+
+
+def gradient_check(net: Network, x: np.ndarray, y: np.ndarray, eps: float = 1e-6):
+    """Central differences (L(w + ε) − L(w − ε)) / 2ε for every weight and bias.
+
+    Returns (dW, db) lists indexed like the network's (index 0 None), independent of backprop.
+    """
+    dW, db = [None], [None]
+    for l in range(1, net.L + 1):
+        gW = np.zeros_like(net.W[l])
+        for (j, k), w in np.ndenumerate(net.W[l]):
+            plus = net.with_weight(l, j, k, w + eps).forward(x, y).loss
+            minus = net.with_weight(l, j, k, w - eps).forward(x, y).loss
+            gW[j, k] = (plus - minus) / (2 * eps)
+        gb = np.zeros_like(net.b[l])
+        for j in range(net.layers[l]):
+            bj = net.b[l][j, 0]
+            plus = net.with_bias(l, j, bj + eps).forward(x, y).loss
+            minus = net.with_bias(l, j, bj - eps).forward(x, y).loss
+            gb[j, 0] = (plus - minus) / (2 * eps)
+        dW.append(gW)
+        db.append(gb)
+    return dW, db
+
+
+def relative_error(a, b) -> float:
+    """max |a − b| / max(|a| + |b|, tiny): 0 when equal, about 1 when unrelated."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    scale = np.maximum(np.abs(a) + np.abs(b), 1e-12)
+    return float(np.max(np.abs(a - b) / scale))
+
+
+# --------------------------------------------------------------------------
+# the simulation: a state machine with undo
+
+
+@dataclass(frozen=True)
+class Moment:
+    """Everything the learner sees at one point of the timeline."""
+
+    net: Network
+    x: np.ndarray  # a[0]
+    y: np.ndarray  # the target
+    forward: ForwardPass | None = None
+    steps: tuple[BackwardStep, ...] = ()
+    last_update: tuple | None = None  # (learning_rate, ΔW list, Δb list) of the last update
+    losses: tuple[float, ...] = ()  # loss after each forward pass since the last reset
+
+    @property
+    def phase(self) -> str:
+        if self.forward is None:
+            return "ready"
+        if not self.steps:
+            return "forward"
+        return "complete" if len(self.steps) == self.net.L else "backward"
+
+
+class Simulation:
+    """Forward, backward one layer at a time, update; every change can be undone.
+
+    Each action either returns a short notice (or None) and moves to a new Moment, or
+    raises ValueError with a message for the learner and changes nothing.
+    """
+
+    def __init__(self, net: Network, x, y):
+        self.initial = Moment(net, _column(x, "The input x", net.layers[0]), _column(y, "The target y", net.layers[-1]))
+        self.now = self.initial
+        self.history: list[Moment] = []
+
+    # ---- read
+
+    @property
+    def net(self) -> Network:
+        return self.now.net
+
+    @property
+    def phase(self) -> str:
+        return self.now.phase
+
+    @property
+    def next_layer(self) -> int | None:
+        """The layer the next backward step works on."""
+        if self.phase in ("forward", "backward"):
+            return self.net.L - len(self.now.steps)
+        return None
+
+    # ---- act
+
+    def _go(self, moment: Moment) -> None:
+        self.history.append(self.now)
+        del self.history[:-MAX_HISTORY]  # long training runs keep only the recent past
+        self.now = moment
+
+    def forward(self) -> str | None:
+        if self.phase != "ready":
+            raise ValueError("The forward pass is already done. Press Backward Step, or Reset to start over.")
+        fp = self.net.forward(self.now.x, self.now.y)
+        self._go(replace(self.now, forward=fp, losses=self.now.losses + (fp.loss,)))
+        return None
+
+    def backward_step(self) -> str | None:
+        if self.phase == "ready":
+            self.forward()
+            return "Backpropagation needs the forward pass first, so the forward pass ran now."
+        if self.phase == "complete":
+            raise ValueError("The backward pass is complete. Update the weights, or Reset to start over.")
+        now = self.now
+        step = self.net.backward_step(now.forward, now.y, now.steps)
+        self._go(replace(now, steps=now.steps + (step,)))
+        return None
+
+    def back(self) -> str | None:
+        """Undo the last action (a step, a pass, a change of target or weight)."""
+        if not self.history:
+            raise ValueError("Nothing to undo: this is the start.")
+        self.now = self.history.pop()
+        return None
+
+    def reset(self) -> str | None:
+        """Back to the ready state, keeping the current network, input and target."""
+        if self.phase == "ready" and not self.now.losses:
+            return None
+        self._go(Moment(self.now.net, self.now.x, self.now.y))
+        return None
+
+    def update(self, learning_rate) -> str | None:
+        lr = _check_learning_rate(learning_rate)
+        if self.phase != "complete":
+            raise ValueError("Updating the weights needs the whole backward pass: press Backward Step until it is complete.")
+        self._go(_updated(self.now, lr))
+        return None
+
+    def train_step(self, learning_rate) -> str | None:
+        """Forward, whole backward, update: one iteration of training."""
+        lr = _check_learning_rate(learning_rate)
+        fp, steps = self.net.gradients(self.now.x, self.now.y)
+        self._go(_updated(replace(self.now, forward=fp, steps=steps, losses=self.now.losses + (fp.loss,)), lr))
+        return None
+
+    # changes of the problem: earlier backward results are stale; keep the forward pass if
+    # there was one (recomputed), drop the backward steps.
+
+    def _changed(self, **fields) -> None:
+        moment = replace(self.now, steps=(), **fields)
+        if self.now.forward is not None:
+            fp = moment.net.forward(moment.x, moment.y)
+            losses = self.now.losses[:-1] + (fp.loss,) if self.now.losses else (fp.loss,)
+            moment = replace(moment, forward=fp, losses=losses)
+        self._go(moment)
+
+    def set_target(self, y) -> str | None:
+        y = np.array([y] * self.net.layers[-1]) if np.ndim(y) == 0 else y
+        y = _column(y, "The target y", self.net.layers[-1])
+        if self.net.loss_fn == "bce" and np.any((y < 0) | (y > 1)):
+            raise ValueError("With cross-entropy the target must lie between 0 and 1.")
+        self._changed(y=y)
+        return None
+
+    def set_input(self, x) -> str | None:
+        self._changed(x=_column(x, "The input x", self.net.layers[0]))
+        return None
+
+    def set_weight(self, l, j, k, value) -> str | None:
+        self._changed(net=self.net.with_weight(l, j, k, value))
+        return None
+
+    def set_bias(self, l, j, value) -> str | None:
+        self._changed(net=self.net.with_bias(l, j, value))
+        return None
+
+    def set_network(self, net: Network, x=None, y=None) -> str | None:
+        """A new network (preset, architecture or activation change): starts from ready."""
+        x = self.now.x if x is None else x
+        y = self.now.y if y is None else y
+        x = _fit(x, net.layers[0])
+        y = _fit(y, net.layers[-1])
+        self._go(Moment(net, _column(x, "The input x", net.layers[0]), _column(y, "The target y", net.layers[-1])))
+        return None
+
+    # ---- per-layer values for the UI (None where not computed yet)
+
+    def values(self) -> dict:
+        now, L = self.now, self.net.L
+        fp = now.forward
+        by_layer = {s.layer: s for s in now.steps}
+        step = lambda l, attr: getattr(by_layer[l], attr).result.value if l in by_layer else None  # noqa: E731
+        return {
+            "z": [fp.z[l] if fp else None for l in range(1, L + 1)],
+            "a": [now.x] + [fp.a[l] if fp else None for l in range(1, L + 1)],
+            "delta": [step(l, "delta") for l in range(1, L + 1)],
+            "dW": [step(l, "dW") for l in range(1, L + 1)],
+            "db": [step(l, "db") for l in range(1, L + 1)],
+        }
+
+
+def _check_learning_rate(value) -> float:
+    lr = _check_number(value, "The learning rate")
+    if not 0 < lr <= 10:
+        raise ValueError(f"The learning rate must be above 0 and at most 10, got {lr:g}.")
+    return lr
+
+
+def _updated(moment: Moment, lr: float) -> Moment:
+    """The moment after one step of gradient descent; the forward pass must be redone."""
+    net = moment.net
+    new = net.updated(moment.steps, lr)
+    change = (
+        lr,
+        [None] + [new.W[l] - net.W[l] for l in range(1, net.L + 1)],
+        [None] + [new.b[l] - net.b[l] for l in range(1, net.L + 1)],
+    )
+    return replace(moment, net=new, forward=None, steps=(), last_update=change)
+
+
+def _fit(values, n: int) -> np.ndarray:
+    """Keep as many of the old values as the new layer has, padding with the last one."""
+    values = np.asarray(values, dtype=float).ravel()
+    if values.size >= n:
+        return values[:n]
+    pad = values[-1] if values.size else 0.0
+    return np.concatenate([values, np.full(n - values.size, pad)])

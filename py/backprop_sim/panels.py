@@ -1,0 +1,173 @@
+"""What the panels beside the drawing say: status, equation, narration, values table.
+
+Pure functions of the simulation's moment, returning text, LaTeX or HTML strings; the
+painter only puts them in the page. All text from outside (none yet) is escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import numpy as np
+
+from . import mathtex
+from .engine import ACTIVATIONS, LOSSES, Moment, dead_neurons
+
+PHASE_WORDS = {
+    "ready": "ready: press Forward Pass",
+    "forward": "forward pass done",
+    "backward": "backward pass",
+    "complete": "backward pass complete",
+}
+
+
+def num(value: float, digits: int = 4) -> str:
+    return mathtex.number(value, digits).replace("-", "−")
+
+
+def vector_text(value: np.ndarray, digits: int = 4) -> str:
+    values = np.asarray(value).ravel()
+    if values.size == 1:
+        return num(values[0], digits)
+    return "[" + ", ".join(num(v, digits) for v in values) + "]"
+
+
+def summary(moment: Moment) -> str:
+    net = moment.net
+    arch = " → ".join(str(n) for n in net.layers)
+    hidden, out = ACTIVATIONS[net.hidden_activation], ACTIVATIONS[net.output_activation]
+    if net.L == 1:
+        acts = f"{out.name} output"
+    elif hidden.name == out.name:
+        acts = f"{hidden.name} in every layer"
+    else:
+        acts = f"{hidden.name} hidden, {out.name} output"
+    loss = "loss ½(ŷ − y)²" if net.loss_fn == "mse" else f"loss: {LOSSES[net.loss_fn].label}"
+    return f"{arch} network · {acts} · {loss}"
+
+
+def status(moment: Moment) -> dict[str, str]:
+    fp, phase = moment.forward, moment.phase
+    words = PHASE_WORDS[phase]
+    if phase == "backward":
+        words = f"backward step {len(moment.steps)} of {moment.net.L}"
+    return {
+        "phase": words,
+        "y_hat": vector_text(fp.y_hat) if fp else "—",
+        "y": vector_text(moment.y, 2),
+        "loss": num(fp.loss) if fp else "—",
+        "error": vector_text(fp.y_hat - moment.y) if fp else "—",
+    }
+
+
+def equation(moment: Moment) -> dict:
+    """The equation panel: a title, LaTeX lines (symbolic first, then numbers) and shapes."""
+    net, fp, steps = moment.net, moment.forward, moment.steps
+    if fp is None:
+        lines = [mathtex.forward_symbolic(net, l) for l in range(1, net.L + 1)]
+        return {"title": "Forward pass: one layer at a time", "tex": lines, "shapes": [],
+                "hint": "Press Forward Pass (F) to compute z and a for every layer."}
+    if not steps:
+        tex = []
+        for l in range(1, net.L + 1):
+            tex.extend(mathtex.forward_numeric(net, fp, l, 3))
+        tex.append(mathtex.loss_numeric(net, fp, moment.y))
+        return {"title": "Forward pass", "tex": tex, "shapes": [],
+                "hint": "Press Backward Step (B) to start at the output layer."}
+    step = steps[-1]
+    tex, shapes = [], []
+    for eq in step.equations:
+        tex.append(eq.symbolic_tex)
+        tex.append(mathtex.numeric(eq))
+        shapes.append(eq.describe())
+    done = len(steps) == net.L
+    where = "output layer" if step.layer == net.L else f"hidden layer {step.layer}"
+    return {
+        "title": f"Backward step {step.number} of {net.L}: {where} (l = {step.layer})",
+        "tex": tex,
+        "shapes": shapes,
+        "note": step.delta.note,
+        "hint": "Backward pass complete: every gradient is known." if done else "Press Backward Step (B) for the next layer.",
+    }
+
+
+def narration(moment: Moment) -> str:
+    """One sentence with the numbers, for the aria-live region (and everyone else)."""
+    net, fp, steps = moment.net, moment.forward, moment.steps
+    if fp is None:
+        return "Ready. Press Forward Pass to compute the network's output."
+    if not steps:
+        return (
+            f"Forward pass: output ŷ = {vector_text(fp.y_hat)}, target y = {vector_text(moment.y, 2)}, "
+            f"loss = {num(fp.loss)}. Press Backward Step to compute the output layer's δ."
+        )
+    step = steps[-1]
+    l = step.layer
+    delta = step.delta.result.value
+    text = (
+        f"Backward step {step.number} of {net.L}, layer {l}: δ[{l}] = {vector_text(delta)}; "
+        f"∂L/∂W[{l}] = {_matrix_words(step.dW.result.value)}; ∂L/∂b[{l}] = δ[{l}]."
+    )
+    dead = [j for (layer, j) in dead_neurons(net, fp) if layer == l]
+    if dead:
+        text += " Dead ReLU neuron(s) " + ", ".join(str(j + 1) for j in dead) + ": z ≤ 0, so their δ is 0."
+    if len(steps) == net.L:
+        text += " The backward pass is complete."
+    return text
+
+
+def _matrix_words(value: np.ndarray) -> str:
+    return "; ".join(vector_text(row) for row in np.atleast_2d(value))
+
+
+def table(moment: Moment) -> str:
+    """Every value as HTML tables: the accessible alternative to the canvas."""
+    net, fp = moment.net, moment.forward
+    by_layer = {s.layer: s for s in moment.steps}
+    out = []
+    rows = "".join(
+        f"<tr><th scope='row'>x<sub>{k + 1}</sub> = a[0]<sub>{k + 1}</sub></th><td>{num(v)}</td></tr>"
+        for k, v in enumerate(moment.x.ravel())
+    )
+    out.append(f"<table class='values' data-layer='0'><caption>Inputs</caption><tbody>{rows}</tbody></table>")
+    for l in range(1, net.L + 1):
+        step = by_layer.get(l)
+        head = "<tr><th scope='col'>neuron</th><th scope='col'>b</th><th scope='col'>z</th><th scope='col'>a</th><th scope='col'>δ</th><th scope='col'>∂L/∂b</th></tr>"
+        body = []
+        for j in range(net.layers[l]):
+            cells = [
+                num(net.b[l][j, 0]),
+                num(fp.z[l][j, 0]) if fp else "—",
+                num(fp.a[l][j, 0]) if fp else "—",
+                num(step.delta.result.value[j, 0]) if step else "—",
+                num(step.db.result.value[j, 0]) if step else "—",
+            ]
+            keys = ("b", "z", "a", "delta", "db")
+            tds = "".join(f"<td data-key='{k}'>{c}</td>" for k, c in zip(keys, cells))
+            body.append(f"<tr data-neuron='{j}'><th scope='row'>{j + 1}</th>{tds}</tr>")
+        name = "Output layer" if l == net.L else f"Hidden layer {l}"
+        out.append(
+            f"<table class='values' data-layer='{l}'><caption>{name} (l = {l}, {escape(ACTIVATIONS[net.g(l).name].name)})</caption>"
+            f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+        )
+        whead = "".join(f"<th scope='col'>from {k + 1}</th>" for k in range(net.layers[l - 1]))
+        wbody = []
+        for j in range(net.layers[l]):
+            cells = []
+            for k in range(net.layers[l - 1]):
+                w = num(net.W[l][j, k])
+                g = num(step.dW.result.value[j, k]) if step else "—"
+                cells.append(f"<td data-j='{j}' data-k='{k}'><span data-key='W'>{w}</span> / <span data-key='dW'>{g}</span></td>")
+            wbody.append(f"<tr><th scope='row'>to {j + 1}</th>{''.join(cells)}</tr>")
+        out.append(
+            f"<table class='values weights' data-layer='{l}'><caption>W[{l}] / ∂L/∂W[{l}] ({net.layers[l]}×{net.layers[l - 1]})</caption>"
+            f"<thead><tr><th></th>{whead}</tr></thead><tbody>{''.join(wbody)}</tbody></table>"
+        )
+    if fp:
+        out.append(
+            f"<table class='values' data-layer='loss'><caption>Output and loss</caption><tbody>"
+            f"<tr><th scope='row'>ŷ</th><td data-key='y_hat'>{vector_text(fp.y_hat)}</td></tr>"
+            f"<tr><th scope='row'>y</th><td data-key='y'>{vector_text(moment.y)}</td></tr>"
+            f"<tr><th scope='row'>loss</th><td data-key='loss'>{num(fp.loss)}</td></tr></tbody></table>"
+        )
+    return "".join(out)

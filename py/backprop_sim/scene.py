@@ -1,0 +1,278 @@
+"""The network as a display list: a pure function of the simulation's moment and the view.
+
+The painter sends the list to a canvas in one call; svg.py turns the same list into SVG
+(tests, the static preview). Primitives, as tuples:
+
+    ("rect",   x, y, w, h, fill, stroke, radius)
+    ("circle", x, y, r, fill, stroke, line_width, dash)
+    ("line",   x1, y1, x2, y2, color, line_width, dash)
+    ("arrow",  x1, y1, x2, y2, color, line_width)          head at (x2, y2)
+    ("text",   x, y, text, size, color, align, bold, background)   y is the middle
+
+Colours: red for positive, blue for negative (a pair red–green colour-blind viewers tell
+apart, and every label also carries its sign); text meets WCAG AA contrast on its background.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import Moment, dead_neurons
+
+FONT = 14  # CSS px: the smallest text anywhere
+CHAR_WIDTH = 0.6  # of the font size: a safe upper bound for digits and signs in system-ui
+
+
+@dataclass(frozen=True)
+class Palette:
+    background: str
+    ink: str
+    muted: str
+    line: str
+    neuron: str
+    input: str
+    output: str
+    pos: str
+    neg: str
+    band: str
+    label_bg: str
+
+
+PALETTES = {
+    "light": Palette("#ffffff", "#1f2937", "#4b5563", "#9aa5b4", "#eef2f7", "#dcf2de", "#e9e4f8",
+                     "#b91c1c", "#1d4ed8", "#fff3c4", "rgba(255,255,255,0.9)"),
+    "dark": Palette("#111827", "#e5e7eb", "#b6bfcc", "#566174", "#1f2a3c", "#173526", "#2b2545",
+                    "#fca5a5", "#93c5fd", "#3a3115", "rgba(17,24,39,0.9)"),
+}
+
+
+@dataclass(frozen=True)
+class View:
+    width: float
+    theme: str = "light"
+    progress: float = 1.0  # 0 → 1 through the transition into this moment (eased by the scene)
+    digits: int = 3
+
+
+@dataclass(frozen=True)
+class Scene:
+    width: float
+    height: float
+    background: str
+    items: list
+    hidden_labels: int  # labels left out because they did not fit; the values table has them
+
+
+def fmt(value: float, digits: int) -> str:
+    text = f"{value:.{digits}f}"
+    return (f"{0:.{digits}f}" if float(text) == 0 else text).replace("-", "−")
+
+
+def signed(value: float, digits: int) -> str:
+    """Gradients always carry their sign, so colour is never the only cue."""
+    text = f"{value:+.{digits}f}"
+    return (f"{0:.{digits}f}" if float(text) == 0 else text).replace("-", "−")
+
+
+def ease(t: float) -> float:
+    t = min(max(t, 0.0), 1.0)
+    return 1 - (1 - t) ** 3  # ease-out cubic
+
+
+def text_box(x: float, y: float, text: str, size: float, align: str) -> tuple[float, float, float, float]:
+    w = len(text) * size * CHAR_WIDTH + 6
+    h = size * 1.4
+    left = x - w / 2 if align == "center" else x - w if align == "right" else x
+    return (left, y - h / 2, left + w, y + h / 2)
+
+
+def overlaps(a, b, pad: float = 1.0) -> bool:
+    return a[0] < b[2] + pad and b[0] < a[2] + pad and a[1] < b[3] + pad and b[1] < a[3] + pad
+
+
+VERTICAL_BELOW = 560  # CSS px: narrower drawings put the layers in rows, input at the top
+
+
+def layout(layers: tuple[int, ...], width: float) -> tuple[float, float, bool, list[list[tuple[float, float]]]]:
+    """Neuron centres per layer, the radius, the height, and whether layers run top to bottom.
+
+    Wide: layers are columns, left to right. Narrow (phones, portrait): layers are rows, so
+    each connection is long enough to carry its labels.
+    """
+    most = max(layers)
+    vertical = width < VERTICAL_BELOW
+    if vertical:
+        pad = 34
+        across = (width - 2 * pad) / max(most - 1, 1)
+        gap = 200 if most <= 3 else 180 if most <= 4 else 150
+        r = max(16.0, min(27.0, across * 0.3))
+        top = 72
+        height = top + (len(layers) - 1) * gap + r + 40
+        centres = []
+        for l, n in enumerate(layers):
+            y = top + l * gap
+            spread = min(across, 130)
+            centres.append([(width / 2 + (j - (n - 1) / 2) * spread, y) for j in range(n)])
+        return height, r, vertical, centres
+    spacing = 120 if most <= 3 else 96 if most <= 4 else 64
+    top, bottom = 44, 58
+    height = top + bottom + most * spacing
+    pad = 70
+    gap = (width - 2 * pad) / max(len(layers) - 1, 1)
+    r = max(16.0, min(27.0, gap * 0.2, spacing * 0.3))
+    centres = []
+    for l, n in enumerate(layers):
+        x = pad + l * gap
+        y0 = top + (height - top - bottom - n * spacing) / 2 + spacing / 2
+        centres.append([(x, y0 + j * spacing) for j in range(n)])
+    return height, r, vertical, centres
+
+
+def layer_name(l: int, L: int, hidden_count: int) -> str:
+    if l == 0:
+        return "Input a[0] = x"
+    if l == L:
+        return f"Output a[{L}] = ŷ"
+    return f"Hidden a[{l}]" if hidden_count == 1 else f"Hidden {l} a[{l}]"
+
+
+def network_scene(moment: Moment, view: View) -> Scene:
+    net, fp, steps = moment.net, moment.forward, moment.steps
+    pal = PALETTES.get(view.theme, PALETTES["light"])
+    L, digits = net.L, view.digits
+    height, r, vertical, centres = layout(net.layers, view.width)
+    by_layer = {s.layer: s for s in steps}
+    latest = steps[-1].layer if steps else (L if fp is not None else None)
+    p = ease(view.progress)
+    dead = set(dead_neurons(net, fp)) if fp is not None else set()
+
+    # the transition: what the latest action added fades in / grows
+    def fresh(l: int) -> float:
+        if steps:
+            return p if l == latest else 1.0
+        if fp is not None:  # the forward pass appears layer by layer
+            return ease(view.progress * L - (l - 1))
+        return 1.0
+
+    def grad_colour(v: float) -> str:
+        return pal.pos if v > 0 else pal.neg if v < 0 else pal.muted
+
+    items: list = []
+    labels: list = []  # (priority, text item) placed after the shapes, without overlaps
+    blocked: list = []  # boxes no label may cover: the neurons
+
+    # highlight the layer being computed
+    if latest is not None:
+        xs = [c[0] for c in centres[latest]]
+        ys = [c[1] for c in centres[latest]]
+        if vertical:
+            items.append(("rect", 4, ys[0] - r - 30, view.width - 8, 2 * r + 58, pal.band, None, 10))
+        else:
+            items.append(("rect", xs[0] - r - 14, min(ys) - r - 30, 2 * r + 28, max(ys) - min(ys) + 2 * r + 58, pal.band, None, 10))
+
+    # connections, their weights and (once computed) their gradients
+    max_dW = max((float(np.max(np.abs(s.dW.result.value))) for s in steps), default=0.0) or 1.0
+    for l in range(1, L + 1):
+        dense = net.layers[l] * net.layers[l - 1] > 16
+        for j, (xj, yj) in enumerate(centres[l]):
+            for k, (xk, yk) in enumerate(centres[l - 1]):
+                length = math.hypot(xj - xk, yj - yk)
+                ux, uy = (xj - xk) / length, (yj - yk) / length
+                x1, y1, x2, y2 = xk + ux * r, yk + uy * r, xj - ux * r, yj - uy * r
+                emphasis = l == latest
+                items.append(("line", x1, y1, x2, y2, pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0, 0))
+                w = float(net.W[l][j, k])
+                at = _along(x1, y1, x2, y2)
+                if l in by_layer:
+                    g = float(by_layer[l].dW.result.value[j, k])
+                    f = fresh(l)
+                    # the gradient flows backward: from neuron j toward neuron k, beside the line
+                    nx, ny = -uy * 6, ux * 6
+                    sx, sy = at(0.78)
+                    ex, ey = at(0.78 - 0.5 * f)
+                    width = 1.5 + 4.5 * abs(g) / max_dW
+                    items.append(("arrow", sx + nx, sy + ny, ex + nx, ey + ny, grad_colour(g), round(width, 2)))
+                    labels.append((1 if not dense else 3, (0.5, 0.62, 0.38, 0.7, 0.3), at, f"∂ {signed(g, digits)}", grad_colour(g), f))
+                labels.append((2 if not dense else 4, (0.3, 0.4, 0.22, 0.5, 0.6), at, f"w {fmt(w, 2)}", pal.muted, 1.0))
+
+    # neurons, their values, δ above and the bias (or its gradient) below
+    for l, column in enumerate(centres):
+        fill = pal.input if l == 0 else pal.output if l == L else pal.neuron
+        for j, (x, y) in enumerate(column):
+            is_dead = (l, j) in dead
+            items.append(("circle", x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, 4 if is_dead else 0))
+            blocked.append((x - r, y - r, x + r, y + r))
+            if l == 0:
+                value = fmt(float(moment.x[j, 0]), 2)
+            elif fp is not None and fresh(l) > 0.5:
+                value = fmt(float(fp.a[l][j, 0]), 3 if r >= 24 else 2)
+            else:
+                value = "—"
+            items.append(("text", x, y, value, FONT, pal.ink, "center", True, None))
+            if l == 0:
+                continue
+            if l in by_layer:
+                d = float(by_layer[l].delta.result.value[j, 0])
+                f = fresh(l)
+                items.append(("text", x, y - r - 13, f"δ {signed(d, 4)}", FONT, _fade(grad_colour(d), pal.background, f), "center", True, None))
+                items.append(("text", x, y + r + 12, f"∂b {signed(d, 4)}", FONT, _fade(grad_colour(d), pal.background, f), "center", False, None))
+            else:
+                items.append(("text", x, y - r - 13, "δ —", FONT, pal.muted, "center", False, None))
+                items.append(("text", x, y + r + 12, f"b {fmt(float(net.b[l][j, 0]), 2)}", FONT, pal.muted, "center", False, None))
+            if is_dead:
+                items.append(("text", x + r + 4, y + r - 2, "dead", FONT, pal.muted, "left", False, pal.label_bg))
+            blocked.append(text_box(x, y - r - 13, "δ −0.0000", FONT, "center"))
+            blocked.append(text_box(x, y + r + 12, "∂b −0.0000", FONT, "center"))
+
+    # layer names: along the bottom, or above each row
+    for l, column in enumerate(centres):
+        name = layer_name(l, L, L - 1)
+        if vertical:
+            y = column[0][1] - r - (13 if l == 0 else 36)
+            items.append(("text", 8, y, name, FONT, pal.ink, "left", l == latest, pal.label_bg))
+            blocked.append(text_box(8, y, name, FONT, "left"))
+            continue
+        x = column[0][0]
+        align = "left" if l == 0 else "right" if l == L else "center"
+        x = x - r if l == 0 else x + r if l == L else x
+        items.append(("text", x, height - 16, name, FONT, pal.ink, align, l == latest, None))
+
+    hidden = _place_labels(items, labels, blocked, view.width, height, pal)
+    return Scene(view.width, height, pal.background, items, hidden)
+
+
+def _along(x1: float, y1: float, x2: float, y2: float):
+    """The point a fraction t of the way along a connection."""
+    return lambda t: (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t)
+
+
+def _fade(colour: str, background: str, amount: float) -> str:
+    """Blend a #rrggbb colour toward the background: labels fade in during a transition."""
+    if amount >= 1 or not colour.startswith("#") or not background.startswith("#"):
+        return colour
+    c = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+    b = [int(background[i : i + 2], 16) for i in (1, 3, 5)]
+    mix = [round(bb + (cc - bb) * max(amount, 0.0)) for cc, bb in zip(c, b)]
+    return "#" + "".join(f"{v:02x}" for v in mix)
+
+
+def _place_labels(items, labels, blocked, width, height, pal) -> int:
+    """Put each connection label at the first spot along its line where it covers nothing."""
+    placed = list(blocked)
+    hidden = 0
+    for _, spots, at, text, colour, fade in sorted(labels, key=lambda item: item[0]):
+        for t in spots:
+            x, y = at(t)
+            box = text_box(x, y, text, FONT, "center")
+            if box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height:
+                continue
+            if not any(overlaps(box, other) for other in placed):
+                placed.append(box)
+                items.append(("text", x, y, text, FONT, _fade(colour, pal.background, fade), "center", False, pal.label_bg))
+                break
+        else:
+            hidden += 1
+    return hidden

@@ -1,0 +1,186 @@
+// Boots Python in the page: Pyodide, numpy, then the backprop_sim package, whose
+// painter.start() takes over the page. Classic script on purpose: pages opened from a
+// downloaded folder (file://) may not import ES modules or fetch(); there, and in sandboxed
+// iframes with an opaque origin, a generated data script answers Pyodide's fetches.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var RUNTIME = new URL("runtime/", script.src).href;
+  var root = document.documentElement;
+  var needsData = location.protocol === "file:" || window.origin === "null";
+
+  var api = (window.backpropSim = window.backpropSim || {});
+  var settle = {};
+  api.ready = new Promise(function (resolve, reject) {
+    settle.resolve = resolve;
+    settle.reject = reject;
+  });
+  api.ready.catch(function () {}); // failure is shown in the page, not as an unhandled rejection
+  api.framed = window.self !== window.top;
+
+  var progress = document.getElementById("progress");
+  var progressBar = progress && progress.querySelector("progress");
+  var progressText = progress && progress.querySelector(".progress-text");
+  var started = performance.now();
+  api.timings = {};
+
+  function stage(text, fraction) {
+    api.timings[text] = Math.round(performance.now() - started);
+    root.dataset.simStage = text;
+    if (progressText) progressText.textContent = text + "…";
+    if (progressBar) progressBar.value = fraction;
+  }
+
+  function fail(what, advice) {
+    var message = what + (advice ? " " + advice : "");
+    root.dataset.simError = message;
+    delete root.dataset.simStage;
+    if (progress) progress.hidden = true;
+    var box = document.getElementById("load-error");
+    if (box) {
+      box.querySelector(".load-error-text").textContent = message;
+      box.hidden = false;
+    }
+    settle.reject(new Error(message));
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var el = document.createElement("script");
+      el.src = src;
+      el.onload = resolve;
+      el.onerror = function () {
+        reject(new MissingFile(src));
+      };
+      document.head.appendChild(el);
+    });
+  }
+
+  function MissingFile(url) {
+    this.url = url;
+    this.message = "Could not load " + url.split("/").pop() + ".";
+  }
+
+  function decode(b64) {
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(b64);
+    var text = atob(b64);
+    var bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return bytes;
+  }
+
+  function toBase64(bytes) {
+    var text = "";
+    for (var i = 0; i < bytes.length; i += 0x8000) {
+      text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(text);
+  }
+
+  // Answer fetches of runtime files from the data script. Pyodide passes strings, URL objects
+  // or Requests; for a wheel it also passes {integrity: "sha256-…"}, checked here as fetch would.
+  function installFetchShim(files) {
+    var realFetch = window.fetch ? window.fetch.bind(window) : null;
+    window.fetch = function (resource, init) {
+      var url = typeof resource === "string" ? resource : resource instanceof URL ? resource.href : resource.url;
+      var absolute = new URL(url, location.href).href;
+      var name = absolute.indexOf(RUNTIME) === 0 ? absolute.slice(RUNTIME.length).split(/[?#]/)[0] : null;
+      var entry = name && files[name];
+      if (!entry) {
+        if (name) return Promise.reject(new MissingFile(absolute));
+        return realFetch ? realFetch(resource, init) : Promise.reject(new TypeError("fetch is not available"));
+      }
+      if (!entry.bytes) entry.bytes = decode(entry.b64);
+      var body = entry.bytes;
+      var integrity = (init && init.integrity) || (resource && resource.integrity) || "";
+      var check = Promise.resolve();
+      if (integrity.indexOf("sha256-") === 0 && window.crypto && crypto.subtle) {
+        check = crypto.subtle.digest("SHA-256", body).then(function (digest) {
+          if ("sha256-" + toBase64(new Uint8Array(digest)) !== integrity) {
+            throw new TypeError("Integrity check failed for " + name);
+          }
+        });
+      }
+      return check.then(function () {
+        return new Response(body, { status: 200, headers: { "Content-Type": entry.meta.type } });
+      });
+    };
+  }
+
+  // Remember the first runtime file that failed to arrive, so the message can name it.
+  var failedFile = null;
+  function watchFetch() {
+    var inner = window.fetch;
+    window.fetch = function (resource, init) {
+      var url = typeof resource === "string" ? resource : resource instanceof URL ? resource.href : resource.url;
+      return inner(resource, init).then(
+        function (response) {
+          if (!response.ok && !failedFile) failedFile = new URL(url, location.href).href;
+          return response;
+        },
+        function (error) {
+          if (!failedFile) failedFile = new URL(url, location.href).href;
+          throw error;
+        }
+      );
+    };
+    return function unwatch() {
+      window.fetch = inner;
+    };
+  }
+
+  async function boot() {
+    stage("Downloading Python", 0.05);
+    if (needsData) {
+      await loadScript(RUNTIME + "offline-data.js");
+      installFetchShim(window.backpropRuntimeData);
+    }
+    var unwatch = watchFetch();
+    await loadScript(RUNTIME + "pyodide.js");
+    // loaded here as a classic script, so loadPyodide never imports it as a module
+    await loadScript(RUNTIME + "pyodide.asm.js");
+    stage("Starting Python", 0.35);
+    var pyodide = await window.loadPyodide({ indexURL: RUNTIME, fullStdLib: false });
+    stage("Loading numpy", 0.65);
+    var numpyFailed = null;
+    await pyodide.loadPackage("numpy", {
+      messageCallback: function () {},
+      errorCallback: function (text) {
+        numpyFailed = text;
+      },
+    });
+    if (!pyodide.loadedPackages.numpy) {
+      throw new MissingFile(RUNTIME + "numpy (" + (numpyFailed || "the wheel did not load") + ")");
+    }
+    stage("Starting the simulation", 0.85);
+    var response = await fetch(RUNTIME + "backprop_sim.zip");
+    if (!response.ok) throw new MissingFile(RUNTIME + "backprop_sim.zip");
+    pyodide.unpackArchive(await response.arrayBuffer(), "zip", { extractDir: "/home/pyodide/app" });
+    pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/app')");
+    unwatch();
+    api.pyodide = pyodide;
+    var painter = pyodide.pyimport("backprop_sim.painter");
+    painter.start(api);
+    stage("Ready", 1);
+    api.timings.total = Math.round(performance.now() - started);
+    if (progress) progress.hidden = true;
+    delete root.dataset.simStage;
+    root.dataset.simReady = "true";
+    settle.resolve(api);
+  }
+
+  boot().catch(function (error) {
+    if (!(error instanceof MissingFile) && failedFile) error = new MissingFile(failedFile);
+    if (error instanceof MissingFile) {
+      fail(
+        error.message,
+        location.protocol === "file:"
+          ? "The downloaded folder is incomplete: " + error.url.replace(/^file:\/\//, "") + " is missing or damaged. Download and unzip the whole site again."
+          : "Check your connection and reload the page; if it persists, the site is missing this file."
+      );
+    } else {
+      var text = String((error && error.message) || error).trim().split("\n").pop();
+      fail("The simulation could not start: " + text, "Reload the page to try again.");
+    }
+  });
+})();

@@ -1,0 +1,60 @@
+"""MkDocs hooks: the build adds the vendored runtime, KaTeX, and pages made by the engine.
+
+- the worked example on the lesson page and the Python source page are generated from
+  py/backprop_sim, so the lesson's numbers and the simulation's can never disagree;
+- after the build: the runtime (tools/runtime.py), KaTeX from npm, the static preview of
+  the simulation, and the zip of the whole site for offline use.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import zipfile
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parent
+ROOT = TOOLS.parent
+sys.path[:0] = [str(ROOT / "py"), str(TOOLS)]
+
+import lesson  # noqa: E402  (tools/lesson.py)
+import runtime  # noqa: E402
+
+KATEX_DIR = ROOT / "node_modules" / "katex" / "dist"
+OFFLINE_ZIP = "backprop-microsim-offline.zip"
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    return lesson.expand(markdown)
+
+
+def on_post_build(config) -> None:
+    out = Path(config["site_dir"])
+    try:
+        runtime.write_runtime(out / "sim" / "runtime")
+    except runtime.BuildError as exc:
+        sys.exit(f"build failed: {exc}")
+    _vendor_katex(out / "assets" / "katex")
+    lesson.write_preview(out / "sim" / "main.html")
+    _zip_site(out)
+
+
+def _vendor_katex(target: Path) -> None:
+    if not KATEX_DIR.exists():
+        sys.exit(f"build failed: {KATEX_DIR} is missing: run `npm ci` first (make does this).")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(KATEX_DIR / name, target / name)
+    shutil.copytree(KATEX_DIR / "fonts", target / "fonts", dirs_exist_ok=True)
+
+
+def _zip_site(out: Path) -> None:
+    """The whole built site in one zip: unzipped and opened by double-click, it works offline."""
+    target = out / OFFLINE_ZIP
+    tmp = target.with_suffix(".part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
+        for path in sorted(out.rglob("*")):
+            if path.is_file() and path.name not in (OFFLINE_ZIP, tmp.name):
+                z.write(path, Path("backprop-microsim") / path.relative_to(out))
+    tmp.replace(target)
