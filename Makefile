@@ -1,14 +1,14 @@
 # make serve: install, build, serve on http://127.0.0.1:8000
 # make test:  install (with Debian's chromium), build, run every test
 # make build: install and build into public/
-# make bench: the performance benchmark (see README)
+# make bench: the page's performance benchmark; make bench-engine: the engine's (see README)
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: all install build serve test bench chromium clean
+.PHONY: all install build serve test bench bench-engine chromium clean
 
 all: build
 
@@ -49,6 +49,9 @@ test: build chromium
 
 bench: build chromium
 	$(PY) tools/bench.py
+
+bench-engine: install
+	$(PY) tools/bench_engine.py
 
 clean:
 	rm -rf public .pytest_cache

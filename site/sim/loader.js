@@ -31,7 +31,10 @@
     if (progressBar) progressBar.value = fraction;
   }
 
+  var done = false;
   function fail(what, advice) {
+    if (done) return;
+    done = true;
     var message = what + (advice ? " " + advice : "");
     root.dataset.simError = message;
     delete root.dataset.simStage;
@@ -56,9 +59,9 @@
     });
   }
 
-  function MissingFile(url) {
+  function MissingFile(url, reason) {
     this.url = url;
-    this.message = "Could not load " + url.split("/").pop() + ".";
+    this.message = "Could not load " + url.split("/").pop() + (reason ? " (" + reason + ")." : ".");
   }
 
   function decode(b64) {
@@ -97,7 +100,7 @@
       if (integrity.indexOf("sha256-") === 0 && window.crypto && crypto.subtle) {
         check = crypto.subtle.digest("SHA-256", body).then(function (digest) {
           if ("sha256-" + toBase64(new Uint8Array(digest)) !== integrity) {
-            throw new TypeError("Integrity check failed for " + name);
+            throw new TypeError("its sha256 does not match pyodide-lock.json: the file is damaged");
           }
         });
       }
@@ -107,19 +110,29 @@
     };
   }
 
-  // Remember the first runtime file that failed to arrive, so the message can name it.
+  // Every runtime file is needed: the first one that fails to arrive ends the boot at once,
+  // with its name (Pyodide itself may wait forever on a missing wasm).
   var failedFile = null;
+  var abort;
+  var aborted = new Promise(function (_, reject) {
+    abort = reject;
+  });
   function watchFetch() {
     var inner = window.fetch;
+    function failed(url, reason) {
+      if (failedFile) return;
+      failedFile = new URL(url, location.href).href;
+      abort(new MissingFile(failedFile, reason));
+    }
     window.fetch = function (resource, init) {
       var url = typeof resource === "string" ? resource : resource instanceof URL ? resource.href : resource.url;
       return inner(resource, init).then(
         function (response) {
-          if (!response.ok && !failedFile) failedFile = new URL(url, location.href).href;
+          if (!response.ok) failed(url, "HTTP " + response.status);
           return response;
         },
         function (error) {
-          if (!failedFile) failedFile = new URL(url, location.href).href;
+          failed(url, error && error.message);
           throw error;
         }
       );
@@ -159,8 +172,10 @@
     pyodide.runPython("import sys; sys.path.insert(0, '/home/pyodide/app')");
     unwatch();
     api.pyodide = pyodide;
+    if (done) return;
     var painter = pyodide.pyimport("backprop_sim.painter");
     painter.start(api);
+    done = true;
     stage("Ready", 1);
     api.timings.total = Math.round(performance.now() - started);
     if (progress) progress.hidden = true;
@@ -169,7 +184,7 @@
     settle.resolve(api);
   }
 
-  boot().catch(function (error) {
+  Promise.race([boot(), aborted]).catch(function (error) {
     if (!(error instanceof MissingFile) && failedFile) error = new MissingFile(failedFile);
     if (error instanceof MissingFile) {
       fail(

@@ -1,0 +1,136 @@
+"""Fixtures: the built site, local servers on 127.0.0.1 (port 0), and Debian's Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = ROOT / "public"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]
+READY_TIMEOUT = 90_000  # ms; a cold boot is 4–7 s here, generous for a loaded CI machine
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+class Server:
+    def __init__(self, directory: Path):
+        handler = functools.partial(QuietHandler, directory=str(directory))
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, path: str) -> str:
+        return f"{self.origin}/{path.lstrip('/')}"
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def site() -> Path:
+    if not (PUBLIC / "sim" / "runtime" / "offline-data.js").exists():
+        pytest.fail("public/ is not built: run `make test` (or `make build` first)")
+    return PUBLIC
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    s = Server(site)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is missing: `make test` installs it (apt-get install -y chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page in a fresh browser context that records every request and every error."""
+
+    def __init__(self, browser, width=1280, height=900, **options):
+        self.context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        self.page = self.context.new_page()
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        self.console: list[str] = []
+        self.context.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
+
+    def open(self, url: str, wait_ready: bool = True):
+        self.page.goto(url)
+        if wait_ready:
+            wait_ready_or_error(self.page)
+        return self.page
+
+    def foreign_requests(self, allowed_origin: str | None) -> list[str]:
+        """Requests that leave the site: another host, or another scheme than its own."""
+        bad = []
+        for url in self.requests:
+            parsed = urlparse(url)
+            if parsed.scheme in ("data", "blob", "about"):
+                continue
+            if allowed_origin is None:
+                if parsed.scheme != "file":
+                    bad.append(url)
+            elif f"{parsed.scheme}://{parsed.netloc}" != allowed_origin:
+                bad.append(url)
+        return bad
+
+    def close(self):
+        self.context.close()
+
+
+def wait_ready_or_error(page, timeout=READY_TIMEOUT):
+    page.wait_for_function(
+        "document.documentElement.dataset.simReady === 'true' || !!document.documentElement.dataset.simError",
+        timeout=timeout,
+    )
+    error = page.evaluate("document.documentElement.dataset.simError")
+    assert not error, f"the simulation failed to start: {error}"
+
+
+@pytest.fixture
+def visit(browser):
+    visits = []
+
+    def make(**options):
+        v = Visit(browser, **options)
+        visits.append(v)
+        return v
+
+    yield make
+    for v in visits:
+        v.close()
+
+
+def act(page, name, value=None):
+    return page.evaluate("([n, v]) => window.backpropSim.act(n, v)", [name, value])
+
+
+def state(page):
+    return page.evaluate("window.backpropSim.state()")
