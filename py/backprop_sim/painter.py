@@ -205,7 +205,12 @@ class Page:
         eq = panels.equation(moment)
         box = _el("equation")
         html = [f"<p><b>{escape(eq['title'])}</b></p>"]
-        html += [f'<div class="tex" data-i="{i}"></div>' for i in range(len(eq["tex"]))]
+        tex = [line for row in eq["rows"] for line in row]
+        cells, i = [], 0
+        for row in eq["rows"]:
+            cells.append('<div class="eq-row">' + "".join(f'<div class="tex" data-i="{i + n}"></div>' for n in range(len(row))) + "</div>")
+            i += len(row)
+        html += cells
         if eq.get("note"):
             html.append(f"<p>{escape(eq['note'])}</p>")
         if eq["shapes"]:
@@ -213,12 +218,12 @@ class Page:
         html.append(f"<p>{escape(eq['hint'])}</p>")
         box.innerHTML = "".join(html)
         options = js.JSON.parse('{"displayMode": true, "throwOnError": false}')
-        for i, tex in enumerate(eq["tex"]):
+        for i, line in enumerate(tex):
             target = box.querySelector(f'.tex[data-i="{i}"]')
             if hasattr(js, "katex"):
-                js.katex.render(tex, target, options)
+                js.katex.render(line, target, options)
             else:
-                target.textContent = tex
+                target.textContent = line
 
     def view(self, progress: float = 1.0) -> View:
         width = max(280.0, float(self.wrap.clientWidth))
@@ -229,6 +234,11 @@ class Page:
         scene = network_scene(self.ctl.sim.now, self.view(progress))
         js.backpropPaint(self.canvas, json.dumps(scene.items, separators=(",", ":")), scene.width, scene.height, scene.background)
         self.frame_ms.append((time.perf_counter() - started) * 1000)
+        note = _el("hidden-note")
+        note.hidden = scene.hidden_labels == 0
+        note.textContent = (
+            f"{scene.hidden_labels} label(s) did not fit at this width: the values table (T) lists every number."
+        )
         del self.frame_ms[:-600]
 
     def svg(self) -> str:

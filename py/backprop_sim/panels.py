@@ -13,6 +13,8 @@ import numpy as np
 from . import mathtex
 from .engine import ACTIVATIONS, LOSSES, Moment, dead_neurons
 
+SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
+
 PHASE_WORDS = {
     "ready": "ready: press Forward Pass",
     "forward": "forward pass done",
@@ -61,30 +63,25 @@ def status(moment: Moment) -> dict[str, str]:
 
 
 def equation(moment: Moment) -> dict:
-    """The equation panel: a title, LaTeX lines (symbolic first, then numbers) and shapes."""
+    """The equation panel: a title and rows of LaTeX (symbolic first, then the numbers), shapes."""
     net, fp, steps = moment.net, moment.forward, moment.steps
     if fp is None:
-        lines = [mathtex.forward_symbolic(net, l) for l in range(1, net.L + 1)]
-        return {"title": "Forward pass: one layer at a time", "tex": lines, "shapes": [],
+        rows = [[mathtex.forward_symbolic(net, l)] for l in range(1, net.L + 1)]
+        return {"title": "Forward pass: one layer at a time", "rows": rows, "shapes": [],
                 "hint": "Press Forward Pass (F) to compute z and a for every layer."}
     if not steps:
-        tex = []
-        for l in range(1, net.L + 1):
-            tex.extend(mathtex.forward_numeric(net, fp, l, 3))
-        tex.append(mathtex.loss_numeric(net, fp, moment.y))
-        return {"title": "Forward pass", "tex": tex, "shapes": [],
+        rows = [[mathtex.forward_symbolic(net, l), *mathtex.forward_numeric(net, fp, l, 3)] for l in range(1, net.L + 1)]
+        rows.append([net.loss.tex, mathtex.loss_numeric(net, fp, moment.y)])
+        return {"title": "Forward pass", "rows": rows, "shapes": [],
                 "hint": "Press Backward Step (B) to start at the output layer."}
     step = steps[-1]
-    tex, shapes = [], []
-    for eq in step.equations:
-        tex.append(eq.symbolic_tex)
-        tex.append(mathtex.numeric(eq))
-        shapes.append(eq.describe())
+    rows = [[eq.symbolic_tex, mathtex.numeric(eq)] for eq in step.equations]
+    shapes = [eq.describe() for eq in step.equations]
     done = len(steps) == net.L
     where = "output layer" if step.layer == net.L else f"hidden layer {step.layer}"
     return {
         "title": f"Backward step {step.number} of {net.L}: {where} (l = {step.layer})",
-        "tex": tex,
+        "rows": rows,
         "shapes": shapes,
         "note": step.delta.note,
         "hint": "Backward pass complete: every gradient is known." if done else "Press Backward Step (B) for the next layer.",
@@ -126,7 +123,7 @@ def table(moment: Moment) -> str:
     by_layer = {s.layer: s for s in moment.steps}
     out = []
     rows = "".join(
-        f"<tr><th scope='row'>x<sub>{k + 1}</sub> = a[0]<sub>{k + 1}</sub></th><td>{num(v)}</td></tr>"
+        f"<tr><th scope='row'>x{SUBSCRIPTS[k + 1]} = a[0]{SUBSCRIPTS[k + 1]}</th><td>{num(v)}</td></tr>"
         for k, v in enumerate(moment.x.ravel())
     )
     out.append(f"<table class='values' data-layer='0'><caption>Inputs</caption><tbody>{rows}</tbody></table>")

@@ -117,7 +117,7 @@ def layout(layers: tuple[int, ...], width: float) -> tuple[float, float, bool, l
             spread = min(across, 130)
             centres.append([(width / 2 + (j - (n - 1) / 2) * spread, y) for j in range(n)])
         return height, r, vertical, centres
-    spacing = 120 if most <= 3 else 96 if most <= 4 else 64
+    spacing = 120 if most <= 3 else 104 if most <= 4 else 64
     top, bottom = 44, 58
     height = top + bottom + most * spacing
     pad = 70
@@ -195,8 +195,10 @@ def network_scene(moment: Moment, view: View) -> Scene:
                     ex, ey = at(0.78 - 0.5 * f)
                     width = 1.5 + 4.5 * abs(g) / max_dW
                     items.append(("arrow", sx + nx, sy + ny, ex + nx, ey + ny, grad_colour(g), round(width, 2)))
-                    labels.append((1 if not dense else 3, (0.5, 0.62, 0.38, 0.7, 0.3), at, f"∂ {signed(g, digits)}", grad_colour(g), f))
-                labels.append((2 if not dense else 4, (0.3, 0.4, 0.22, 0.5, 0.6), at, f"w {fmt(w, 2)}", pal.muted, 1.0))
+                    spots = [(*at(t), "center") for t in (0.5, 0.62, 0.38, 0.7, 0.3)]
+                    labels.append((2 if not dense else 4, spots, f"∂ {signed(g, digits)}", grad_colour(g), f, False))
+                spots = [(*at(t), "center") for t in (0.3, 0.4, 0.22, 0.5, 0.6)]
+                labels.append((3 if not dense else 5, spots, f"w {fmt(w, 2)}", pal.muted, 1.0, False))
 
     # neurons, their values, δ above and the bias (or its gradient) below
     for l, column in enumerate(centres):
@@ -214,18 +216,18 @@ def network_scene(moment: Moment, view: View) -> Scene:
             items.append(("text", x, y, value, FONT, pal.ink, "center", True, None))
             if l == 0:
                 continue
+            above = [(x, y - r - 13, "center"), (x + r + 4, y - 10, "left"), (x - r - 4, y - 10, "right")]
+            below = [(x, y + r + 12, "center"), (x + r + 4, y + 10, "left"), (x - r - 4, y + 10, "right")]
             if l in by_layer:
                 d = float(by_layer[l].delta.result.value[j, 0])
-                f = fresh(l)
-                items.append(("text", x, y - r - 13, f"δ {signed(d, 4)}", FONT, _fade(grad_colour(d), pal.background, f), "center", True, None))
-                items.append(("text", x, y + r + 12, f"∂b {signed(d, 4)}", FONT, _fade(grad_colour(d), pal.background, f), "center", False, None))
+                colour, f = grad_colour(d), fresh(l)
+                labels.append((0, above, f"δ {signed(d, 4)}", colour, f, True))
+                labels.append((1, below, f"∂b {signed(d, 4)}", colour, f, False))
             else:
-                items.append(("text", x, y - r - 13, "δ —", FONT, pal.muted, "center", False, None))
-                items.append(("text", x, y + r + 12, f"b {fmt(float(net.b[l][j, 0]), 2)}", FONT, pal.muted, "center", False, None))
+                labels.append((0, above, "δ —", pal.muted, 1.0, False))
+                labels.append((1, below, f"b {fmt(float(net.b[l][j, 0]), 2)}", pal.muted, 1.0, False))
             if is_dead:
-                items.append(("text", x + r + 4, y + r - 2, "dead", FONT, pal.muted, "left", False, pal.label_bg))
-            blocked.append(text_box(x, y - r - 13, "δ −0.0000", FONT, "center"))
-            blocked.append(text_box(x, y + r + 12, "∂b −0.0000", FONT, "center"))
+                labels.append((1, [(x + r + 4, y, "left"), (x - r - 4, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
     # layer names: along the bottom, or above each row
     for l, column in enumerate(centres):
@@ -239,6 +241,7 @@ def network_scene(moment: Moment, view: View) -> Scene:
         align = "left" if l == 0 else "right" if l == L else "center"
         x = x - r if l == 0 else x + r if l == L else x
         items.append(("text", x, height - 16, name, FONT, pal.ink, align, l == latest, None))
+        blocked.append(text_box(x, height - 16, name, FONT, align))
 
     hidden = _place_labels(items, labels, blocked, view.width, height, pal)
     return Scene(view.width, height, pal.background, items, hidden)
@@ -260,18 +263,21 @@ def _fade(colour: str, background: str, amount: float) -> str:
 
 
 def _place_labels(items, labels, blocked, width, height, pal) -> int:
-    """Put each connection label at the first spot along its line where it covers nothing."""
+    """Put each label at its first candidate spot that covers nothing; count those that fit nowhere.
+
+    Labels come as (priority, [(x, y, align), ...], text, colour, fade, bold); lower
+    priorities are placed first: δ, then bias, then gradients, then weights.
+    """
     placed = list(blocked)
     hidden = 0
-    for _, spots, at, text, colour, fade in sorted(labels, key=lambda item: item[0]):
-        for t in spots:
-            x, y = at(t)
-            box = text_box(x, y, text, FONT, "center")
+    for _, spots, text, colour, fade, bold in sorted(labels, key=lambda item: item[0]):
+        for x, y, align in spots:
+            box = text_box(x, y, text, FONT, align)
             if box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height:
                 continue
             if not any(overlaps(box, other) for other in placed):
                 placed.append(box)
-                items.append(("text", x, y, text, FONT, _fade(colour, pal.background, fade), "center", False, pal.label_bg))
+                items.append(("text", x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.label_bg))
                 break
         else:
             hidden += 1

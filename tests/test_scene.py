@@ -1,0 +1,125 @@
+"""The scene on CPython: the display list for known states, its SVG, and the panels' text."""
+
+import re
+
+import numpy as np
+import pytest
+
+from backprop_sim import panels, svg
+from backprop_sim.controller import Controller
+from backprop_sim.presets import PRESETS, preset
+from backprop_sim.scene import FONT, PALETTES, View, network_scene, overlaps, text_box
+
+
+def run(key="seed", steps=0, y=None):
+    sim = preset(key).simulation()
+    if y is not None:
+        sim.set_target(y)
+    if steps:
+        sim.forward()
+    for _ in range(steps - 1):
+        sim.backward_step()
+    return sim
+
+
+def texts(scene):
+    return [item for item in scene.items if item[0] == "text"]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_delta_labels_have_the_expected_values_and_colours(theme):
+    sim = run(steps=3)
+    scene = network_scene(sim.now, View(1000, theme))
+    pal = PALETTES[theme]
+    deltas = {t[3]: t[5] for t in texts(scene) if t[3].startswith("δ ")}
+    # by hand: δ[2] = (ŷ − 1)·ŷ(1 − ŷ) is negative; δ[1]_j = 0.3, −0.2, 0.5 times δ[2] times σ'
+    assert deltas == {
+        "δ −0.0989": pal.neg,
+        "δ −0.0071": pal.neg,
+        "δ +0.0048": pal.pos,
+        "δ −0.0119": pal.neg,
+    }
+
+
+def test_target_zero_turns_the_output_delta_red():
+    sim = run(steps=2, y=0.0)
+    scene = network_scene(sim.now, View(1000))
+    (label,) = [t for t in texts(scene) if t[3].startswith("δ +")]
+    assert label[5] == PALETTES["light"].pos
+
+
+def test_values_not_computed_yet_are_dashes():
+    scene = network_scene(run().now, View(1000))
+    values = [t[3] for t in texts(scene)]
+    assert values.count("—") == 4  # 3 hidden + 1 output activation
+    assert values.count("δ —") == 4
+    assert "1.00" in values and "0.50" in values
+
+
+@pytest.mark.parametrize("key", sorted(PRESETS))
+@pytest.mark.parametrize("width", [320, 360, 768, 1280, 1600])
+def test_no_text_overlaps_another_and_all_stays_inside(key, width):
+    sim = run(key, steps=2)
+    scene = network_scene(sim.now, View(width))
+    boxes = [text_box(t[1], t[2], t[3], t[4], t[6]) for t in texts(scene)]
+    for i, a in enumerate(boxes):
+        assert a[0] >= -1 and a[2] <= width + 1 and a[1] >= -1 and a[3] <= scene.height + 1, texts(scene)[i]
+        for j in range(i):
+            assert not overlaps(a, boxes[j], pad=-1), (texts(scene)[i][3], texts(scene)[j][3])
+    assert all(t[4] >= FONT for t in texts(scene))
+
+
+def test_gradient_arrows_grow_with_the_gradient():
+    sim = run(steps=2)
+    scene = network_scene(sim.now, View(1000))
+    arrows = [a for a in scene.items if a[0] == "arrow"]
+    dW = np.abs(sim.now.steps[0].dW.result.value.ravel())
+    assert len(arrows) == 3
+    widths = [a[6] for a in arrows]
+    assert np.argsort(widths).tolist() == np.argsort(dW).tolist()
+    # backward: each arrow points from the output side toward the input side
+    assert all(a[3] < a[1] for a in arrows)
+
+
+def test_svg_renders_every_label_escaped():
+    scene = network_scene(run(steps=3).now, View(800))
+    doc = svg.render(scene, title="<net & co>")
+    assert doc.startswith("<svg") and doc.endswith("</svg>")
+    assert "&lt;net &amp; co&gt;" in doc and "<net" not in doc
+    assert len(re.findall(r"<text ", doc)) == len(texts(scene))
+
+
+def test_narration_and_status_carry_the_numbers():
+    sim = run(steps=2)
+    text = panels.narration(sim.now)
+    assert "δ[2] = −0.0989" in text and "∂L/∂W[2] = [−0.0604, −0.0568, −0.0592]" in text
+    status = panels.status(sim.now)
+    assert status["y_hat"] == "0.5909" and status["error"] == "−0.4091"
+
+
+def test_table_lists_every_value():
+    sim = run(steps=3)
+    html = panels.table(sim.now)
+    for value in ("0.4500", "−0.0989", "−0.0071", "0.0048", "−0.0035", "0.5909"):
+        assert value in html
+
+
+def test_controller_refusals_leave_the_state_and_say_why():
+    ctl = Controller()
+    before = ctl.state()
+    assert "Nothing to undo" in ctl.act("back")
+    assert "finite" in ctl.act("target", float("nan"))
+    assert "Unknown action" in ctl.act("explode")
+    assert ctl.state() == before
+    assert ctl.act("backward").startswith("Backpropagation needs the forward pass")
+    assert ctl.state()["phase"] == "forward"
+
+
+def test_auto_ticks_through_the_whole_pass_and_stops():
+    ctl = Controller()
+    ctl.act("auto", True)
+    phases = []
+    while ctl.auto:
+        ctl.act("tick")
+        phases.append(ctl.state()["phase"])
+    assert phases == ["forward", "backward", "complete"]
