@@ -44,10 +44,10 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-test: build chromium
+test: install chromium build
 	$(PY) -m pytest
 
-bench: build chromium
+bench: install chromium build
 	$(PY) tools/bench.py
 
 bench-engine: install

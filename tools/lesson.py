@@ -45,7 +45,7 @@ def worked_example() -> str:
         where = "output layer" if step.layer == net.L else f"hidden layer {step.layer}"
         out += [f"*Step {step.number}: {where}, l = {step.layer}*", ""]
         for eq in step.equations:
-            out += [f"$${mathtex.numeric(eq)}$$", "", f"<p class=\"shapes\">Shapes: {eq.describe()}</p>", ""]
+            out += [f"$${mathtex.worked(eq)}$$", "", f"<p class=\"shapes\">Shapes: {eq.describe()}</p>", ""]
     out += ["</div>", ""]
     return "\n".join(out)
 
@@ -58,11 +58,40 @@ def python_source() -> str:
     return "\n".join(parts)
 
 
-MARKERS = {"worked_example": worked_example, "python_source": python_source}
+EMBED_HEIGHT = 1250  # px: the simulation's height in a lesson column (measured: 1241 px at 1280 px wide)
 
 
-def expand(markdown: str) -> str:
-    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: MARKERS[m.group(1)]() if m.group(1) in MARKERS else m.group(0), markdown)
+def embed_snippet(site_url: str) -> str:
+    base = site_url.rstrip("/") + "/"
+    snippet = (
+        f'<iframe src="{base}sim/main.html" height="{EMBED_HEIGHT}px" width="100%" scrolling="no" '
+        f'title="Backpropagation MicroSim"></iframe>\n'
+        f'<script src="{base}assets/microsim-embed.js"></script>'
+    )
+    return "\n".join([
+        '<div class="embed-box" markdown>',
+        "",
+        "Copy this into any page, LMS or course site. The recommended height is "
+        f"{EMBED_HEIGHT} px; the optional script lets the simulation set its own height "
+        "(the MicroSim `microsim-resize` message). It also works in an iframe with "
+        '`sandbox="allow-scripts"`.',
+        "",
+        "``` html",
+        snippet,
+        "```",
+        "",
+        "</div>",
+    ])
+
+
+def expand(markdown: str, site_url: str = "") -> str:
+    markers = {
+        "worked_example": worked_example,
+        "python_source": python_source,
+        "embed_snippet": lambda: embed_snippet(site_url),
+        "embed_height": lambda: str(EMBED_HEIGHT),
+    }
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)]() if m.group(1) in markers else m.group(0), markdown)
 
 
 def preview_svgs() -> str:

@@ -19,13 +19,14 @@ sys.path[:0] = [str(ROOT / "py"), str(TOOLS)]
 
 import lesson  # noqa: E402  (tools/lesson.py)
 import runtime  # noqa: E402
+import screenshot  # noqa: E402
 
 KATEX_DIR = ROOT / "node_modules" / "katex" / "dist"
 OFFLINE_ZIP = "backprop-microsim-offline.zip"
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
-    return lesson.expand(markdown)
+    return lesson.expand(markdown, config["site_url"] or "")
 
 
 def on_post_build(config) -> None:
@@ -35,7 +36,9 @@ def on_post_build(config) -> None:
     except runtime.BuildError as exc:
         sys.exit(f"build failed: {exc}")
     _vendor_katex(out / "assets" / "katex")
+    _vendor(ROOT / "node_modules" / "iframe-worker" / "shim" / "index.js", out / "assets" / "iframe-worker" / "shim.js")
     lesson.write_preview(out / "sim" / "main.html")
+    screenshot.take(out / "sim" / "main.html", out / "sim" / "screenshot.png")
     _zip_site(out)
 
 
@@ -47,6 +50,13 @@ def _vendor_katex(target: Path) -> None:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(KATEX_DIR / name, target / name)
     shutil.copytree(KATEX_DIR / "fonts", target / "fonts", dirs_exist_ok=True)
+
+
+def _vendor(source: Path, target: Path) -> None:
+    if not source.exists():
+        sys.exit(f"build failed: {source} is missing: run `npm ci` first (make does this).")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
 
 
 def _zip_site(out: Path) -> None:

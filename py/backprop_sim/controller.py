@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import Simulation
-from .presets import DEFAULT_PRESET, preset
+from .presets import DEFAULT_PRESET, PRESETS, preset
 
 SPEEDS = (0.25, 4.0)  # steps per second for Auto
 
@@ -16,6 +16,7 @@ SPEEDS = (0.25, 4.0)  # steps per second for Auto
 class Controller:
     def __init__(self, sim: Simulation | None = None):
         self.sim = sim or preset(DEFAULT_PRESET).simulation()
+        self.preset = DEFAULT_PRESET if sim is None else ""  # "" once the network is edited
         self.auto = False
         self.speed = 1.0
         self.show_table = False
@@ -53,6 +54,14 @@ class Controller:
 
     def _target(self, value):
         return self.sim.set_target(_number(value, "The target"))
+
+    def _preset(self, value):
+        if value not in PRESETS:
+            raise ValueError(f"Unknown preset {value!r}; choose one of {', '.join(PRESETS)}.")
+        net, x, y = PRESETS[value].make()
+        self.auto = False
+        self.sim.set_network(net, x, y)
+        self.preset = value
 
     def _speed(self, value):
         speed = _number(value, "The speed")
@@ -113,6 +122,7 @@ class Controller:
             "delta": [plain(v) for v in values["delta"]],
             "dW": [plain(v) for v in values["dW"]],
             "db": [plain(v) for v in values["db"]],
+            "preset": self.preset,
             "auto": self.auto,
             "speed": self.speed,
             "can_undo": bool(sim.history),

@@ -37,6 +37,12 @@ def numeric(eq: Equation, digits: int = DIGITS) -> str:
     return f"{eq.result.tex} = {' '.join(parts)} = {matrix(eq.result.value, digits)}"
 
 
+def worked(eq: Equation, digits: int = DIGITS) -> str:
+    """Symbols, then numbers, then the result, in one line: for the lesson's worked example."""
+    numbers = numeric(eq, digits).split(" = ", 1)[1]
+    return f"{eq.symbolic_tex} = {numbers}"
+
+
 def _operand(value: np.ndarray, digits: int) -> str:
     text = matrix(value, digits)
     return f"({text})" if np.asarray(value).size == 1 and float(np.asarray(value).item()) < 0 else text

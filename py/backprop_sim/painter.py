@@ -19,6 +19,7 @@ from pyodide.ffi import create_proxy, to_js
 
 from . import panels
 from .controller import Controller
+from .presets import PRESETS
 from .scene import View, network_scene
 
 TRANSITION_MS = 350  # the eased flow between two steps
@@ -50,6 +51,9 @@ class Page:
         return p
 
     def start(self) -> None:
+        _el("preset").innerHTML = "".join(
+            f'<option value="{escape(key)}">{escape(p.title)}</option>' for key, p in PRESETS.items()
+        )
         for button in js.document.querySelectorAll("button[data-action]"):
             action = button.dataset.action
             button.addEventListener("click", self.proxy(lambda event, a=action: self.do(a)))
@@ -58,6 +62,7 @@ class Page:
             ("target", "target", lambda el: el.value),
             ("speed", "speed", lambda el: el.value),
             ("show-table", "table", lambda el: bool(el.checked)),
+            ("preset", "preset", lambda el: str(el.value)),
         ):
             el = _el(control)
             el.addEventListener("input", self.proxy(lambda event, a=action, r=read: self.do(a, r(event.target))))
@@ -195,6 +200,7 @@ class Page:
         auto.setAttribute("aria-pressed", "true" if self.ctl.auto else "false")
         auto.textContent = "Pause ❚❚" if self.ctl.auto else "Auto ▶"
         _el("show-table").checked = self.ctl.show_table
+        _el("preset").value = self.ctl.preset
         _el("table-section").hidden = not self.ctl.show_table
         if self.ctl.show_table:
             _el("values-table").innerHTML = panels.table(moment)

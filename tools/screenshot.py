@@ -1,0 +1,47 @@
+"""A real screenshot of the simulation for the lesson's social card, made at build time.
+
+Boots the built page from file:// in Debian's Chromium (as a learner would open the offline
+folder), completes one backward pass, and photographs the drawing and the status panel.
+Skipped, with a warning, where Chromium or Playwright is not installed (`make test` has both).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]
+
+
+def take(main_html: Path, target: Path) -> bool:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("warning: playwright missing, no social-card screenshot", file=sys.stderr)
+        return False
+    if not Path(CHROMIUM).exists():
+        print(f"warning: {CHROMIUM} missing (make test installs it), no social-card screenshot", file=sys.stderr)
+        return False
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 800}, color_scheme="light")
+            page.goto(main_html.resolve().as_uri())
+            page.wait_for_function("document.documentElement.dataset.simReady || document.documentElement.dataset.simError", timeout=120_000)
+            if page.evaluate("document.documentElement.dataset.simError"):
+                raise RuntimeError("the simulation failed to start: " + page.evaluate("document.documentElement.dataset.simError"))
+            for action in ("forward", "backward", "backward"):
+                page.evaluate(f"window.backpropSim.act('{action}')")
+            page.wait_for_timeout(600)  # the transition ends
+            page.locator(".sim-stage").screenshot(path=str(target))
+        finally:
+            browser.close()
+    return True
+
+
+if __name__ == "__main__":
+    take(Path(sys.argv[1]), Path(sys.argv[2]))
