@@ -175,7 +175,9 @@ def network_scene(moment: Moment, view: View) -> Scene:
 
     # connections, their weights and (once computed) their gradients
     max_dW = max((float(np.max(np.abs(s.dW.result.value))) for s in steps), default=0.0) or 1.0
+    unlabelled = 0  # connections too many to label: the values table has their numbers
     for l in range(1, L + 1):
+        # more than 16 connections between two layers leave no room for their labels
         dense = net.layers[l] * net.layers[l - 1] > 16
         for j, (xj, yj) in enumerate(centres[l]):
             for k, (xk, yk) in enumerate(centres[l - 1]):
@@ -195,10 +197,16 @@ def network_scene(moment: Moment, view: View) -> Scene:
                     ex, ey = at(0.78 - 0.5 * f)
                     width = 1.5 + 4.5 * abs(g) / max_dW
                     items.append(("arrow", sx + nx, sy + ny, ex + nx, ey + ny, grad_colour(g), round(width, 2)))
-                    spots = [(*at(t), "center") for t in (0.5, 0.62, 0.38, 0.7, 0.3)]
-                    labels.append((2 if not dense else 4, spots, f"∂ {signed(g, digits)}", grad_colour(g), f, False))
-                spots = [(*at(t), "center") for t in (0.3, 0.4, 0.22, 0.5, 0.6)]
-                labels.append((3 if not dense else 5, spots, f"w {fmt(w, 2)}", pal.muted, 1.0, False))
+                    if dense:
+                        unlabelled += 1
+                    else:
+                        spots = [(*at(t), "center") for t in (0.5, 0.62, 0.38, 0.7, 0.3)]
+                        labels.append((2, spots, f"∂ {signed(g, digits)}", grad_colour(g), f, False))
+                if dense:
+                    unlabelled += 1
+                else:
+                    spots = [(*at(t), "center") for t in (0.3, 0.4, 0.22, 0.5, 0.6)]
+                    labels.append((3, spots, f"w {fmt(w, 2)}", pal.muted, 1.0, False))
 
     # neurons, their values, δ above and the bias (or its gradient) below
     for l, column in enumerate(centres):
@@ -244,7 +252,7 @@ def network_scene(moment: Moment, view: View) -> Scene:
         blocked.append(text_box(x, height - 16, name, FONT, align))
 
     hidden = _place_labels(items, labels, blocked, view.width, height, pal)
-    return Scene(view.width, height, pal.background, items, hidden)
+    return Scene(view.width, height, pal.background, items, hidden + unlabelled)
 
 
 def _along(x1: float, y1: float, x2: float, y2: float):
@@ -262,21 +270,46 @@ def _fade(colour: str, background: str, amount: float) -> str:
     return "#" + "".join(f"{v:02x}" for v in mix)
 
 
+class _Boxes:
+    """Placed boxes in a coarse grid, so that an overlap query looks at a few neighbours only
+    (the largest network has about 500 labels; checking all pairs costs tens of ms a frame)."""
+
+    CELL = 64.0
+
+    def __init__(self, boxes=()):
+        self.cells: dict[tuple[int, int], list] = {}
+        for box in boxes:
+            self.add(box)
+
+    def _keys(self, box):
+        c = self.CELL
+        for gx in range(int(box[0] // c), int(box[2] // c) + 1):
+            for gy in range(int(box[1] // c), int(box[3] // c) + 1):
+                yield gx, gy
+
+    def add(self, box) -> None:
+        for key in self._keys(box):
+            self.cells.setdefault(key, []).append(box)
+
+    def hits(self, box) -> bool:
+        return any(overlaps(box, other) for key in self._keys(box) for other in self.cells.get(key, ()))
+
+
 def _place_labels(items, labels, blocked, width, height, pal) -> int:
     """Put each label at its first candidate spot that covers nothing; count those that fit nowhere.
 
     Labels come as (priority, [(x, y, align), ...], text, colour, fade, bold); lower
     priorities are placed first: δ, then bias, then gradients, then weights.
     """
-    placed = list(blocked)
+    placed = _Boxes(blocked)
     hidden = 0
     for _, spots, text, colour, fade, bold in sorted(labels, key=lambda item: item[0]):
         for x, y, align in spots:
             box = text_box(x, y, text, FONT, align)
             if box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height:
                 continue
-            if not any(overlaps(box, other) for other in placed):
-                placed.append(box)
+            if not placed.hits(box):
+                placed.add(box)
                 items.append(("text", x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.label_bg))
                 break
         else:

@@ -1,0 +1,232 @@
+"""The page's performance benchmark, in headless Chromium on this machine.
+
+    make bench            (builds first; or: .venv/bin/python tools/bench.py --runs 5)
+
+Measures, over --runs runs each, the median and spread of:
+  1. first paint (first-contentful-paint: the build-time SVG preview of the network);
+  2. time to interactive (window.backpropSim ready), cold, over http;
+  3. the same on a reload (warm HTTP cache);
+  4. the same from file://;
+  5. a bare baseline in the same run: a page that only boots the same vendored Pyodide and
+     imports numpy; our ready time is reported as a ratio to it;
+  6. bytes transferred on a cold load;
+  7. Python time per frame during Auto (p50, p95) for the seed example and the largest
+     network, and the time from a Backward Step press to the next paint.
+Writes .cache/bench/latest.json and prints a table. Shared machines are noisy: compare the
+ratios, which are taken in one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import platform
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC = ROOT / "public"
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+BASELINE_PATH = "/sim/_bench_baseline.html"
+BASELINE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>
+<p id="out">booting</p>
+<script src="runtime/pyodide.js"></script>
+<script>
+(async () => {
+  const py = await loadPyodide({indexURL: new URL("runtime/", location.href).href, fullStdLib: false});
+  await py.loadPackage("numpy", {messageCallback: () => {}});
+  py.runPython("import numpy");
+  window.readyAt = performance.now();
+  document.getElementById("out").textContent = "ready";
+})();
+</script></body></html>"""
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        if self.path == BASELINE_PATH:
+            body = BASELINE.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
+
+def serve():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(PUBLIC)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def stats(values):
+    values = sorted(values)
+    return {"median": statistics.median(values), "min": values[0], "max": values[-1], "n": len(values)}
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def wait_ready(page):
+    page.wait_for_function("document.documentElement.dataset.simReady === 'true' || !!document.documentElement.dataset.simError", timeout=120_000)
+    error = page.evaluate("document.documentElement.dataset.simError")
+    if error:
+        raise SystemExit(f"the simulation failed to start: {error}")
+    return page.evaluate("window.backpropSim.readyAt")
+
+
+def first_paint(page):
+    return page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null")
+
+
+def bytes_transferred(page):
+    return page.evaluate("""performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
+        .reduce((sum, e) => sum + (e.transferSize || 0), 0)""")
+
+
+def frame_times(page, setup: str):
+    """Python ms per painted frame while Auto plays a whole pass at full speed."""
+    page.evaluate("window.backpropSim.act('auto', false); window.backpropSim.act('reset')")
+    if setup:
+        page.evaluate(f"window.backpropSim.pyodide.runPython({json.dumps(setup)})")
+        page.evaluate("window.backpropSim.act('reset')")
+    page.evaluate("window.backpropSim.frameStats().length = 0")
+    page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.frame_ms.clear()')")
+    samples = []
+    for _ in range(3):
+        page.evaluate("window.backpropSim.act('speed', 4); window.backpropSim.act('auto', true)")
+        page.wait_for_function("window.backpropSim.state().phase === 'complete'", timeout=60_000)
+        page.wait_for_timeout(500)
+        page.evaluate("window.backpropSim.act('reset')")
+    samples = page.evaluate("Array.from(window.backpropSim.frameStats())")
+    # press-to-paint: a Backward Step click until the next animation frame has run
+    presses = []
+    for _ in range(10):
+        page.evaluate("window.backpropSim.act('reset'); window.backpropSim.act('forward')")
+        presses.append(page.evaluate("""new Promise(resolve => {
+            const t0 = performance.now();
+            document.getElementById('btn-backward').click();
+            requestAnimationFrame(() => resolve(performance.now() - t0));
+        })"""))
+    return samples, presses
+
+
+LARGEST_SETUP = """
+import backprop_sim.painter as p
+from backprop_sim.engine import Network, MAX_INPUTS, MAX_NEURONS, MAX_HIDDEN_LAYERS, MAX_OUTPUTS
+layers = [MAX_INPUTS] + [MAX_NEURONS] * MAX_HIDDEN_LAYERS + [MAX_OUTPUTS]
+p._page.ctl.sim.set_network(Network.random(layers, seed=1), [0.5] * MAX_INPUTS, [0.5] * MAX_OUTPUTS)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    if not (PUBLIC / "sim" / "main.html").exists():
+        raise SystemExit("public/ is not built: run `make bench` (it builds first)")
+    from playwright.sync_api import sync_playwright
+
+    httpd, origin = serve()
+    sim_url = f"{origin}/sim/main.html"
+    file_url = (PUBLIC / "sim" / "main.html").as_uri()
+    results: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, {platform.system()}", "runs": args.runs}
+    cold, warm, from_file, baseline, paint_http, paint_file, transferred = [], [], [], [], [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        results["chromium"] = browser.version
+        for i in range(args.runs):
+            # interleave the kinds, so that a noisy moment hurts them alike
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = ctx.new_page()
+            page.goto(f"{origin}{BASELINE_PATH}")
+            page.wait_for_function("window.readyAt", timeout=120_000)
+            baseline.append(page.evaluate("window.readyAt"))
+            ctx.close()
+
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = ctx.new_page()
+            page.goto(sim_url)
+            cold.append(wait_ready(page))
+            paint_http.append(first_paint(page))
+            transferred.append(bytes_transferred(page))
+            page.reload()
+            warm.append(wait_ready(page))
+            if i == 0:
+                seed_frames, seed_presses = frame_times(page, "")
+                big_frames, big_presses = frame_times(page, LARGEST_SETUP)
+            ctx.close()
+
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = ctx.new_page()
+            page.goto(file_url)
+            from_file.append(wait_ready(page))
+            paint_file.append(first_paint(page))
+            ctx.close()
+        browser.close()
+    httpd.shutdown()
+
+    med = lambda xs: statistics.median(xs)  # noqa: E731
+    results.update({
+        "first_paint_http_ms": stats(paint_http),
+        "first_paint_file_ms": stats(paint_file),
+        "ready_cold_http_ms": stats(cold),
+        "ready_reload_http_ms": stats(warm),
+        "ready_file_ms": stats(from_file),
+        "baseline_pyodide_numpy_ms": stats(baseline),
+        "ratio_ready_to_baseline": med(cold) / med(baseline),
+        "ratio_reload_to_cold": med(warm) / med(cold),
+        "ratio_file_to_http": med(from_file) / med(cold),
+        "bytes_cold": stats(transferred),
+        "python_frame_ms_seed": {"p50": percentile(seed_frames, 0.5), "p95": percentile(seed_frames, 0.95), "frames": len(seed_frames)},
+        "python_frame_ms_largest": {"p50": percentile(big_frames, 0.5), "p95": percentile(big_frames, 0.95), "frames": len(big_frames)},
+        "press_to_paint_ms_seed": stats(seed_presses),
+        "press_to_paint_ms_largest": stats(big_presses),
+    })
+    out = ROOT / ".cache" / "bench" / "latest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+
+    def row(name, s, unit="ms"):
+        return f"| {name} | {s['median']:.0f} {unit} | {s['min']:.0f}–{s['max']:.0f} |"
+
+    lines = [
+        f"Machine: {results['machine']}; Chromium {results['chromium']}; {args.runs} runs each, medians.",
+        "",
+        "| measure | median | spread |",
+        "| --- | --- | --- |",
+        row("first paint, http", results["first_paint_http_ms"]),
+        row("first paint, file://", results["first_paint_file_ms"]),
+        row("ready, cold, http", results["ready_cold_http_ms"]),
+        row("ready, reload (warm cache)", results["ready_reload_http_ms"]),
+        row("ready, file://", results["ready_file_ms"]),
+        row("bare baseline: Pyodide + numpy only", results["baseline_pyodide_numpy_ms"]),
+        f"| bytes on a cold load | {results['bytes_cold']['median'] / 1e6:.1f} MB | |",
+        f"| Python per frame, seed example | p50 {results['python_frame_ms_seed']['p50']:.2f} ms, p95 {results['python_frame_ms_seed']['p95']:.2f} ms | {results['python_frame_ms_seed']['frames']} frames |",
+        f"| Python per frame, largest network | p50 {results['python_frame_ms_largest']['p50']:.2f} ms, p95 {results['python_frame_ms_largest']['p95']:.2f} ms | {results['python_frame_ms_largest']['frames']} frames |",
+        row("Backward Step press to next paint, seed", results["press_to_paint_ms_seed"]),
+        row("Backward Step press to next paint, largest", results["press_to_paint_ms_largest"]),
+        "",
+        f"Ratios: ready / baseline {results['ratio_ready_to_baseline']:.2f} (target ≤ 1.05); "
+        f"reload / cold {results['ratio_reload_to_cold']:.2f} (≤ 0.7); file:// / http {results['ratio_file_to_http']:.2f} (≤ 1.2).",
+    ]
+    print("\n".join(lines))
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
