@@ -1,34 +1,50 @@
 """The one way in: every button, key, URL value and `window.backpropSim.act` call lands here.
 
 Pure Python (no `js`): the painter turns DOM events into `act(name, value)` and repaints.
+Weight and neuron indices in actions follow the lesson: w[l]_jk with l, j, k counted from 1.
 """
 
 from __future__ import annotations
 
+import csv
+import io
+
 import numpy as np
 
-from .engine import Simulation
+from .engine import (
+    ACTIVATIONS, Network, Simulation, chain_for_weight, dead_neurons, delta_as_sum,
+    gradient_check, relative_error,
+)
 from .presets import DEFAULT_PRESET, PRESETS, preset
 
 SPEEDS = (0.25, 4.0)  # steps per second for Auto
+TRAIN_SPEEDS = (1.0, 60.0)  # iterations per second for Train
+PREDICT_ABS, PREDICT_REL = 0.0005, 0.02  # a prediction within this of δ counts as right
 
 
 class Controller:
     def __init__(self, sim: Simulation | None = None):
         self.sim = sim or preset(DEFAULT_PRESET).simulation()
         self.preset = DEFAULT_PRESET if sim is None else ""  # "" once the network is edited
+        self.seed: int | None = None  # the seed of "Randomise weights", until a weight is edited
         self.auto = False
         self.speed = 1.0
+        self.training = False
+        self.train_speed = 10.0
+        self.learning_rate = 0.5
         self.show_table = False
+        self.check = False  # finite-difference values beside the backprop values
+        self.predict_mode = False
+        self.score = [0, 0]  # right, asked
+        self.selected: tuple | None = None  # ("weight", l, j, k) or ("neuron", l, j), 0-based j, k
         self.message = ""  # the last hint or refusal, shown in the page
 
-    # each action: (simulation method or handler, does it take a value)
     def act(self, name: str, value=None) -> str:
         """Run one action. Returns the message for the learner ("" when all went as asked).
 
         A refused action (ValueError) changes nothing and returns its reason.
         """
-        handler = getattr(self, "_" + str(name).replace("-", "_"), None) if isinstance(name, str) else None
+        handler = getattr(self, "on_" + name.replace("-", "_"), None) if isinstance(name, str) else None
         if handler is None:
             self.message = f"Unknown action {name!r}."
             return self.message
@@ -38,47 +54,45 @@ class Controller:
             self.message = str(refusal)
         return self.message
 
-    def _forward(self, _):
+    # ---- the original's controls
+
+    def on_forward(self, _):
         return self.sim.forward()
 
-    def _backward(self, _):
+    def on_backward(self, _):
+        if self.predict_mode and self.sim.phase in ("forward", "backward"):
+            l, j = self.prediction_target()
+            raise ValueError(f"Prediction mode: first predict δ[{l}]{_sub(j + 1)} (a number, or + or −), then press Check.")
         return self.sim.backward_step()
 
-    def _back(self, _):
-        self.auto = False
+    def on_back(self, _):
+        self.auto = self.training = False
         return self.sim.back()
 
-    def _reset(self, _):
-        self.auto = False
+    def on_reset(self, _):
+        self.auto = self.training = False
         return self.sim.reset()
 
-    def _target(self, value):
+    def on_target(self, value):
+        if isinstance(value, (list, tuple)) or (isinstance(value, str) and "," in value):
+            return self.sim.set_target(_float_list(value, "The target"))
         return self.sim.set_target(_number(value, "The target"))
 
-    def _preset(self, value):
-        if value not in PRESETS:
-            raise ValueError(f"Unknown preset {value!r}; choose one of {', '.join(PRESETS)}.")
-        net, x, y = PRESETS[value].make()
-        self.auto = False
-        self.sim.set_network(net, x, y)
-        self.preset = value
+    def on_speed(self, value):
+        self.speed = _within(_number(value, "The speed"), SPEEDS, "Auto speed", "steps per second")
 
-    def _speed(self, value):
-        speed = _number(value, "The speed")
-        if not SPEEDS[0] <= speed <= SPEEDS[1]:
-            raise ValueError(f"Auto speed: {SPEEDS[0]:g} to {SPEEDS[1]:g} steps per second, got {speed:g}.")
-        self.speed = speed
-
-    def _table(self, value):
+    def on_table(self, value):
         self.show_table = _flag(value)
 
-    def _auto(self, value):
+    def on_auto(self, value):
         on = (not self.auto) if value is None else _flag(value)
         if on and self.sim.phase == "complete":
             self.sim.reset()  # a new run from the start
         self.auto = on
+        if on:
+            self.training = False
 
-    def _tick(self, _):
+    def on_tick(self, _):
         """One beat of Auto: forward, then one backward step per beat, then stop."""
         if not self.auto:
             return None
@@ -90,20 +104,230 @@ class Controller:
             self.auto = False
         return None
 
-    # ---- what the API reports
+    # ---- build your own network
+
+    def on_preset(self, value):
+        if value not in PRESETS:
+            raise ValueError(f"Unknown preset {value!r}; choose one of {', '.join(PRESETS)}.")
+        net, x, y = PRESETS[value].make()
+        self._new_network(net, x, y)
+        self.preset = value
+
+    def on_layers(self, value):
+        layers = _int_list(value, "Layer sizes")
+        net = self.sim.net
+        seed = self.seed if self.seed is not None else 1
+        new = Network.random(layers, seed, net.hidden_activation, net.output_activation, net.loss_fn)
+        self._new_network(new)
+        self.seed = seed
+
+    def on_activation(self, value):
+        which, name = _pair(value, "activation", ("hidden", "output"))
+        net = self.sim.net
+        hidden = name if which == "hidden" else net.hidden_activation
+        output = name if which == "output" else net.output_activation
+        self._rebuild(hidden_activation=hidden, output_activation=output)
+
+    def on_loss(self, value):
+        self._rebuild(loss_fn=str(value))
+
+    def on_seed(self, value):
+        seed = _number(value, "The seed")
+        if seed != int(seed):
+            raise ValueError(f"The seed must be a whole number, got {value!r}.")
+        net = self.sim.net
+        new = Network.random(net.layers, int(seed), net.hidden_activation, net.output_activation, net.loss_fn)
+        self._new_network(new)
+        self.seed = int(seed)
+
+    def on_x(self, value):
+        return self.sim.set_input(_float_list(value, "The input x"))
+
+    def on_weight(self, value):
+        l, j, k, w = _indices(value, 4, "weight", "[l, j, k, value]")
+        self.sim.set_weight(l, j - 1, k - 1, w)
+        self.preset, self.seed = "", None
+
+    def on_bias(self, value):
+        l, j, b = _indices(value, 3, "bias", "[l, j, value]")
+        self.sim.set_bias(l, j - 1, b)
+        self.preset, self.seed = "", None
+
+    def on_parameters(self, value):
+        """Every weight and bias at once: {"W": [...], "b": [...]}, each flat, layer by layer, row by row."""
+        if not isinstance(value, dict) or set(value) != {"W", "b"}:
+            raise ValueError('Set the parameters with {"W": [...], "b": [...]}.')
+        net = self.sim.net
+        W_flat, b_flat = _float_list(value["W"], "W"), _float_list(value["b"], "b")
+        shapes = [(net.layers[l], net.layers[l - 1]) for l in range(1, net.L + 1)]
+        need_W, need_b = sum(r * c for r, c in shapes), sum(r for r, _ in shapes)
+        if len(W_flat) != need_W or len(b_flat) != need_b:
+            raise ValueError(f"This network needs {need_W} weights and {need_b} biases, got {len(W_flat)} and {len(b_flat)}.")
+        W, b, i, m = [], [], 0, 0
+        for rows, cols in shapes:
+            W.append(np.reshape(W_flat[i : i + rows * cols], (rows, cols)))
+            b.append(b_flat[m : m + rows])
+            i, m = i + rows * cols, m + rows
+        self._new_network(Network.build(net.layers, W, b, net.hidden_activation, net.output_activation, net.loss_fn))
+
+    def _rebuild(self, **change):
+        """New activations or loss. Seeded weights are drawn again for them (the initialisation
+        depends on the activation); other weights are kept as they are."""
+        net = self.sim.net
+        fields = dict(hidden_activation=net.hidden_activation, output_activation=net.output_activation, loss_fn=net.loss_fn)
+        fields.update(change)
+        seed = self.seed
+        if seed is not None:
+            self._new_network(Network.random(net.layers, seed, **fields))
+            self.seed = seed
+        else:
+            W = [net.W[l] for l in range(1, net.L + 1)]
+            b = [net.b[l] for l in range(1, net.L + 1)]
+            self._new_network(Network.build(net.layers, W, b, **fields))
+
+    def _new_network(self, net: Network, x=None, y=None):
+        self.auto = self.training = False
+        self.selected = None
+        self.sim.set_network(net, x, y)
+        self.preset, self.seed = "", None
+
+    # ---- train it
+
+    def on_lr(self, value):
+        lr = _number(value, "The learning rate")
+        if not 0 < lr <= 10:
+            raise ValueError(f"The learning rate must be above 0 and at most 10, got {lr:g}.")
+        self.learning_rate = lr
+
+    def on_update(self, _):
+        self.sim.update(self.learning_rate)
+        self.preset, self.seed = "", None  # the weights are the network's own now
+
+    def on_train(self, value):
+        self.training = (not self.training) if value is None else _flag(value)
+        if self.training:
+            self.auto = False
+
+    def on_train_speed(self, value):
+        self.train_speed = _within(_number(value, "The training speed"), TRAIN_SPEEDS, "Training speed", "steps per second")
+
+    def on_train_tick(self, _):
+        if self.training:
+            self.sim.train_step(self.learning_rate)
+            self.preset, self.seed = "", None
+
+    # ---- trace any gradient
+
+    def on_select(self, value):
+        """("weight", l, j, k) or ("neuron", l, j), lesson numbering; None clears."""
+        if value in (None, "", [], ()):
+            self.selected = None
+            return None
+        kind = value[0] if isinstance(value, (list, tuple)) and value else None
+        net = self.sim.net
+        if kind == "weight" and len(value) == 4:
+            l, j, k = (_whole(v, "index") for v in value[1:])
+            net._check_index(l, j - 1, k - 1)
+            self.selected = ("weight", l, j - 1, k - 1)
+        elif kind == "neuron" and len(value) == 3:
+            l, j = (_whole(v, "index") for v in value[1:])
+            net._check_index(l, j - 1, 0)
+            self.selected = ("neuron", l, j - 1)
+        else:
+            raise ValueError('Select ["weight", l, j, k] or ["neuron", l, j].')
+
+    def on_check(self, value):
+        self.check = _flag(value)
+
+    # ---- predict before you see
+
+    def on_predict_mode(self, value):
+        self.predict_mode = _flag(value)
+
+    def prediction_target(self) -> tuple[int, int]:
+        """The δ the learner is asked to predict: neuron 1 of the next layer, or the selected one."""
+        l = self.sim.next_layer
+        if self.selected and self.selected[0] == "neuron" and self.selected[1] == l:
+            return l, self.selected[2]
+        return l, 0
+
+    def on_predict(self, value):
+        if self.sim.phase not in ("forward", "backward"):
+            raise ValueError("Predictions are for backward steps: press Forward Pass first." if self.sim.phase == "ready"
+                             else "The backward pass is complete: Reset to predict again.")
+        now = self.sim.now
+        l, j = self.prediction_target()
+        step = self.sim.net.backward_step(now.forward, now.y, now.steps)  # pure: nothing is committed
+        truth = float(step.delta.result.value[j, 0])
+        if isinstance(value, str) and value.strip() in ("+", "-", "−"):
+            guess_sign = 1 if value.strip() == "+" else -1
+            right = np.sign(truth) == guess_sign
+            said = "positive" if guess_sign > 0 else "negative"
+        else:
+            guess = _number(value, "Your prediction")
+            right = abs(guess - truth) <= max(PREDICT_ABS, PREDICT_REL * abs(truth))
+            said = _num(guess)
+        self.sim.backward_step()
+        self.score = [self.score[0] + int(right), self.score[1] + 1]
+        verdict = "Right" if right else "Not quite"
+        return f"{verdict}: δ[{l}]{_sub(j + 1)} = {_num(truth)} (you said {said}). Score: {self.score[0]} of {self.score[1]}."
+
+    # ---- what the API and the panels report
+
+    def trace(self) -> dict | None:
+        """The selected weight's chain of factors, or the selected neuron's δ as a sum."""
+        if not self.selected:
+            return None
+        now, net = self.sim.now, self.sim.net
+        if self.selected[0] == "weight":
+            _, l, j, k = self.selected
+            out = {"kind": "weight", "l": l, "j": j + 1, "k": k + 1, "w": float(net.W[l][j, k])}
+            if now.last_update:
+                out["last_change"] = float(now.last_update[1][l][j, k]) if l < len(now.last_update[1]) else None
+            if now.forward is None or l not in {s.layer for s in now.steps}:
+                return out
+            chain = chain_for_weight(net, now.forward, now.y, l, j, k)
+            out["paths"] = [{"neurons": [n + 1 for n in p.neurons], "factors": [[f.name, f.value] for f in p.factors],
+                             "product": p.product} for p in chain.paths]
+            out["total"] = chain.total
+            out["dW"] = float({s.layer: s for s in now.steps}[l].dW.result.value[j, k])
+            return out
+        _, l, j = self.selected
+        out = {"kind": "neuron", "l": l, "j": j + 1, "b": float(net.b[l][j, 0])}
+        if now.forward is not None:
+            out["z"] = float(now.forward.z[l][j, 0])
+            out["dead"] = (l, j) in dead_neurons(net, now.forward)
+        if now.forward is not None and l in {s.layer for s in now.steps}:
+            d = delta_as_sum(net, now.steps, now.y, now.forward, l, j)
+            out.update(g_prime=d.g_prime, upstream=d.upstream, delta=d.value,
+                       terms=[[t.m + 1, t.weight, t.delta_next, t.product] for t in d.terms])
+        return out
+
+    def gradient_check(self) -> dict | None:
+        """Finite differences beside backprop, for the computed layers."""
+        now = self.sim.now
+        if not self.check or not now.steps:
+            return None
+        fdW, fdb = gradient_check(self.sim.net, now.x, now.y)
+        layers = {}
+        for s in now.steps:
+            l = s.layer
+            layers[l] = {
+                "dW_numeric": fdW[l].tolist(),
+                "db_numeric": fdb[l].ravel().tolist(),
+                "relative_difference": max(relative_error(s.dW.result.value, fdW[l]), relative_error(s.db.result.value, fdb[l])),
+            }
+        return layers
 
     def state(self) -> dict:
         sim, now = self.sim, self.sim.now
         net = now.net
         values = sim.values()
         fp = now.forward
-
-        def plain(v):
-            if v is None:
-                return None
-            v = np.asarray(v)
-            return v.ravel().tolist() if v.ndim == 2 and v.shape[1] == 1 else v.tolist()
-
+        prediction = None
+        if self.predict_mode and sim.phase in ("forward", "backward"):
+            l, j = self.prediction_target()
+            prediction = {"l": l, "j": j + 1}
         return {
             "layers": list(net.layers),
             "hidden_activation": net.hidden_activation,
@@ -111,27 +335,90 @@ class Controller:
             "loss_fn": net.loss_fn,
             "phase": sim.phase,
             "step": len(now.steps),
-            "x": plain(now.x),
-            "y": plain(now.y),
+            "x": _plain(now.x),
+            "y": _plain(now.y),
             "W": [net.W[l].tolist() for l in range(1, net.L + 1)],
-            "b": [plain(net.b[l]) for l in range(1, net.L + 1)],
-            "z": [plain(v) for v in values["z"]],
-            "a": [plain(v) for v in values["a"]],
-            "y_hat": plain(fp.y_hat) if fp else None,
+            "b": [_plain(net.b[l]) for l in range(1, net.L + 1)],
+            "z": [_plain(v) for v in values["z"]],
+            "a": [_plain(v) for v in values["a"]],
+            "y_hat": _plain(fp.y_hat) if fp else None,
             "loss": fp.loss if fp else None,
-            "delta": [plain(v) for v in values["delta"]],
-            "dW": [plain(v) for v in values["dW"]],
-            "db": [plain(v) for v in values["db"]],
+            "delta": [_plain(v) for v in values["delta"]],
+            "dW": [_plain(v) for v in values["dW"]],
+            "db": [_plain(v) for v in values["db"]],
             "preset": self.preset,
+            "seed": self.seed,
             "auto": self.auto,
             "speed": self.speed,
+            "training": self.training,
+            "train_speed": self.train_speed,
+            "learning_rate": self.learning_rate,
+            "losses": list(now.losses[-500:]),
+            "last_update": None if now.last_update is None else {
+                "learning_rate": now.last_update[0],
+                "dW": [v.tolist() for v in now.last_update[1][1:]],
+                "db": [_plain(v) for v in now.last_update[2][1:]],
+            },
+            "dead": [[l, j + 1] for l, j in dead_neurons(net, fp)] if fp else [],
+            "selected": None if not self.selected else [self.selected[0], self.selected[1], *[i + 1 for i in self.selected[2:]]],
+            "trace": self.trace(),
+            "check": self.gradient_check(),
+            "predict_mode": self.predict_mode,
+            "prediction": prediction,
+            "score": {"right": self.score[0], "asked": self.score[1]},
             "can_undo": bool(sim.history),
         }
+
+    def csv(self) -> str:
+        """Every value, one per row: quantity, layer, row, column, value (lesson numbering)."""
+        state = self.state()
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["quantity", "layer", "row", "column", "value"])
+        for k, v in enumerate(state["x"]):
+            writer.writerow(["x", 0, k + 1, "", v])
+        for k, v in enumerate(state["y"]):
+            writer.writerow(["y", state["layers"].__len__() - 1, k + 1, "", v])
+        for name in ("W", "dW"):
+            for l, matrix in enumerate(state[name], start=1):
+                for j, row in enumerate(matrix or []):
+                    for k, v in enumerate(row):
+                        writer.writerow([name, l, j + 1, k + 1, v])
+        for name in ("b", "z", "delta", "db"):
+            for l, vector in enumerate(state[name], start=1):
+                for j, v in enumerate(vector or []):
+                    writer.writerow([name, l, j + 1, "", v])
+        for l, vector in enumerate(state["a"]):
+            for j, v in enumerate(vector or []):
+                writer.writerow(["a", l, j + 1, "", v])
+        if state["loss"] is not None:
+            writer.writerow(["loss", "", "", "", state["loss"]])
+        return out.getvalue()
+
+
+# ---- reading values that come from buttons, fields, the URL or JavaScript
+
+
+def _sub(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def _num(v: float) -> str:
+    return f"{v:.4f}".replace("-", "−")
+
+
+def _plain(v):
+    if v is None:
+        return None
+    v = np.asarray(v)
+    return v.ravel().tolist() if v.ndim == 2 and v.shape[1] == 1 else v.tolist()
 
 
 def _number(value, name: str) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a number, got {value!r}.")
+    if isinstance(value, str):
+        value = value.strip().replace("−", "-")
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -141,9 +428,58 @@ def _number(value, name: str) -> float:
     return number
 
 
+def _whole(value, name: str) -> int:
+    number = _number(value, name)
+    if number != int(number):
+        raise ValueError(f"{name} must be a whole number, got {value!r}.")
+    return int(number)
+
+
+def _within(value: float, bounds: tuple[float, float], name: str, unit: str) -> float:
+    if not bounds[0] <= value <= bounds[1]:
+        raise ValueError(f"{name}: {bounds[0]:g} to {bounds[1]:g} {unit}, got {value:g}.")
+    return value
+
+
+def _float_list(value, name: str) -> list[float]:
+    if isinstance(value, str):
+        value = [v for v in value.replace(";", ",").split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name} must be a list of numbers, got {value!r}.")
+    return [_number(v, name) for v in value]
+
+
+def _int_list(value, name: str) -> list[int]:
+    if isinstance(value, str):
+        value = [v for v in value.replace("→", ",").replace("-", ",").replace(" ", ",").split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{name} must be a list of whole numbers like 2, 3, 1; got {value!r}.")
+    return [_whole(v, name) for v in value]
+
+
+def _indices(value, n: int, what: str, form: str):
+    if not isinstance(value, (list, tuple)) or len(value) != n:
+        raise ValueError(f"Set a {what} with {form}, got {value!r}.")
+    *idx, v = value
+    return (*(_whole(i, "An index") for i in idx), _number(v, f"The {what}"))
+
+
+def _pair(value, what: str, keys: tuple[str, ...]):
+    if isinstance(value, dict) and len(value) == 1:
+        value = next(iter(value.items()))
+    if isinstance(value, str) and ":" in value:
+        value = value.split(":", 1)
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or value[0] not in keys:
+        raise ValueError(f"Set the {what} with [{' or '.join(repr(k) for k in keys)}, name], got {value!r}.")
+    if value[1] not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {value[1]!r}; choose one of {', '.join(ACTIVATIONS)}.")
+    return value[0], value[1]
+
+
 def _flag(value) -> bool:
     if isinstance(value, bool):
         return value
-    if value in (0, 1, "true", "false", "on", "off"):
-        return value in (1, "true", "on")
+    if value in (0, 1, "true", "false", "on", "off", "1", "0"):
+        return value in (1, "true", "on", "1")
     raise ValueError(f"Expected true or false, got {value!r}.")
+

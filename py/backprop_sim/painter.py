@@ -1,6 +1,6 @@
 """The browser shell: the only module that imports `js` and `pyodide`.
 
-It paints the scene's display list on the canvas (one bridge call a frame), puts the
+It paints the scene's display lists on the canvases (one bridge call a frame), puts the
 panels' text in the page, and turns DOM events into `Controller.act`. Nothing here
 computes anything the learner sees.
 """
@@ -13,14 +13,15 @@ import time
 import traceback
 from html import escape
 
-import js  # noqa: F401  (the browser)
+import js  # the browser
 import numpy as np
 from pyodide.ffi import create_proxy, to_js
 
-from . import panels
+from . import panels, svg, urlstate
 from .controller import Controller
+from .engine import ACTIVATIONS, LOSSES, MAX_HIDDEN_LAYERS
 from .presets import PRESETS
-from .scene import View, network_scene
+from .scene import View, hit, loss_scene, network_scene
 
 TRANSITION_MS = 350  # the eased flow between two steps
 KEYS = {"f": "forward", "b": "backward", "arrowright": "backward", "arrowleft": "back", "a": "auto", "r": "reset", "t": "table"}
@@ -28,6 +29,15 @@ KEYS = {"f": "forward", "b": "backward", "arrowright": "backward", "arrowleft": 
 
 def _el(element_id: str):
     return js.document.getElementById(element_id)
+
+
+def _options(items) -> str:
+    return "".join(f'<option value="{escape(str(value))}">{escape(label)}</option>' for value, label in items)
+
+
+def _obj(data) -> object:
+    """A plain JavaScript object (or array) from JSON-able Python data."""
+    return js.JSON.parse(json.dumps(data))
 
 
 class Page:
@@ -38,56 +48,92 @@ class Page:
         self.wrap = self.canvas.parentElement
         self.dark = js.window.matchMedia("(prefers-color-scheme: dark)")
         self.anim_start = None
-        self.auto_timer = None
+        self.timers: dict[str, int | None] = {"auto": None, "train": None}
         self.last_height = 0
+        self.last_scene = None
+        self.last_hash = ""
         self.frame_ms: list[float] = []  # Python time per painted frame, for the benchmark
         self._proxies = []  # kept alive for as long as the page
 
-    # ---- wiring
+    # ---- wiring: every control ends in self.do(action, value)
 
     def proxy(self, fn):
         p = create_proxy(fn)
         self._proxies.append(p)
         return p
 
+    def on(self, element_id: str, event: str, fn) -> None:
+        _el(element_id).addEventListener(event, self.proxy(fn))
+
     def start(self) -> None:
-        _el("preset").innerHTML = "".join(
-            f'<option value="{escape(key)}">{escape(p.title)}</option>' for key, p in PRESETS.items()
-        )
+        _el("preset").innerHTML = _options([("", "Your own network")] + [(key, p.title) for key, p in PRESETS.items()])
+        acts = [(name, a.name) for name, a in ACTIVATIONS.items()]
+        _el("hidden-act").innerHTML = _options(acts)
+        _el("output-act").innerHTML = _options(acts)
+        _el("loss-fn").innerHTML = _options((name, loss.label) for name, loss in LOSSES.items())
         for button in js.document.querySelectorAll("button[data-action]"):
-            action = button.dataset.action
-            button.addEventListener("click", self.proxy(lambda event, a=action: self.do(a)))
-            button.disabled = False
+            button.addEventListener("click", self.proxy(lambda event, a=button.dataset.action: self.do(a)))
         for control, action, read in (
             ("target", "target", lambda el: el.value),
             ("speed", "speed", lambda el: el.value),
             ("show-table", "table", lambda el: bool(el.checked)),
             ("preset", "preset", lambda el: str(el.value)),
+            ("hidden-act", "activation", lambda el: ["hidden", str(el.value)]),
+            ("output-act", "activation", lambda el: ["output", str(el.value)]),
+            ("loss-fn", "loss", lambda el: str(el.value)),
+            ("lr", "lr", lambda el: el.value),
+            ("train-speed", "train_speed", lambda el: el.value),
+            ("check", "check", lambda el: bool(el.checked)),
+            ("predict-mode", "predict_mode", lambda el: bool(el.checked)),
         ):
-            el = _el(control)
-            el.addEventListener("input", self.proxy(lambda event, a=action, r=read: self.do(a, r(event.target))))
-            el.disabled = False
-        _el("error-reset").addEventListener("click", self.proxy(lambda event: self.recover()))
+            event = "change" if control in ("lr",) else "input"
+            self.on(control, event, lambda e, a=action, r=read: self.do(a, r(e.target)))
+        self.on("btn-layers", "click", lambda e: self.do("layers", str(_el("layers").value)))
+        self.on("layers", "keydown", lambda e: self.do("layers", str(_el("layers").value)) if e.key == "Enter" else None)
+        self.on("btn-add-layer", "click", lambda e: self.change_depth(+1))
+        self.on("btn-remove-layer", "click", lambda e: self.change_depth(-1))
+        self.on("btn-randomise", "click", lambda e: self.do("seed", _el("seed").value))
+        self.on("trace-weight", "input", lambda e: self.do("select", self.parse_choice(e.target.value)))
+        self.on("trace-neuron", "input", lambda e: self.do("select", self.parse_choice(e.target.value)))
+        self.on("btn-edit", "click", lambda e: self.edit_selected())
+        self.on("edit-value", "keydown", lambda e: self.edit_selected() if e.key == "Enter" else None)
+        self.on("btn-predict", "click", lambda e: self.do("predict", str(_el("prediction").value)))
+        self.on("prediction", "keydown", lambda e: self.do("predict", str(_el("prediction").value)) if e.key == "Enter" else None)
+        self.on("btn-predict-plus", "click", lambda e: self.do("predict", "+"))
+        self.on("btn-predict-minus", "click", lambda e: self.do("predict", "-"))
+        self.on("btn-copy-link", "click", lambda e: self.copy(self.link()))
+        self.on("btn-copy-embed", "click", lambda e: self.copy(self.embed_code()))
+        self.on("btn-png", "click", lambda e: self.download_png())
+        self.on("btn-svg", "click", lambda e: self.download("backprop-network.svg", self.svg(), "image/svg+xml"))
+        self.on("btn-json", "click", lambda e: self.download("backprop-state.json", json.dumps(self.ctl.state(), indent=2), "application/json"))
+        self.on("btn-csv", "click", lambda e: self.download("backprop-values.csv", self.ctl.csv(), "text/csv"))
+        self.on("network", "click", self.on_canvas_click)
+        self.on("train-tool", "toggle", lambda e: self.paint_loss(self.ctl.state()))
+        self.on("error-reset", "click", lambda e: self.recover())
         js.document.addEventListener("keydown", self.proxy(self.on_key))
+        js.window.addEventListener("hashchange", self.proxy(lambda e: self.load_hash()))
         self.dark.addEventListener("change", self.proxy(lambda event: self.paint()))
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.on_resize())).observe(self.wrap)
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.tell_parent())).observe(js.document.body)
+        for el in js.document.querySelectorAll(".sim button, .sim input, .sim select"):
+            el.disabled = False
         self.api.state = self.proxy(lambda: self.js_state())
         self.api.act = self.proxy(lambda name, value=None: self.js_act(name, value))
         self.api.frameStats = self.proxy(lambda: to_js(self.frame_ms))
         self.api.svg = self.proxy(lambda: self.svg())
+        self.api.link = self.proxy(lambda: self.link())
         _el("runtime-info").textContent = (
             f"Python {sys.version.split()[0]} and numpy {np.__version__} run in your browser; nothing is sent anywhere."
         )
         js.document.documentElement.dataset.numpyVersion = np.__version__
-        self.render()
+        self.load_hash(initial=True)
 
     def on_key(self, event) -> None:
         if event.ctrlKey or event.metaKey or event.altKey:
             return
         tag = str(event.target.tagName).lower()
         if tag in ("input", "textarea", "select") and str(event.target.type) != "checkbox":
-            return  # sliders use the arrow keys themselves
+            return  # fields and sliders use these keys themselves
         action = KEYS.get(str(event.key).lower())
         if action is None:
             return
@@ -100,10 +146,38 @@ class Page:
     def on_resize(self) -> None:
         self.paint(self.progress())
 
+    def on_canvas_click(self, event) -> None:
+        if self.last_scene is None:
+            return
+        rect = self.canvas.getBoundingClientRect()
+        choice = hit(self.last_scene, event.clientX - rect.left, event.clientY - rect.top)
+        if choice is not None:
+            _el("trace-tool").open = True
+        self.do("select", choice)
+
+    def parse_choice(self, value: str):
+        return json.loads(value) if value else None
+
+    def change_depth(self, delta: int) -> None:
+        layers = list(self.ctl.sim.net.layers)
+        if delta > 0 and len(layers) - 2 < MAX_HIDDEN_LAYERS:
+            layers.insert(-1, layers[-2] if len(layers) > 2 else 3)
+        elif delta < 0 and len(layers) > 2:
+            del layers[-2]
+        self.do("layers", layers)
+
+    def edit_selected(self) -> None:
+        sel = self.ctl.selected
+        value = str(_el("edit-value").value)
+        if sel and sel[0] == "weight":
+            self.do("weight", [sel[1], sel[2] + 1, sel[3] + 1, value])
+        elif sel and sel[0] == "neuron":
+            self.do("bias", [sel[1], sel[2] + 1, value])
+
     # ---- actions
 
     def do(self, name, value=None) -> None:
-        before, was_auto = self.ctl.sim.now, self.ctl.auto
+        before, was = self.ctl.sim.now, (self.ctl.auto, self.ctl.training)
         try:
             self.ctl.act(name, value)
         except Exception as exc:  # a bug, not a refusal: say so, keep the page and the state
@@ -111,39 +185,38 @@ class Page:
             return
         if self.ctl.sim.now is not before:
             self.anim_start = js.performance.now()
-            js.requestAnimationFrame(self._frame_proxy())
-        if self.ctl.auto and (not was_auto or name == "tick"):
-            self.schedule_tick(immediately=not was_auto)
-        if not self.ctl.auto and self.auto_timer is not None:
-            js.clearTimeout(self.auto_timer)
-            self.auto_timer = None
+            js.requestAnimationFrame(self.proxy_once("frame", lambda t: self.on_frame()))
+        self.schedule("auto", self.ctl.auto, was[0], name == "tick", 1000 / self.ctl.speed, "tick")
+        self.schedule("train", self.ctl.training, was[1], name == "train_tick", 1000 / self.ctl.train_speed, "train_tick")
         self.render()
 
-    def schedule_tick(self, immediately: bool = False) -> None:
-        if self.auto_timer is not None:
-            js.clearTimeout(self.auto_timer)
-        delay = 30 if immediately else 1000 / self.ctl.speed
-        self.auto_timer = js.setTimeout(self._tick_proxy(), delay)
+    def schedule(self, timer: str, running: bool, was_running: bool, ticked: bool, delay: float, action: str) -> None:
+        """Keep a timer beating while its mode runs: Auto's steps, Train's iterations."""
+        if running and (not was_running or ticked):
+            if self.timers[timer] is not None:
+                js.clearTimeout(self.timers[timer])
+            callback = self.proxy_once(timer, lambda *args, t=timer, a=action: self.on_timer(t, a))
+            self.timers[timer] = js.setTimeout(callback, 30 if not was_running else delay)
+        elif not running and self.timers[timer] is not None:
+            js.clearTimeout(self.timers[timer])
+            self.timers[timer] = None
 
-    def _tick_proxy(self):
-        if not hasattr(self, "_tick"):
-            self._tick = self.proxy(lambda *args: self.on_tick())
-        return self._tick
+    def on_timer(self, timer: str, action: str) -> None:
+        self.timers[timer] = None
+        self.do(action)
 
-    def on_tick(self) -> None:
-        self.auto_timer = None
-        self.do("tick")
-
-    def _frame_proxy(self):
-        if not hasattr(self, "_frame"):
-            self._frame = self.proxy(lambda t: self.on_frame())
-        return self._frame
+    def proxy_once(self, key: str, fn):
+        """One long-lived proxy per callback kind, rather than a new one every frame."""
+        attr = f"_proxy_{key}"
+        if not hasattr(self, attr):
+            setattr(self, attr, self.proxy(fn))
+        return getattr(self, attr)
 
     def on_frame(self) -> None:
         progress = self.progress()
         self.paint(progress)
         if progress < 1:
-            js.requestAnimationFrame(self._frame_proxy())
+            js.requestAnimationFrame(self.proxy_once("frame", lambda t: self.on_frame()))
 
     def progress(self) -> float:
         if self.anim_start is None:
@@ -160,70 +233,197 @@ class Page:
         _el("error-text").textContent = last
         _el("error-panel").hidden = False
 
+    def load_hash(self, initial: bool = False) -> None:
+        """Restore the state a link describes; name whatever it held that could not be used."""
+        fragment = str(js.location.hash).lstrip("#")
+        if not initial and fragment == self.last_hash:
+            return
+        try:
+            notices = urlstate.apply(self.ctl, fragment) if fragment else []
+        except Exception as exc:  # never a blank page: fall back to the default, and say why
+            self.ctl = Controller()
+            notices = [f"The link could not be used ({type(exc).__name__}); the default is shown."]
+        note = _el("url-notice")
+        note.textContent = " ".join(notices)
+        note.hidden = not notices
+        self.render()
+
     # ---- the API (window.backpropSim)
 
     def js_state(self, message: str | None = None):
         state = self.ctl.state()
         if message:
             state["message"] = message
-        return js.JSON.parse(json.dumps(state))
+        return _obj(state)
 
     def js_act(self, name, value=None):
         if hasattr(value, "to_py"):
             value = value.to_py()
-        before = self.ctl.message
         self.ctl.message = ""
         self.do(name, value)
-        message = self.ctl.message
-        if not message:
-            self.ctl.message = before if name == "tick" else ""
-        return self.js_state(message)
+        return self.js_state(self.ctl.message)
+
+    # ---- share and export
+
+    def link(self) -> str:
+        return str(js.location.href).split("#")[0] + "#" + urlstate.encode(self.ctl)
+
+    def embed_code(self) -> str:
+        return f'<iframe src="{escape(self.link())}" height="1250px" width="100%" scrolling="no" title="Backpropagation MicroSim"></iframe>'
+
+    def copy(self, text: str) -> None:
+        box = _el("share-text")
+        box.value = text
+        box.select()
+
+        def failed(*args):
+            _el("message").textContent = "Copying is blocked here: the text is selected below, copy it with Ctrl+C."
+
+        try:
+            js.navigator.clipboard.writeText(text).then(
+                self.proxy(lambda *a: setattr(_el("message"), "textContent", "Copied.")), self.proxy(failed)
+            )
+        except Exception:  # no clipboard API (file://, sandboxed frames)
+            failed()
+
+    def download(self, name: str, text: str, mime: str) -> None:
+        blob = js.Blob.new(to_js([text]), _obj({"type": mime}))
+        self.save(name, js.URL.createObjectURL(blob))
+
+    def download_png(self) -> None:
+        self.save("backprop-network.png", self.canvas.toDataURL("image/png"))
+
+    def save(self, name: str, url: str) -> None:
+        a = js.document.createElement("a")
+        a.href, a.download = url, name
+        js.document.body.appendChild(a)
+        a.click()
+        a.remove()
+
+    def svg(self) -> str:
+        return svg.render(network_scene(self.ctl.sim.now, self.view()))
 
     # ---- drawing
 
     def render(self) -> None:
-        moment = self.ctl.sim.now
+        ctl, moment = self.ctl, self.ctl.sim.now
+        state = ctl.state()
         _el("network-summary").textContent = panels.summary(moment)
         for key, text in panels.status(moment).items():
             js.document.querySelector(f'#status [data-key="{key}"]').textContent = text
         self.render_equation(moment)
         _el("narration").textContent = panels.narration(moment)
-        _el("message").textContent = self.ctl.message
-        target, speed = _el("target"), _el("speed")
+        _el("message").textContent = ctl.message
         y = float(moment.y[0, 0])
-        if abs(float(target.value) - y) > 1e-9:
-            target.value = y
+        if abs(float(_el("target").value) - y) > 1e-9:
+            _el("target").value = y
         _el("target-value").textContent = f"{y:.2f}"
-        speed.value = self.ctl.speed
-        _el("speed-value").textContent = f"{self.ctl.speed:g} step/s"
-        auto = _el("btn-auto")
-        auto.setAttribute("aria-pressed", "true" if self.ctl.auto else "false")
-        auto.textContent = "Pause ❚❚" if self.ctl.auto else "Auto ▶"
-        _el("show-table").checked = self.ctl.show_table
-        _el("preset").value = self.ctl.preset
-        _el("table-section").hidden = not self.ctl.show_table
-        if self.ctl.show_table:
+        _el("speed").value = ctl.speed
+        _el("speed-value").textContent = f"{ctl.speed:g} step/s"
+        for button_id, on, label_on, label_off in (("btn-auto", ctl.auto, "Pause ❚❚", "Auto ▶"), ("btn-train", ctl.training, "Stop ■", "Train ▶")):
+            button = _el(button_id)
+            button.setAttribute("aria-pressed", "true" if on else "false")
+            button.textContent = label_on if on else label_off
+        _el("show-table").checked = ctl.show_table
+        _el("table-section").hidden = not ctl.show_table
+        if ctl.show_table:
             _el("values-table").innerHTML = panels.table(moment)
+        self.render_tools(state)
         self.paint(self.progress())
+        self.paint_loss(state)
+        self.update_hash()
         self.tell_parent()
+
+    def render_tools(self, state: dict) -> None:
+        ctl, net = self.ctl, self.ctl.sim.net
+        _el("preset").value = ctl.preset
+        _el("hidden-act").value = net.hidden_activation
+        _el("output-act").value = net.output_activation
+        _el("loss-fn").value = net.loss_fn
+        layers = _el("layers")
+        if js.document.activeElement != layers:
+            layers.value = ", ".join(str(n) for n in net.layers)
+        if ctl.seed is not None:
+            _el("seed").value = ctl.seed
+        self.render_inputs()
+        lr = _el("lr")
+        if js.document.activeElement != lr:
+            lr.value = ctl.learning_rate
+        _el("train-speed").value = ctl.train_speed
+        _el("train-speed-value").textContent = f"{ctl.train_speed:g} steps/s"
+        # trace: the choices, the selected one, its chain
+        weights = [("", "—")] + [
+            (json.dumps(["weight", l, j + 1, k + 1]), f"w[{l}]{panels.SUBSCRIPTS[j + 1]}{panels.SUBSCRIPTS[k + 1]}")
+            for l in range(1, net.L + 1) for j in range(net.layers[l]) for k in range(net.layers[l - 1])
+        ]
+        neurons = [("", "—")] + [(json.dumps(["neuron", l, j + 1]), f"layer {l}, neuron {j + 1}") for l in range(1, net.L + 1) for j in range(net.layers[l])]
+        self.fill_select("trace-weight", weights)
+        self.fill_select("trace-neuron", neurons)
+        sel = state["selected"]
+        _el("trace-weight").value = json.dumps(sel) if sel and sel[0] == "weight" else ""
+        _el("trace-neuron").value = json.dumps(sel) if sel and sel[0] == "neuron" else ""
+        edit_row = _el("edit-row")
+        edit_row.hidden = not sel
+        if sel:
+            trace = state["trace"]
+            name = (f"Weight w[{sel[1]}]{panels.SUBSCRIPTS[sel[2]]}{panels.SUBSCRIPTS[sel[3]]}" if sel[0] == "weight"
+                    else f"Bias b[{sel[1]}]{panels.SUBSCRIPTS[sel[2]]}")
+            _el("edit-label").textContent = name
+            edit = _el("edit-value")
+            if js.document.activeElement != edit:
+                edit.value = round(trace["w"] if sel[0] == "weight" else trace["b"], 6)
+        _el("trace").innerHTML = panels.trace_html(state["trace"])
+        _el("shapes").innerHTML = panels.shapes_html(ctl.sim.now)
+        _el("check").checked = ctl.check
+        _el("check-result").innerHTML = panels.check_html(state["check"], state)
+        # predict
+        _el("predict-mode").checked = ctl.predict_mode
+        p = state["prediction"]
+        _el("predict-ask").textContent = (
+            f"Predict δ[{p['l']}]{panels.SUBSCRIPTS[p['j']]}: type a number (4 decimals) or choose its sign, then Check."
+            if p else ("Turn on prediction mode, then press Forward Pass." if not ctl.predict_mode else "Press Forward Pass to start predicting.")
+        )
+        score = state["score"]
+        _el("score").textContent = f"Score this visit: {score['right']} of {score['asked']} right." if score["asked"] else ""
+
+    def render_inputs(self) -> None:
+        box, x = _el("inputs"), self.ctl.sim.now.x.ravel()
+        fields = box.querySelectorAll("input")
+        if fields.length != len(x):
+            box.innerHTML = "<legend>Inputs x</legend>" + "".join(
+                f'<label for="x{k}">x{panels.SUBSCRIPTS[k + 1]}</label> <input id="x{k}" type="number" step="0.1" data-k="{k}">'
+                for k in range(len(x))
+            )
+            for field in box.querySelectorAll("input"):
+                field.addEventListener("change", self.proxy_once(f"x-field-{field.id}", lambda e: self.do("x", [f.value for f in _el("inputs").querySelectorAll("input")])))
+            fields = box.querySelectorAll("input")
+        for k in range(len(x)):
+            if js.document.activeElement != fields[k]:
+                fields[k].value = float(x[k])
+
+    def fill_select(self, element_id: str, items) -> None:
+        html = _options(items)
+        el = _el(element_id)
+        if getattr(el.dataset, "options", None) != html:  # rebuilt only when the network changes
+            el.innerHTML = html
+            el.dataset.options = html
 
     def render_equation(self, moment) -> None:
         eq = panels.equation(moment)
         box = _el("equation")
         html = [f"<p><b>{escape(eq['title'])}</b></p>"]
         tex = [line for row in eq["rows"] for line in row]
-        cells, i = [], 0
+        i = 0
         for row in eq["rows"]:
-            cells.append('<div class="eq-row">' + "".join(f'<div class="tex" data-i="{i + n}"></div>' for n in range(len(row))) + "</div>")
+            html.append('<div class="eq-row">' + "".join(f'<div class="tex" data-i="{i + n}"></div>' for n in range(len(row))) + "</div>")
             i += len(row)
-        html += cells
         if eq.get("note"):
             html.append(f"<p>{escape(eq['note'])}</p>")
         if eq["shapes"]:
             html.append('<p class="shapes">' + "<br>".join(escape(s) for s in eq["shapes"]) + "</p>")
         html.append(f"<p>{escape(eq['hint'])}</p>")
         box.innerHTML = "".join(html)
-        options = js.JSON.parse('{"displayMode": true, "throwOnError": false}')
+        options = _obj({"displayMode": True, "throwOnError": False})
         for i, line in enumerate(tex):
             target = box.querySelector(f'.tex[data-i="{i}"]')
             if hasattr(js, "katex"):
@@ -233,24 +433,39 @@ class Page:
 
     def view(self, progress: float = 1.0) -> View:
         width = max(280.0, float(self.wrap.clientWidth))
-        return View(width, "dark" if self.dark.matches else "light", progress)
+        return View(width, "dark" if self.dark.matches else "light", progress, selected=self.ctl.selected)
 
     def paint(self, progress: float = 1.0) -> None:
         started = time.perf_counter()
         scene = network_scene(self.ctl.sim.now, self.view(progress))
         js.backpropPaint(self.canvas, json.dumps(scene.items, separators=(",", ":")), scene.width, scene.height, scene.background)
+        self.last_scene = scene
         self.frame_ms.append((time.perf_counter() - started) * 1000)
+        del self.frame_ms[:-600]
         note = _el("hidden-note")
         note.hidden = scene.hidden_labels == 0
-        note.textContent = (
-            f"{scene.hidden_labels} label(s) did not fit at this width: the values table (T) lists every number."
-        )
-        del self.frame_ms[:-600]
+        note.textContent = f"{scene.hidden_labels} label(s) did not fit at this width: the values table (T) lists every number."
 
-    def svg(self) -> str:
-        from . import svg
+    def paint_loss(self, state: dict) -> None:
+        if not _el("train-tool").open:
+            return
+        canvas = _el("loss-plot")
+        width = max(200.0, float(canvas.parentElement.clientWidth) - 24)
+        scene = loss_scene(state["losses"], width, "dark" if self.dark.matches else "light")
+        js.backpropPaint(canvas, json.dumps(scene.items, separators=(",", ":")), scene.width, scene.height, scene.background)
+        losses = state["losses"]
+        _el("loss-text").textContent = (f"{len(losses)} forward pass(es); loss now {losses[-1]:.4f}." if losses else "No forward pass yet.")
 
-        return svg.render(network_scene(self.ctl.sim.now, self.view()))
+    def update_hash(self) -> None:
+        """Keep the address current, so that a reload or a copied URL restores this state."""
+        fragment = urlstate.encode(self.ctl)
+        if fragment == self.last_hash:
+            return
+        self.last_hash = fragment
+        try:
+            js.history.replaceState(None, "", "#" + fragment)
+        except Exception:  # some sandboxed frames refuse; the Copy link button still works
+            pass
 
     def tell_parent(self) -> None:
         """The MicroSim convention: a framed page tells its parent its height."""
@@ -259,8 +474,7 @@ class Page:
         height = int(js.document.documentElement.scrollHeight)
         if height != self.last_height:
             self.last_height = height
-            message = js.JSON.parse(json.dumps({"type": "microsim-resize", "height": height}))
-            js.window.parent.postMessage(message, "*")
+            js.window.parent.postMessage(_obj({"type": "microsim-resize", "height": height}), "*")
 
 
 _page: Page | None = None  # the one page, kept alive with its event proxies

@@ -168,3 +168,84 @@ def table(moment: Moment) -> str:
             f"<tr><th scope='row'>loss</th><td data-key='loss'>{num(fp.loss)}</td></tr></tbody></table>"
         )
     return "".join(out)
+
+
+def trace_html(trace: dict | None) -> str:
+    """The "Trace the Chain" panel for a weight, or "why the transpose" for a neuron."""
+    if not trace:
+        return "<p>Click a connection or a neuron in the drawing, or choose one above, to see its chain rule with numbers.</p>"
+    l, j = trace["l"], trace["j"]
+    if trace["kind"] == "weight":
+        k = trace["k"]
+        head = (f"<p><b>w[{l}]{SUBSCRIPTS[j]}{SUBSCRIPTS[k]}</b>: the weight from neuron {k} of layer {l - 1} "
+                f"to neuron {j} of layer {l}, now {num(trace['w'])}.</p>")
+        if "last_change" in trace and trace["last_change"] is not None:
+            head += f"<p>Its change in the last update: {num(trace['last_change'])}.</p>"
+        if "paths" not in trace:
+            return head + f"<p>Its gradient appears after the backward step for layer {l}.</p>"
+        rows = []
+        for path in trace["paths"][:12]:
+            factors = " · ".join(f"<span title='{escape(name)}'>{escape(name)} = {num(v)}</span>" for name, v in path["factors"])
+            rows.append(f"<li>{factors} = <b>{num(path['product'])}</b></li>")
+        more = len(trace["paths"]) - 12
+        extra = f"<li>… and {more} more path(s).</li>" if more > 0 else ""
+        paths = len(trace["paths"])
+        summary = (f"<p>∂L/∂w = {'the product' if paths == 1 else f'the sum over {paths} paths'} = "
+                   f"<b>{num(trace['total'])}</b>, the same as backprop's ∂L/∂W[{l}]{SUBSCRIPTS[j]}{SUBSCRIPTS[k]} = {num(trace['dW'])}.</p>")
+        return head + f"<ol class='chain'>{''.join(rows)}{extra}</ol>" + summary
+    head = f"<p><b>Neuron {j} of layer {l}</b>: bias {num(trace['b'])}"
+    if "z" in trace:
+        head += f", z = {num(trace['z'])}"
+    head += "." + (" <b>Dead ReLU</b>: z ≤ 0, so ReLU'(z) = 0 and no gradient flows back through it." if trace.get("dead") else "") + "</p>"
+    if "delta" not in trace:
+        return head + f"<p>Its δ appears after the backward step for layer {l}.</p>"
+    if not trace["terms"]:
+        return head + (f"<p>δ[{l}]{SUBSCRIPTS[j]} = ∂L/∂ŷ{SUBSCRIPTS[j]} · g'(z) = {num(trace['upstream'])} · "
+                       f"{num(trace['g_prime'])} = <b>{num(trace['delta'])}</b>.</p>")
+    terms = " + ".join(f"({num(w)})({num(d)})" for _, w, d, _ in trace["terms"])
+    ms = ", ".join(f"W[{l + 1}]{SUBSCRIPTS[m]}{SUBSCRIPTS[j]}" for m, *_ in trace["terms"])
+    return head + (
+        f"<p>Why the transpose: neuron {j} sent its output to every neuron of layer {l + 1}, through column {j} of "
+        f"W[{l + 1}] ({ms}), which is row {j} of (W[{l + 1}])ᵀ. Its error collects theirs:</p>"
+        f"<p>δ[{l}]{SUBSCRIPTS[j]} = [{terms}] · g'(z) = {num(trace['upstream'])} · {num(trace['g_prime'])} = "
+        f"<b>{num(trace['delta'])}</b></p>"
+    )
+
+
+def shapes_html(moment: Moment) -> str:
+    """Dimension Verification: each ∂L/∂W[l] next to the shape of W[l]."""
+    net = moment.net
+    by_layer = {s.layer: s for s in moment.steps}
+    rows = []
+    for l in range(1, net.L + 1):
+        shape = f"{net.layers[l]}×{net.layers[l - 1]}"
+        if l in by_layer:
+            s = by_layer[l]
+            d, a = s.delta.result.value.shape, s.dW.operands[1].value.shape
+            got = s.dW.result.value.shape
+            ok = "✓ same shape" if got == net.W[l].shape else "✗ shapes differ"
+            rows.append(f"<tr><th scope='row'>{l}</th><td>{shape}</td><td>δ ({d[0]}×{d[1]}) · aᵀ ({a[0]}×{a[1]}) = {got[0]}×{got[1]}</td><td>{ok}</td></tr>")
+        else:
+            rows.append(f"<tr><th scope='row'>{l}</th><td>{shape}</td><td>—</td><td></td></tr>")
+    return ("<table class='values shapes-table'><caption>Shapes: ∂L/∂W[l] has the shape of W[l]</caption>"
+            "<thead><tr><th scope='col'>l</th><th scope='col'>W[l]</th><th scope='col'>∂L/∂W[l]</th><th scope='col'>check</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def check_html(check: dict | None, state: dict) -> str:
+    """Finite differences beside backprop, layer by layer, with their relative difference."""
+    if not check:
+        return ""
+    out = []
+    for l, layer in sorted(check.items()):
+        backprop = state["dW"][l - 1]
+        cells = []
+        for j, row in enumerate(layer["dW_numeric"]):
+            for k, v in enumerate(row):
+                cells.append(f"<tr><td>w[{l}]{SUBSCRIPTS[j + 1]}{SUBSCRIPTS[k + 1]}</td><td>{num(backprop[j][k], 6)}</td><td>{num(v, 6)}</td></tr>")
+        out.append(
+            f"<table class='values check-table' data-layer='{l}'><caption>Layer {l}: relative difference "
+            f"{layer['relative_difference']:.1e}</caption><thead><tr><th scope='col'>weight</th><th scope='col'>backprop</th>"
+            f"<th scope='col'>finite differences</th></tr></thead><tbody>{''.join(cells[:24])}</tbody></table>"
+        )
+    return "".join(out)

@@ -39,13 +39,14 @@ class Palette:
     neg: str
     band: str
     label_bg: str
+    accent: str  # the selected weight or neuron
 
 
 PALETTES = {
     "light": Palette("#ffffff", "#1f2937", "#4b5563", "#9aa5b4", "#eef2f7", "#dcf2de", "#e9e4f8",
-                     "#b91c1c", "#1d4ed8", "#fff3c4", "rgba(255,255,255,0.9)"),
+                     "#b91c1c", "#1d4ed8", "#fff3c4", "rgba(255,255,255,0.9)", "#b45309"),
     "dark": Palette("#111827", "#e5e7eb", "#b6bfcc", "#566174", "#1f2a3c", "#173526", "#2b2545",
-                    "#fca5a5", "#93c5fd", "#3a3115", "rgba(17,24,39,0.9)"),
+                    "#fca5a5", "#93c5fd", "#3a3115", "rgba(17,24,39,0.9)", "#fbbf24"),
 }
 
 
@@ -55,6 +56,7 @@ class View:
     theme: str = "light"
     progress: float = 1.0  # 0 → 1 through the transition into this moment (eased by the scene)
     digits: int = 3
+    selected: tuple | None = None  # ("weight", l, j, k) or ("neuron", l, j), j and k 0-based
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,26 @@ class Scene:
     height: float
     background: str
     items: list
-    hidden_labels: int  # labels left out because they did not fit; the values table has them
+    hidden_labels: int = 0  # labels left out because they did not fit; the values table has them
+    targets: tuple = ()  # what a click can select: ("neuron", l, j, x, y, r), ("weight", l, j, k, x1, y1, x2, y2)
+
+
+def hit(scene: Scene, x: float, y: float) -> tuple | None:
+    """The neuron or connection under a click, in the lesson's numbering (l, j, k from 1)."""
+    for t in scene.targets:
+        if t[0] == "neuron" and math.hypot(x - t[3], y - t[4]) <= t[5] + 3:
+            return ("neuron", t[1], t[2] + 1)
+    best, best_d = None, 7.0  # px: how near a line a click must land
+    for t in scene.targets:
+        if t[0] != "weight":
+            continue
+        x1, y1, x2, y2 = t[4:]
+        dx, dy = x2 - x1, y2 - y1
+        u = max(0.0, min(1.0, ((x - x1) * dx + (y - y1) * dy) / (dx * dx + dy * dy or 1)))
+        d = math.hypot(x - (x1 + u * dx), y - (y1 + u * dy))
+        if d < best_d:
+            best, best_d = ("weight", t[1], t[2] + 1, t[3] + 1), d
+    return best
 
 
 def fmt(value: float, digits: int) -> str:
@@ -161,6 +182,7 @@ def network_scene(moment: Moment, view: View) -> Scene:
         return pal.pos if v > 0 else pal.neg if v < 0 else pal.muted
 
     items: list = []
+    targets: list = []
     labels: list = []  # (priority, text item) placed after the shapes, without overlaps
     blocked: list = []  # boxes no label may cover: the neurons
 
@@ -185,7 +207,11 @@ def network_scene(moment: Moment, view: View) -> Scene:
                 ux, uy = (xj - xk) / length, (yj - yk) / length
                 x1, y1, x2, y2 = xk + ux * r, yk + uy * r, xj - ux * r, yj - uy * r
                 emphasis = l == latest
-                items.append(("line", x1, y1, x2, y2, pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0, 0))
+                targets.append(("weight", l, j, k, x1, y1, x2, y2))
+                if view.selected == ("weight", l, j, k):
+                    items.append(("line", int(x1), int(y1), int(x2), int(y2), pal.accent, 5, 0))
+                # whole-pixel ends: the drawing looks the same and the display list is half as long to send
+                items.append(("line", int(x1), int(y1), int(x2), int(y2), pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0, 0))
                 w = float(net.W[l][j, k])
                 at = _along(x1, y1, x2, y2)
                 if l in by_layer:
@@ -196,7 +222,7 @@ def network_scene(moment: Moment, view: View) -> Scene:
                     sx, sy = at(0.78)
                     ex, ey = at(0.78 - 0.5 * f)
                     width = 1.5 + 4.5 * abs(g) / max_dW
-                    items.append(("arrow", sx + nx, sy + ny, ex + nx, ey + ny, grad_colour(g), round(width, 2)))
+                    items.append(("arrow", int(sx + nx), int(sy + ny), int(ex + nx), int(ey + ny), grad_colour(g), round(width, 1)))
                     if dense:
                         unlabelled += 1
                     else:
@@ -213,6 +239,10 @@ def network_scene(moment: Moment, view: View) -> Scene:
         fill = pal.input if l == 0 else pal.output if l == L else pal.neuron
         for j, (x, y) in enumerate(column):
             is_dead = (l, j) in dead
+            if l > 0:
+                targets.append(("neuron", l, j, x, y, r))
+            if view.selected == ("neuron", l, j):
+                items.append(("circle", x, y, r + 5, None, pal.accent, 4, 0))
             items.append(("circle", x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, 4 if is_dead else 0))
             blocked.append((x - r, y - r, x + r, y + r))
             if l == 0:
@@ -252,7 +282,33 @@ def network_scene(moment: Moment, view: View) -> Scene:
         blocked.append(text_box(x, height - 16, name, FONT, align))
 
     hidden = _place_labels(items, labels, blocked, view.width, height, pal)
-    return Scene(view.width, height, pal.background, items, hidden + unlabelled)
+    return Scene(view.width, height, pal.background, items, hidden + unlabelled, tuple(targets))
+
+
+def loss_scene(losses, width: float, theme: str = "light") -> Scene:
+    """Loss per training step: the same display list as the network, on a small canvas."""
+    pal = PALETTES.get(theme, PALETTES["light"])
+    height = 150.0
+    items: list = []
+    left, right, top, bottom = 64.0, width - 12.0, 14.0, height - 28.0
+    items.append(("line", left, top, left, bottom, pal.muted, 1, 0))
+    items.append(("line", left, bottom, right, bottom, pal.muted, 1, 0))
+    items.append(("text", 8, (top + bottom) / 2, "loss", FONT, pal.muted, "left", False, None))
+    values = [float(v) for v in losses if np.isfinite(v)]
+    if len(values) < 2:
+        items.append(("text", (left + right) / 2, (top + bottom) / 2, "Train to see the loss fall", FONT, pal.muted, "center", False, None))
+        return Scene(width, height, pal.background, items)
+    top_value = max(values) or 1.0
+    n = len(values)
+    step = max(1, n // int(max(right - left, 1)))  # at most one point per pixel
+    points = [(left + (right - left) * i / (n - 1), bottom - (bottom - top) * v / top_value) for i, v in list(enumerate(values))[::step]]
+    points.append((right, bottom - (bottom - top) * values[-1] / top_value))
+    for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        items.append(("line", round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), pal.neg, 2, 0))
+    items.append(("text", left - 4, top + 2, f"{top_value:.3g}", FONT, pal.muted, "right", False, None))
+    items.append(("text", left - 4, bottom, "0", FONT, pal.muted, "right", False, None))
+    items.append(("text", right, height - 10, f"step {n}: loss {values[-1]:.4f}", FONT, pal.ink, "right", False, None))
+    return Scene(width, height, pal.background, items)
 
 
 def _along(x1: float, y1: float, x2: float, y2: float):

@@ -1,0 +1,114 @@
+"""The whole setup in the URL's hash, and back: a teacher's link opens exactly this state.
+
+    #preset=seed&x=1,0.5&y=1&lr=0.5&step=3
+    #layers=2-4-1&hidden=tanh&output=sigmoid&loss=mse&seed=7&x=...&y=...
+    #layers=2-3-1&hidden=...&W=0.5,-0.3,...&b=0.1,...&x=...   (weights edited by hand)
+
+`step` counts the actions from ready: 0 ready, 1 forward pass, 1 + k after k backward steps.
+Reading goes through Controller.act, the one way in; whatever is malformed, out of range
+or unknown is left at its default and named in the notices.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, quote
+
+from .controller import Controller
+from .presets import DEFAULT_PRESET
+
+MAX_LENGTH = 20_000  # characters of hash read at most
+KEYS = ("preset", "layers", "hidden", "output", "loss", "seed", "W", "b", "x", "y", "lr", "step")
+
+
+def _numbers(values) -> str:
+    return ",".join(repr(float(v)) if float(v) != int(float(v)) else str(int(float(v))) for v in values)
+
+
+def encode(ctl: Controller) -> str:
+    now, net = ctl.sim.now, ctl.sim.net
+    parts: list[tuple[str, str]] = []
+    if ctl.preset:
+        parts.append(("preset", ctl.preset))
+    else:
+        parts += [
+            ("layers", "-".join(str(n) for n in net.layers)),
+            ("hidden", net.hidden_activation),
+            ("output", net.output_activation),
+            ("loss", net.loss_fn),
+        ]
+        if ctl.seed is not None:
+            parts.append(("seed", str(ctl.seed)))
+        else:
+            parts.append(("W", _numbers(w for l in range(1, net.L + 1) for w in net.W[l].ravel())))
+            parts.append(("b", _numbers(v for l in range(1, net.L + 1) for v in net.b[l].ravel())))
+    parts += [("x", _numbers(now.x.ravel())), ("y", _numbers(now.y.ravel())), ("lr", repr(ctl.learning_rate))]
+    phase_steps = {"ready": 0, "forward": 1}.get(ctl.sim.phase, 1 + len(now.steps))
+    parts.append(("step", str(phase_steps)))
+    return "&".join(f"{k}={quote(v, safe=',-.')}" for k, v in parts)
+
+
+def _short(value: str) -> str:
+    return repr(value if len(value) <= 40 else value[:40] + "…")
+
+
+def apply(ctl: Controller, fragment: str) -> list[str]:
+    """Set the controller from a hash; returns notices naming what was ignored."""
+    notices: list[str] = []
+    fragment = (fragment or "").lstrip("#")
+    if len(fragment) > MAX_LENGTH:
+        notices.append(f"The link was too long ({len(fragment)} characters); only the first {MAX_LENGTH} were read.")
+        fragment = fragment[:MAX_LENGTH]
+    try:
+        pairs = parse_qsl(fragment, keep_blank_values=True, max_num_fields=64)
+    except ValueError:
+        return ["The link's settings could not be read; the defaults are shown."]
+    values: dict[str, str] = {}
+    for key, value in pairs:
+        if key not in KEYS:
+            notices.append(f"Ignored the unknown setting {_short(key)}.")
+            continue
+        values[key] = value
+
+    def do(action: str, value, key: str) -> bool:
+        message = ctl.act(action, value)  # "" when all went as asked, else the refusal
+        failed = bool(message)
+        if failed:
+            notices.append(f"Ignored {key}={_short(str(values.get(key, value)))}: {message}")
+        return not failed
+
+    ctl.act("preset", DEFAULT_PRESET)
+    if "preset" in values:
+        do("preset", values["preset"], "preset")
+    if "layers" in values:
+        do("layers", values["layers"], "layers")
+    for key in ("hidden", "output"):
+        if key in values:
+            do("activation", [key, values[key]], key)
+    if "loss" in values:
+        do("loss", values["loss"], "loss")
+    if "seed" in values:
+        do("seed", values["seed"], "seed")
+    if "W" in values or "b" in values:
+        if "W" in values and "b" in values:
+            do("parameters", {"W": values["W"], "b": values["b"]}, "W")
+        else:
+            notices.append("Ignored W and b: a link must give both, or neither.")
+    for key, action in (("x", "x"), ("y", "target"), ("lr", "lr")):
+        if key in values:
+            do(action, values[key], key)
+    if "step" in values:
+        try:
+            steps = int(values["step"])
+            if not 0 <= steps <= ctl.sim.net.L + 1:
+                raise ValueError
+        except ValueError:
+            notices.append(f"Ignored step={_short(values['step'])}: it must be 0 to {ctl.sim.net.L + 1} for this network.")
+            steps = 0
+        if steps >= 1:
+            ctl.act("forward")
+        for _ in range(steps - 1):
+            ctl.act("backward")
+    ctl.sim.history.clear()  # the link's state is where this visit starts
+    ctl.message = ""
+    return notices
+
