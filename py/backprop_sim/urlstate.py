@@ -73,7 +73,8 @@ def apply(ctl: Controller, fragment: str) -> list[str]:
         message = ctl.act(action, value)  # "" when all went as asked, else the refusal
         failed = bool(message)
         if failed:
-            notices.append(f"Ignored {key}={_short(str(values.get(key, value)))}: {message}")
+            reason = message if len(message) <= 200 else message[:200] + "…"
+            notices.append(f"Ignored {key}={_short(str(values.get(key, value)))}: {reason}")
         return not failed
 
     ctl.act("preset", DEFAULT_PRESET)

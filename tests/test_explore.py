@@ -1,0 +1,170 @@
+"""Issue 6 on CPython: the controller's new actions and the URL state, fuzzed."""
+
+import random
+import string
+
+import numpy as np
+import pytest
+
+from backprop_sim import urlstate
+from backprop_sim.controller import Controller
+from backprop_sim.engine import MAX_HIDDEN_LAYERS
+
+
+def comparable(state):
+    # the link carries the setup, not the visit's history (undo, loss curve, last update, score)
+    return {k: v for k, v in state.items() if k not in ("can_undo", "losses", "last_update", "score")}
+
+
+def roundtrip(ctl):
+    fresh = Controller()
+    notices = urlstate.apply(fresh, urlstate.encode(ctl))
+    assert notices == []
+    assert comparable(fresh.state()) == comparable(ctl.state())
+    return fresh
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [
+        [],
+        [("forward", None), ("backward", None)],
+        [("preset", "deep"), ("target", 0.3), ("forward", None), ("backward", None), ("backward", None)],
+        [("weight", [1, 2, 1, -0.123456789]), ("x", [0.25, -1.5]), ("lr", 0.05), ("forward", None)],
+        [("layers", "3-5-4-2"), ("activation", ["hidden", "relu"]), ("seed", 42), ("target", [0.1, 0.9]), ("forward", None)],
+        [("activation", ["hidden", "tanh"]), ("loss", "mse"), ("bias", [2, 1, 0.7])],
+        [("preset", "classifier"), ("forward", None), ("backward", None), ("backward", None)],
+        [("forward", None), ("backward", None), ("backward", None), ("update", None), ("forward", None)],
+    ],
+)
+def test_url_round_trip_restores_the_same_state(actions):
+    ctl = Controller()
+    for name, value in actions:
+        assert ctl.act(name, value) == "", (name, value, ctl.message)
+    roundtrip(ctl)
+
+
+def random_fragment(rng: random.Random) -> str:
+    keys = list(urlstate.KEYS) + ["foo", "", "W[0]", "<b>", "step"]
+    junk = [
+        "", "NaN", "Infinity", "-1e309", "1e999", "1,2,3", "2-3-1", "4-8-8-8-8-3", "9-9-9", "0-0", "<script>alert(1)</script>",
+        "%", "%ZZ", "\u202e", "relu", "swish", "bce", "sigmoid", "seed", "-5", "3.5", "99999999999", "🙂", ",,,", "1,,2",
+        "0.5", "true", "a" * 5000, "1-" * 40, "-", "2e-9", "hand", "deep",
+    ]
+    parts = []
+    for _ in range(rng.randint(0, 8)):
+        key = rng.choice(keys)
+        value = rng.choice(junk) if rng.random() < 0.7 else "".join(rng.choice(string.printable) for _ in range(rng.randint(0, 30)))
+        parts.append(f"{key}={value}" if rng.random() < 0.9 else key)
+    joined = "&".join(parts)
+    return joined if rng.random() < 0.9 else joined.replace("=", rng.choice(["==", "&", "#", ";"]))
+
+
+def test_a_thousand_malformed_links_fall_back_with_notices_and_never_raise():
+    rng = random.Random(20261127)
+    noticed = 0
+    for _ in range(1500):
+        fragment = random_fragment(rng)
+        ctl = Controller()
+        notices = urlstate.apply(ctl, fragment)
+        noticed += bool(notices)
+        state = ctl.state()
+        # whatever was accepted is within the engine's limits and finite
+        assert 2 <= len(state["layers"]) <= MAX_HIDDEN_LAYERS + 2
+        assert all(np.isfinite(v) for v in state["x"] + state["y"])
+        assert all(np.all(np.isfinite(np.array(w))) for w in state["W"])
+        assert state["phase"] in ("ready", "forward", "backward", "complete")
+        for notice in notices:
+            assert len(notice) < 400
+        # the canonical link of the result restores it exactly
+        roundtrip(ctl)
+    assert noticed > 1000
+
+
+def test_hostile_values_are_named_not_interpreted():
+    ctl = Controller()
+    notices = urlstate.apply(ctl, "preset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&y=NaN")
+    assert any("<img src=x onerror=alert(1)>" in n for n in notices)
+    assert ctl.state()["preset"] == "seed" and ctl.state()["y"] == [1.0]
+
+
+def test_train_lowers_the_loss_and_update_is_gradient_descent():
+    ctl = Controller()
+    ctl.act("forward"), ctl.act("backward"), ctl.act("backward")
+    s = ctl.state()
+    W2, dW2 = np.array(s["W"][1]), np.array(s["dW"][1])
+    ctl.act("lr", 0.5)
+    ctl.act("update")
+    assert np.allclose(ctl.state()["W"][1], W2 - 0.5 * dW2)
+    assert np.allclose(ctl.state()["last_update"]["dW"][1], -0.5 * dW2)
+    ctl.act("train", True)
+    for _ in range(50):
+        ctl.act("train_tick")
+    losses = ctl.state()["losses"]
+    assert len(losses) == 51 and losses[-1] < losses[0] / 2
+    assert all(b <= a + 1e-12 for a, b in zip(losses, losses[1:]))
+
+
+def test_prediction_mode_asks_first_then_scores():
+    ctl = Controller()
+    ctl.act("predict_mode", True)
+    ctl.act("forward")
+    assert "predict δ[2]₁" in ctl.act("backward")
+    assert ctl.state()["step"] == 0
+    assert ctl.act("predict", "-0.0989").startswith("Right")
+    assert ctl.act("predict", "+").startswith("Not quite")  # δ[1]₁ is negative
+    assert ctl.state()["score"] == {"right": 1, "asked": 2}
+    assert ctl.state()["phase"] == "complete"
+    assert "complete" in ctl.act("predict", "1")
+
+
+def test_trace_of_a_weight_and_of_a_neuron():
+    ctl = Controller()
+    ctl.act("forward"), ctl.act("backward"), ctl.act("backward")
+    ctl.act("select", ["weight", 1, 1, 2])
+    trace = ctl.state()["trace"]
+    assert trace["total"] == pytest.approx(trace["dW"]) and len(trace["paths"]) == 1
+    assert [f[0] for f in trace["paths"][0]["factors"]][-1] == "a[0]_2"
+    ctl.act("select", ["neuron", 1, 3])
+    trace = ctl.state()["trace"]
+    assert trace["delta"] == pytest.approx(trace["upstream"] * trace["g_prime"])
+    assert trace["terms"][0][1] == 0.5  # W[2]_13: column 3 of W[2], row 3 of its transpose
+    assert "Unknown action" not in ctl.act("select", ["weight", 3, 1, 1])
+    assert ctl.state()["selected"] == ["neuron", 1, 3]
+
+
+def test_gradient_check_agrees_with_backprop():
+    ctl = Controller()
+    ctl.act("preset", "deep")
+    for _ in range(4):
+        ctl.act("backward")
+    ctl.act("check", True)
+    check = ctl.state()["check"]
+    assert set(check) == {1, 2, 3}
+    assert max(layer["relative_difference"] for layer in check.values()) < 1e-6
+
+
+def test_building_a_network_within_the_limits():
+    ctl = Controller()
+    assert ctl.act("layers", [2, 4, 4, 1]) == ""
+    assert ctl.state()["layers"] == [2, 4, 4, 1] and ctl.state()["seed"] == 1
+    assert "1 to 8 neurons" in ctl.act("layers", "2, 9, 1")
+    assert ctl.state()["layers"] == [2, 4, 4, 1]
+    ctl.act("seed", 7)
+    first = ctl.state()["W"]
+    ctl.act("seed", 8), ctl.act("seed", 7)
+    assert ctl.state()["W"] == first
+    assert ctl.act("loss", "bce") == ""
+    before = ctl.state()
+    assert "needs a sigmoid output" in ctl.act("activation", ["output", "tanh"])
+    assert ctl.state() == before
+
+
+def test_csv_has_every_value():
+    ctl = Controller()
+    ctl.act("forward"), ctl.act("backward"), ctl.act("backward")
+    rows = ctl.csv().strip().splitlines()
+    assert rows[0] == "quantity,layer,row,column,value"
+    names = {r.split(",")[0] for r in rows[1:]}
+    assert names == {"x", "y", "W", "dW", "b", "z", "a", "delta", "db", "loss"}
+    assert len([r for r in rows if r.startswith("dW,")]) == 9
