@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from backprop_sim.presets import preset
 from backprop_sim.scene import View, network_scene
 
 PACKAGE = Path(__file__).resolve().parent.parent / "py" / "backprop_sim"
-SOURCE_ORDER = ("engine.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "controller.py", "painter.py")
+SOURCE_ORDER = ("rules.py", "engine.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "controller.py", "urlstate.py", "editing.py", "painter.py")
 
 
 def worked_example() -> str:
@@ -92,6 +93,13 @@ def expand(markdown: str, site_url: str = "") -> str:
         "embed_height": lambda: str(EMBED_HEIGHT),
     }
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)]() if m.group(1) in markers else m.group(0), markdown)
+
+
+def write_rules_source(target: Path) -> None:
+    """The real rules.py, for the Edit page's editor: generated, so it can never drift."""
+    source = (PACKAGE / "rules.py").read_text()
+    target.write_text("// Generated from py/backprop_sim/rules.py by the build.\nwindow.backpropRulesSource = "
+                      + json.dumps(source) + ";\n")
 
 
 def preview_svgs() -> str:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -38,6 +39,8 @@ def on_post_build(config) -> None:
     _vendor_katex(out / "assets" / "katex")
     _vendor(ROOT / "node_modules" / "iframe-worker" / "shim" / "index.js", out / "assets" / "iframe-worker" / "shim.js")
     lesson.write_preview(out / "sim" / "main.html")
+    _bundle_editor(out / "assets" / "editor.js")
+    lesson.write_rules_source(out / "sim" / "rules-source.js")
     screenshot.take(out / "sim" / "main.html", out / "sim" / "screenshot.png")
     _zip_site(out)
 
@@ -50,6 +53,18 @@ def _vendor_katex(target: Path) -> None:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(KATEX_DIR / name, target / name)
     shutil.copytree(KATEX_DIR / "fonts", target / "fonts", dirs_exist_ok=True)
+
+
+def _bundle_editor(target: Path) -> None:
+    """CodeMirror 6 from npm as one classic script (ES modules do not load from file://)."""
+    esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
+    if not esbuild.exists():
+        sys.exit(f"build failed: {esbuild} is missing: run `npm ci` first (make does this).")
+    subprocess.run(
+        [str(esbuild), str(TOOLS / "editor-entry.js"), "--bundle", "--format=iife", "--minify",
+         "--target=es2019", "--log-level=warning", f"--outfile={target}"],
+        check=True, cwd=ROOT,
+    )
 
 
 def _vendor(source: Path, target: Path) -> None:

@@ -15,6 +15,7 @@ from .engine import (
     ACTIVATIONS, Network, Simulation, chain_for_weight, dead_neurons, delta_as_sum,
     gradient_check, relative_error,
 )
+from . import editing
 from .presets import DEFAULT_PRESET, PRESETS, preset
 
 SPEEDS = (0.25, 4.0)  # steps per second for Auto
@@ -37,6 +38,7 @@ class Controller:
         self.predict_mode = False
         self.score = [0, 0]  # right, asked
         self.selected: tuple | None = None  # ("weight", l, j, k) or ("neuron", l, j), 0-based j, k
+        self.rules_result: dict | None = None  # the last run of edited rules.py
         self.message = ""  # the last hint or refusal, shown in the page
 
     def act(self, name: str, value=None) -> str:
@@ -272,6 +274,41 @@ class Controller:
         verdict = "Right" if right else "Not quite"
         return f"{verdict}: δ[{l}]{_sub(j + 1)} = {_num(truth)} (you said {said}). Score: {self.score[0]} of {self.score[1]}."
 
+    # ---- edit the MicroSim: the learner's own rules.py
+
+    def on_rules(self, value):
+        """Run edited rules.py source (None or "" restores the original); redo the current step with it."""
+        before = editing.current()
+        if value in (None, ""):
+            editing.reset()
+            result = {"ok": True, "error": None, "checks": editing.checks(), "original": True}
+        else:
+            result = editing.run(str(value))
+        try:
+            self._replay()
+        except BaseException as exc:  # runs on the presets, fails on this network: keep the last that worked
+            result = {"ok": False, "error": editing.error_report(exc)}
+            editing.install(before)
+            self._replay()
+        self.rules_result = result
+        if result["error"]:
+            line = f" (line {result['error']['line']})" if result["error"]["line"] else ""
+            return f"Your code was not used{line}: {result['error']['message']} The simulation keeps the last code that worked."
+        if not result["ok"]:
+            return "Your code runs, but the gradient check found a mistake: " + " ".join(c["text"] for c in result["checks"] if not c["ok"])
+        return None
+
+    def _replay(self) -> None:
+        """The same moment computed again: same network, input, target and step."""
+        now = self.sim.now
+        steps = len(now.steps)
+        forward = now.forward is not None
+        self.sim.set_network(now.net, now.x, now.y)
+        if forward:
+            self.sim.forward()
+        for _ in range(steps):
+            self.sim.backward_step()
+
     # ---- what the API and the panels report
 
     def trace(self) -> dict | None:
@@ -366,6 +403,7 @@ class Controller:
             "predict_mode": self.predict_mode,
             "prediction": prediction,
             "score": {"right": self.score[0], "asked": self.score[1]},
+            "rules": self.rules_result,
             "can_undo": bool(sim.history),
         }
 

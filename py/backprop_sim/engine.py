@@ -19,6 +19,8 @@ from typing import Callable
 
 import numpy as np
 
+from . import rules
+
 # The limits the simulation promises to draw and explain well.
 MAX_HIDDEN_LAYERS = 4
 MAX_NEURONS = 8
@@ -30,82 +32,55 @@ MAX_HISTORY = 1000  # moments kept for Step Back
 
 
 # --------------------------------------------------------------------------
-# activations g and their derivatives g'
-
-
-def _sigmoid(z):
-    # 1 / (1 + e^-z) written so that no exponent is ever positive: stable for any z
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def _sigmoid_prime(z):
-    s = _sigmoid(z)
-    return s * (1.0 - s)  # σ'(z) = σ(z)(1 − σ(z))
-
-
-LEAKY_SLOPE = 0.01
+# activations and losses: the functions live in rules.py, looked up by name at every
+# call, so the "Edit" page can replace them in the running simulation
 
 
 @dataclass(frozen=True)
 class Activation:
-    name: str  # key used by the API and the URL: "sigmoid"
+    name: str  # key used by the API and the URL, and the function's name in rules.py
     label: str  # how the lesson writes g: "σ"
     tex: str  # g in LaTeX
     prime_tex: str  # g'(z) as a formula, for the equation panel
-    g: Callable[[np.ndarray], np.ndarray]
-    g_prime: Callable[[np.ndarray], np.ndarray]
+
+    @property
+    def g(self) -> Callable[[np.ndarray], np.ndarray]:
+        return getattr(rules, self.name)
+
+    @property
+    def g_prime(self) -> Callable[[np.ndarray], np.ndarray]:
+        return getattr(rules, self.name + "_prime")
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", "σ", r"\sigma", r"\sigma(z)\,(1-\sigma(z))", _sigmoid, _sigmoid_prime),
-        Activation("tanh", "tanh", r"\tanh", r"1-\tanh^2(z)", np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
-        Activation(
-            "relu", "ReLU", r"\mathrm{ReLU}", r"1 \text{ if } z>0 \text{ else } 0",
-            lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float),
-        ),
-        Activation(
-            "leaky_relu", "LReLU", r"\mathrm{LReLU}", r"1 \text{ if } z>0 \text{ else } 0.01",
-            lambda z: np.where(z > 0, z, LEAKY_SLOPE * z), lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE),
-        ),
-        Activation("linear", "id", r"\mathrm{id}", r"1", lambda z: z * 1.0, lambda z: np.ones_like(z)),
+        Activation("sigmoid", "σ", r"\sigma", r"\sigma(z)\,(1-\sigma(z))"),
+        Activation("tanh", "tanh", r"\tanh", r"1-\tanh^2(z)"),
+        Activation("relu", "ReLU", r"\mathrm{ReLU}", r"1 \text{ if } z>0 \text{ else } 0"),
+        Activation("leaky_relu", "LReLU", r"\mathrm{LReLU}", r"1 \text{ if } z>0 \text{ else } 0.01"),
+        Activation("linear", "id", r"\mathrm{id}", r"1"),
     )
 }
 
 
-# --------------------------------------------------------------------------
-# losses L(y_hat, y) and dL/dy_hat
-
-
-def _softplus(t):
-    # log(1 + e^t) without overflow
-    return np.maximum(t, 0.0) + np.log1p(np.exp(-np.abs(t)))
-
-
 @dataclass(frozen=True)
 class Loss:
-    name: str
+    name: str  # the function's name in rules.py; its derivative is name + "_grad"
     label: str
     tex: str
-    value: Callable[[np.ndarray, np.ndarray, np.ndarray], float]  # (y_hat, y, z[L])
-    grad: Callable[[np.ndarray, np.ndarray], np.ndarray]  # dL/dy_hat
+
+    def value(self, y_hat: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
+        return float(getattr(rules, self.name)(y_hat, y, z))
+
+    def grad(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """dL/dŷ"""
+        return getattr(rules, self.name + "_grad")(y_hat, y)
 
 
 LOSSES: dict[str, Loss] = {
-    "mse": Loss(
-        "mse", "mean squared error", r"\mathcal{L} = \tfrac{1}{2}\sum (\hat{y}-y)^2",
-        lambda y_hat, y, z: float(0.5 * np.sum((y_hat - y) ** 2)),
-        lambda y_hat, y: y_hat - y,  # dL/dŷ = ŷ − y
-    ),
-    "bce": Loss(
-        "bce", "binary cross-entropy",
-        r"\mathcal{L} = -\sum \left[y \log\hat{y} + (1-y)\log(1-\hat{y})\right]",
-        # written in terms of z[L] (ŷ = σ(z)) so that log 0 never happens
-        lambda y_hat, y, z: float(np.sum(_softplus(z) - y * z)),
-        lambda y_hat, y: (y_hat - y) / (y_hat * (1.0 - y_hat)),
-    ),
+    "mse": Loss("mse", "mean squared error", r"\mathcal{L} = \tfrac{1}{2}\sum (\hat{y}-y)^2"),
+    "bce": Loss("bce", "binary cross-entropy", r"\mathcal{L} = -\sum \left[y \log\hat{y} + (1-y)\log(1-\hat{y})\right]"),
 }
 
 
@@ -303,7 +278,7 @@ class Network:
             )
         elif l == L:
             dL_dy_hat = self.loss.grad(a[L], y)
-            delta = dL_dy_hat * gz.value  # delta[L] = dL/dŷ ⊙ g'(z[L])
+            delta = rules.output_delta(dL_dy_hat, gz.value)  # delta[L] = dL/dŷ ⊙ g'(z[L])
             delta_eq = Equation(
                 Operand(f"δ[{L}]", rf"\delta^{{[{L}]}}", delta),
                 (Operand("(ŷ − y)", r"(\hat{y} - y)", dL_dy_hat), gz), ("⊙",),
@@ -311,7 +286,7 @@ class Network:
             )
         else:
             W_next, delta_next = self.W[l + 1], done[-1].delta.result.value
-            delta = (W_next.T @ delta_next) * gz.value  # delta[l] = (W[l+1])ᵀ delta[l+1] ⊙ g'(z[l])
+            delta = rules.hidden_delta(W_next, delta_next, gz.value)  # delta[l] = (W[l+1])ᵀ delta[l+1] ⊙ g'(z[l])
             delta_eq = Equation(
                 Operand(f"δ[{l}]", rf"\delta^{{[{l}]}}", delta),
                 (
@@ -324,14 +299,15 @@ class Network:
             )
         delta = _frozen(delta)
         delta_op = replace(delta_eq.result, value=delta)
-        dW = _frozen(delta @ a[l - 1].T)  # dL/dW[l] = delta[l] (a[l-1])ᵀ
+        dW = _frozen(rules.weight_gradient(delta, a[l - 1]))  # dL/dW[l] = delta[l] (a[l-1])ᵀ
+        db = _frozen(rules.bias_gradient(delta))  # dL/db[l] = delta[l]
         dW_eq = Equation(
             Operand(f"∂L/∂W[{l}]", rf"\frac{{\partial \mathcal{{L}}}}{{\partial W^{{[{l}]}}}}", dW),
             (delta_op, Operand(f"(a[{l - 1}])ᵀ", rf"(a^{{[{l - 1}]}})^T", a[l - 1].T)), ("·",),
             rf"\frac{{\partial \mathcal{{L}}}}{{\partial W^{{[{l}]}}}} = \delta^{{[{l}]}} (a^{{[{l - 1}]}})^T",
         )
         db_eq = Equation(  # dL/db[l] = delta[l]
-            Operand(f"∂L/∂b[{l}]", rf"\frac{{\partial \mathcal{{L}}}}{{\partial b^{{[{l}]}}}}", delta),
+            Operand(f"∂L/∂b[{l}]", rf"\frac{{\partial \mathcal{{L}}}}{{\partial b^{{[{l}]}}}}", db),
             (delta_op,), (),
             rf"\frac{{\partial \mathcal{{L}}}}{{\partial b^{{[{l}]}}}} = \delta^{{[{l}]}}",
         )

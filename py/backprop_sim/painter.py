@@ -112,6 +112,7 @@ class Page:
         self.on("error-reset", "click", lambda e: self.recover())
         js.document.addEventListener("keydown", self.proxy(self.on_key))
         js.window.addEventListener("hashchange", self.proxy(lambda e: self.load_hash()))
+        js.window.addEventListener("message", self.proxy(self.on_message))
         self.dark.addEventListener("change", self.proxy(lambda event: self.paint()))
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.on_resize())).observe(self.wrap)
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.tell_parent())).observe(js.document.body)
@@ -127,6 +128,18 @@ class Page:
         )
         js.document.documentElement.dataset.numpyVersion = np.__version__
         self.load_hash(initial=True)
+        if self.api.framed:  # the Edit page (or any parent) may send code now
+            js.window.parent.postMessage(_obj({"type": "backprop-ready"}), "*")
+
+    def on_message(self, event) -> None:
+        """The Edit page sends edited rules.py; run it here and answer with the check."""
+        data = event.data
+        if not data or getattr(data, "type", None) != "backprop-rules" or event.source != js.window.parent:
+            return
+        source = getattr(data, "source", "")
+        self.do("rules", str(source) if source else None)
+        reply = {"type": "backprop-rules-result", "result": self.ctl.rules_result, "message": self.ctl.message}
+        event.source.postMessage(_obj(reply), "*")
 
     def on_key(self, event) -> None:
         if event.ctrlKey or event.metaKey or event.altKey:

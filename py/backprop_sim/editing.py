@@ -1,0 +1,164 @@
+"""Running a learner's edited rules.py in the live simulation, and checking it.
+
+`run(source)` compiles the code, tries it on the seed example, installs it only if it runs,
+and then checks it: each derivative against the slope of its function (central
+differences), and the whole backward pass against finite differences of the loss. A
+mistake is named ("sigmoid_prime does not match the slope of sigmoid"). Code that fails
+to compile or to run is not installed: the simulation keeps the last rules that worked.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+import numpy as np
+
+from . import rules
+from .engine import ACTIVATIONS, LOSSES, Network, gradient_check, relative_error
+
+FILENAME = "rules.py (your edit)"
+FUNCTIONS = (
+    [a for name in ACTIVATIONS for a in (name, name + "_prime")]
+    + [f for name in LOSSES for f in (name, name + "_grad")]
+    + ["output_delta", "hidden_delta", "weight_gradient", "bias_gradient"]
+)
+ORIGINAL = {name: getattr(rules, name) for name in FUNCTIONS}
+TOLERANCE = 1e-5  # relative difference above which a derivative or a gradient is wrong
+
+
+_source_lines: list[str] = []  # the code being run, to quote its lines in a traceback
+
+
+def error_report(exc: BaseException) -> dict:
+    """The traceback's lines that are in the learner's code, and the line to mark."""
+    line = getattr(exc, "lineno", None) if isinstance(exc, SyntaxError) else None
+    frames = []
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename == FILENAME:
+            text = _source_lines[frame.lineno - 1].strip() if 0 < (frame.lineno or 0) <= len(_source_lines) else ""
+            frames.append(f"line {frame.lineno}, in {frame.name}: {text}")
+            line = frame.lineno
+    last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    return {"line": line, "message": last, "traceback": frames}
+
+
+def compile_rules(source: str) -> dict:
+    """The functions the code defines, or a ValueError-free report of why not."""
+    namespace: dict = {"__name__": "backprop_sim.rules_edit", "np": np}
+    try:
+        exec(compile(source, FILENAME, "exec"), namespace)  # noqa: S102 - the learner's own code, in their own page
+    except BaseException as exc:  # a syntax or runtime error at the top level of the code
+        return {"error": error_report(exc)}
+    missing = [name for name in FUNCTIONS if not callable(namespace.get(name))]
+    if missing:
+        return {"error": {"line": None, "message": "Your code must still define: " + ", ".join(missing) + ".", "traceback": []}}
+    return {"functions": {name: namespace[name] for name in FUNCTIONS}}
+
+
+def install(functions: dict) -> None:
+    for name, fn in functions.items():
+        setattr(rules, name, fn)
+
+
+def current() -> dict:
+    return {name: getattr(rules, name) for name in FUNCTIONS}
+
+
+def trial(functions: dict) -> dict | None:
+    """Run the rules on the seed example and on a deeper network; the error report, if any."""
+    before = current()
+    install(functions)
+    try:
+        from .presets import preset
+
+        for key in ("seed", "deep", "classifier", "dead-relu"):
+            net, x, y = preset(key).make()
+            x, y = np.reshape(x, (-1, 1)), np.reshape(y, (-1, 1))
+            fp, steps = net.gradients(x, y)
+            for s in steps:
+                if s.dW.result.value.shape != net.W[s.layer].shape:
+                    raise ValueError(f"weight_gradient gave shape {s.dW.result.value.shape} for W[{s.layer}] of shape {net.W[s.layer].shape}")
+        return None
+    except BaseException as exc:
+        install(before)
+        return error_report(exc)
+
+
+def checks() -> list[dict]:
+    """Each rule against finite differences; the installed rules are the ones checked."""
+    found = []
+    z = np.array([[-2.0], [-0.7], [-0.1], [0.3], [1.1], [2.5]])  # away from ReLU's kink at 0
+    h = 1e-6
+    for name in ACTIVATIONS:
+        g, g_prime = getattr(rules, name), getattr(rules, name + "_prime")
+        slope = (g(z + h) - g(z - h)) / (2 * h)
+        diff = relative_error(g_prime(z), slope)
+        found.append(_finding(f"{name}_prime", f"the slope of {name}", diff, z, g_prime(z), slope))
+    y_hat, y, zL = np.array([[0.3], [0.8]]), np.array([[1.0], [0.0]]), np.log(np.array([[0.3], [0.8]]) / (1 - np.array([[0.3], [0.8]])))
+    for name in LOSSES:
+        loss, grad = getattr(rules, name), getattr(rules, name + "_grad")
+        numeric = np.zeros_like(y_hat)
+        for i in range(y_hat.shape[0]):
+            e = np.zeros_like(y_hat)
+            e[i] = h
+            # for cross-entropy, move z with ŷ so that ŷ = σ(z) still holds
+            dz = e / (y_hat * (1 - y_hat))
+            numeric[i] = (loss(y_hat + e, y, zL + dz) - loss(y_hat - e, y, zL - dz)) / (2 * h)
+        diff = relative_error(grad(y_hat, y), numeric)
+        found.append(_finding(f"{name}_grad", f"the slope of {name}", diff, y_hat, grad(y_hat, y), numeric))
+    from .presets import preset
+
+    for key in ("seed", "deep"):
+        net, x, y = preset(key).make()
+        found.append(_network_check(net, np.reshape(x, (-1, 1)), np.reshape(y, (-1, 1)), f"the {key} network"))
+    return found
+
+
+def _network_check(net: Network, x: np.ndarray, y: np.ndarray, where: str) -> dict:
+    _, steps = net.gradients(x, y)
+    fdW, _ = gradient_check(net, x, y)
+    diff = max(relative_error(s.dW.result.value, fdW[s.layer]) for s in steps)
+    ok = diff < TOLERANCE
+    return {
+        "name": "backward pass",
+        "ok": bool(ok),
+        "difference": diff,
+        "text": (f"Backprop's ∂L/∂W on {where} equals finite differences of the loss (relative difference {diff:.1e})."
+                 if ok else f"Backprop's ∂L/∂W on {where} does not match finite differences of the loss "
+                 f"(relative difference {diff:.1e}): check output_delta, hidden_delta and weight_gradient."),
+    }
+
+
+def _finding(name: str, against: str, diff: float, at, got, want) -> dict:
+    ok = diff < TOLERANCE
+    if ok:
+        text = f"{name} matches {against}."
+    else:
+        i = int(np.argmax(np.abs(np.ravel(got) - np.ravel(want))))
+        text = (f"{name} does not match {against}: at {np.ravel(at)[i]:.2f} it gives {np.ravel(got)[i]:.4f}, "
+                f"the slope is {np.ravel(want)[i]:.4f}.")
+    return {"name": name, "ok": bool(ok), "difference": float(diff), "text": text}
+
+
+def run(source: str) -> dict:
+    """Compile, try, install and check the learner's rules. Installed only if they run."""
+    if not isinstance(source, str) or len(source) > 200_000:
+        return {"ok": False, "error": {"line": None, "message": "The code must be text of at most 200,000 characters.", "traceback": []}}
+    _source_lines[:] = source.splitlines()
+    compiled = compile_rules(source)
+    if "error" in compiled:
+        return {"ok": False, "error": compiled["error"]}
+    before = current()
+    failure = trial(compiled["functions"])
+    if failure:
+        return {"ok": False, "error": failure}
+    try:
+        found = checks()
+    except BaseException as exc:  # rules that run on the presets but fail on the check's values
+        install(before)
+        return {"ok": False, "error": error_report(exc)}
+    return {"ok": all(f["ok"] for f in found), "error": None, "checks": found}
+
+
+def reset() -> None:
+    install(ORIGINAL)
