@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -42,6 +44,7 @@ def on_post_build(config) -> None:
     _bundle_editor(out / "assets" / "editor.js")
     lesson.write_rules_source(out / "sim" / "rules-source.js")
     screenshot.take(out / "sim" / "main.html", out / "sim" / "screenshot.png")
+    _write_service_worker(out)
     _zip_site(out)
 
 
@@ -72,6 +75,23 @@ def _vendor(source: Path, target: Path) -> None:
         sys.exit(f"build failed: {source} is missing: run `npm ci` first (make does this).")
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
+
+
+def _write_service_worker(out: Path) -> None:
+    """sw.js with this build's file list and a version that changes whenever a file does."""
+    template = out / "sw.template.js"
+    skip = {OFFLINE_ZIP, "sw.js", "sw.template.js", "offline-data.js", "sitemap.xml", "sitemap.xml.gz", "404.html"}
+    files = sorted(
+        p.relative_to(out).as_posix() for p in out.rglob("*")
+        if p.is_file() and p.name not in skip and not p.name.endswith(".map") and "search/" not in p.relative_to(out).as_posix()
+    )
+    digest = hashlib.sha256()
+    for name in files:
+        digest.update(name.encode())
+        digest.update(hashlib.sha256((out / name).read_bytes()).digest())
+    text = template.read_text().replace("__BUILD__", digest.hexdigest()[:16]).replace("__FILES__", json.dumps(files, indent=0))
+    (out / "sw.js").write_text(text)
+    template.unlink()
 
 
 def _zip_site(out: Path) -> None:

@@ -123,14 +123,58 @@ def _from_pypi_carrier(name: str) -> bytes:
 
 
 def package_zip() -> bytes:
-    """The py/backprop_sim package as a zip, unpacked in the browser with pyodide.unpackArchive."""
+    """The py/backprop_sim package as a zip, unpacked in the browser with pyodide.unpackArchive.
+
+    With a CPython of Pyodide's version (3.12) on this machine, the zip also holds compiled
+    bytecode (unchecked-hash .pyc), which spares the browser compiling our modules at start
+    (measured: ~90 ms of ~170 ms to import them). Without one, the browser compiles them.
+    """
+    sources = sorted(PACKAGE_DIR.rglob("*.py"))
+    compiled = _bytecode(sources)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for path in sorted(PACKAGE_DIR.rglob("*.py")):
-            info = zipfile.ZipInfo(str(path.relative_to(PACKAGE_DIR.parent)), date_time=(2024, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            z.writestr(info, path.read_bytes())
+        for path in sources:
+            name = path.relative_to(PACKAGE_DIR.parent)
+            _write(z, str(name), path.read_bytes())
+            if path in compiled:
+                _write(z, str(name.parent / "__pycache__" / f"{path.stem}.{PYC_TAG}.pyc"), compiled[path])
     return buffer.getvalue()
+
+
+PYC_TAG = "cpython-312"  # Pyodide 0.27.7 runs Python 3.12.7
+
+
+def _write(z: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    z.writestr(info, data)
+
+
+def _python312() -> str | None:
+    candidates = [shutil.which("python3.12")] + sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.12*/bin/python3.12"))
+    for candidate in filter(None, candidates):
+        try:
+            version = subprocess.run([candidate, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if version.stdout.strip() == "(3, 12)":
+            return candidate
+    return None
+
+
+def _bytecode(sources: list[Path]) -> dict[Path, bytes]:
+    python = _python312()
+    if python is None:
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        script = (
+            "import py_compile, sys\n"
+            "for i, src in enumerate(sys.argv[2:]):\n"
+            "    py_compile.compile(src, cfile=f'{sys.argv[1]}/{i}.pyc', doraise=True,\n"
+            "                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)\n"
+        )
+        subprocess.run([python, "-c", script, tmp, *map(str, sources)], check=True, capture_output=True, timeout=120)
+        return {src: (Path(tmp) / f"{i}.pyc").read_bytes() for i, src in enumerate(sources)}
 
 
 def write_runtime(out: Path) -> dict:

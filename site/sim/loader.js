@@ -187,6 +187,20 @@
     delete root.dataset.simStage;
     root.dataset.simReady = "true";
     settle.resolve(api);
+    registerServiceWorker();
+  }
+
+  // After the first visit is ready (never during it), keep the site in this browser's cache.
+  function registerServiceWorker() {
+    if (!/^https?:$/.test(location.protocol) || window.origin === "null") return;
+    try {
+      if (!navigator.serviceWorker) return;
+      navigator.serviceWorker
+        .register(new URL("../sw.js", script.src).href, { scope: new URL("../", script.src).href })
+        .catch(function () {});
+    } catch (e) {
+      /* storage blocked: the site works without it */
+    }
   }
 
   Promise.race([boot(), aborted]).catch(function (error) {

@@ -1,0 +1,51 @@
+"""Issue 7: the service worker keeps the site in the browser, so a second visit works offline."""
+
+import pytest
+
+from conftest import wait_ready_or_error
+
+pytestmark = pytest.mark.browser
+
+
+def test_second_visit_works_offline(visit, server):
+    v = visit()
+    page = v.open(server.url("sim/main.html"))
+    # registered only after the first visit is ready, then it precaches the site
+    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller === null")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function(
+        "caches.keys().then(k => k.some(n => n.startsWith('backprop-microsim-')))", polling=200, timeout=60_000
+    )
+    page.wait_for_function(
+        """navigator.serviceWorker.getRegistration().then(r => !!(r && r.active && r.active.state === 'activated'))""",
+        polling=200, timeout=60_000,
+    )
+    v.context.set_offline(True)
+    page.reload()
+    wait_ready_or_error(page)
+    assert page.evaluate("navigator.serviceWorker.controller !== null")
+    assert page.evaluate("window.backpropSim.act('forward').phase") == "forward"
+    # the lesson page too
+    page.goto(server.url("sim/index.html"))
+    page.frame_locator("#microsim").locator("html[data-sim-ready='true']").wait_for(state="attached", timeout=90_000)
+    assert v.errors == []
+
+
+def test_no_service_worker_from_file(visit, site):
+    v = visit()
+    page = v.open((site / "sim" / "main.html").as_uri())
+    page.wait_for_timeout(500)
+    assert page.evaluate("!navigator.serviceWorker || navigator.serviceWorker.controller === null")
+
+
+def test_our_modules_load_from_precompiled_bytecode(visit, server):
+    import runtime
+
+    if runtime._python312() is None:
+        pytest.skip("no CPython 3.12 on this machine: the build ships sources only, compiled in the browser")
+    page = visit().open(server.url("sim/main.html"))
+    used = page.evaluate("""window.backpropSim.pyodide.runPython(`
+import os, sys
+[os.path.exists(sys.modules[m].__spec__.cached) for m in ('backprop_sim.engine', 'backprop_sim.scene', 'backprop_sim.painter')]
+`).toJs()""")
+    assert used == [True, True, True]
