@@ -7,6 +7,7 @@ computes anything the learner sees.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 import time
@@ -50,6 +51,7 @@ class Page:
         self.anim_start = None
         self.timers: dict[str, int | None] = {"auto": None, "train": None}
         self.last_height = 0
+        self.width = 0.0  # the drawing's CSS width, kept from the ResizeObserver: reading it would force a layout
         self.last_scene = None
         self.last_hash = ""
         self.frame_ms: list[float] = []  # Python time per painted frame, for the benchmark
@@ -114,7 +116,7 @@ class Page:
         js.window.addEventListener("hashchange", self.proxy(lambda e: self.load_hash()))
         js.window.addEventListener("message", self.proxy(self.on_message))
         self.dark.addEventListener("change", self.proxy(lambda event: self.paint()))
-        js.ResizeObserver.new(self.proxy(lambda entries, observer: self.on_resize())).observe(self.wrap)
+        js.ResizeObserver.new(self.proxy(lambda entries, observer: self.on_resize(entries))).observe(self.wrap)
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.tell_parent())).observe(js.document.body)
         for el in js.document.querySelectorAll(".sim button, .sim input, .sim select"):
             el.disabled = False
@@ -156,7 +158,8 @@ class Page:
         else:
             self.do(action)
 
-    def on_resize(self) -> None:
+    def on_resize(self, entries=None) -> None:
+        self.width = float(entries[0].contentRect.width) if entries else float(self.wrap.clientWidth)
         self.paint(self.progress())
 
     def on_canvas_click(self, event) -> None:
@@ -345,7 +348,7 @@ class Page:
         self.paint(self.progress())
         self.paint_loss(state)
         self.update_hash()
-        self.tell_parent()
+        # the parent hears of height changes from the ResizeObserver on <body>
 
     def render_tools(self, state: dict) -> None:
         ctl, net = self.ctl, self.ctl.sim.net
@@ -423,29 +426,32 @@ class Page:
 
     def render_equation(self, moment) -> None:
         eq = panels.equation(moment)
-        box = _el("equation")
         html = [f"<p><b>{escape(eq['title'])}</b></p>"]
-        tex = [line for row in eq["rows"] for line in row]
-        i = 0
         for row in eq["rows"]:
-            html.append('<div class="eq-row">' + "".join(f'<div class="tex" data-i="{i + n}"></div>' for n in range(len(row))) + "</div>")
-            i += len(row)
+            html.append('<div class="eq-row">' + "".join(f'<div class="tex">{self.katex(line)}</div>' for line in row) + "</div>")
         if eq.get("note"):
             html.append(f"<p>{escape(eq['note'])}</p>")
         if eq["shapes"]:
             html.append('<p class="shapes">' + "<br>".join(escape(s) for s in eq["shapes"]) + "</p>")
         html.append(f"<p>{escape(eq['hint'])}</p>")
-        box.innerHTML = "".join(html)
-        options = _obj({"displayMode": True, "throwOnError": False})
-        for i, line in enumerate(tex):
-            target = box.querySelector(f'.tex[data-i="{i}"]')
+        _el("equation").innerHTML = "".join(html)  # one DOM write for the whole panel
+
+    def katex(self, tex: str) -> str:
+        """KaTeX's HTML for one equation, remembered: stepping back and forth renders nothing twice."""
+        cache = self.__dict__.setdefault("_katex", {})
+        if tex not in cache:
+            if len(cache) > 300:
+                cache.clear()
             if hasattr(js, "katex"):
-                js.katex.render(line, target, options)
+                cache[tex] = str(js.katex.renderToString(tex, _obj({"displayMode": True, "throwOnError": False})))
             else:
-                target.textContent = line
+                cache[tex] = f"<code>{escape(tex)}</code>"
+        return cache[tex]
 
     def view(self, progress: float = 1.0) -> View:
-        width = max(280.0, float(self.wrap.clientWidth))
+        if not self.width:
+            self.width = float(self.wrap.clientWidth)
+        width = max(280.0, self.width)
         return View(width, "dark" if self.dark.matches else "light", progress, selected=self.ctl.selected)
 
     def paint(self, progress: float = 1.0) -> None:
@@ -497,3 +503,7 @@ def start(api) -> None:
     global _page
     _page = Page(api)
     _page.start()
+    # numpy, our modules and the page are here to stay: keep the garbage collector from
+    # walking them again and again, which showed up as long frames (p95) while drawing
+    gc.collect()
+    gc.freeze()
