@@ -103,8 +103,9 @@ def test_edit_run_break_fix_reload_reset(browser, site, over, tmp_path):
         server, url = None, (site / "sim" / "edit.html").as_uri()
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    errors = []
+    errors, requests = [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    context.on("request", lambda r: requests.append(r.url))
     try:
         page.goto(url)
         wait_result(page, "ok")
@@ -140,6 +141,9 @@ def test_edit_run_break_fix_reload_reset(browser, site, over, tmp_path):
         wait_result(page, "ok")
         assert "(1.0 - s)" in page.locator(".cm-content").inner_text()
         assert errors == []
+        # the code stays in the page: nothing goes anywhere but the site's own files
+        own = server.origin if server else "file://"
+        assert all(u.startswith((own, "data:", "blob:")) for u in requests), [u for u in requests if not u.startswith(own)]
     finally:
         context.close()
         if server:

@@ -123,3 +123,13 @@ def test_auto_ticks_through_the_whole_pass_and_stops():
         ctl.act("tick")
         phases.append(ctl.state()["phase"])
     assert phases == ["forward", "backward", "complete"]
+
+
+def test_table_shows_each_weights_change_after_an_update():
+    sim = run(steps=3)
+    dW = sim.now.steps[1].dW.result.value
+    sim.update(0.5)
+    html = panels.table(sim.now)
+    assert "Δ in the last update" in html
+    expected = f"{-0.5 * dW[0, 1]:.4f}".replace("-", "−")
+    assert f"<span data-key='dW_change'>{expected}</span>" in html

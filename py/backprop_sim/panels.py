@@ -148,16 +148,19 @@ def table(moment: Moment) -> str:
             f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
         )
         whead = "".join(f"<th scope='col'>from {k + 1}</th>" for k in range(net.layers[l - 1]))
+        change = moment.last_update[1][l] if moment.last_update is not None else None
         wbody = []
         for j in range(net.layers[l]):
             cells = []
             for k in range(net.layers[l - 1]):
                 w = num(net.W[l][j, k])
                 g = num(step.dW.result.value[j, k]) if step else "—"
-                cells.append(f"<td data-j='{j}' data-k='{k}'><span data-key='W'>{w}</span> / <span data-key='dW'>{g}</span></td>")
+                moved = f" / Δ <span data-key='dW_change'>{num(change[j, k])}</span>" if change is not None else ""
+                cells.append(f"<td data-j='{j}' data-k='{k}'><span data-key='W'>{w}</span> / <span data-key='dW'>{g}</span>{moved}</td>")
             wbody.append(f"<tr><th scope='row'>to {j + 1}</th>{''.join(cells)}</tr>")
+        what = f"W[{l}] / ∂L/∂W[{l}]" + (" / Δ in the last update" if change is not None else "")
         out.append(
-            f"<table class='values weights' data-layer='{l}'><caption>W[{l}] / ∂L/∂W[{l}] ({net.layers[l]}×{net.layers[l - 1]})</caption>"
+            f"<table class='values weights' data-layer='{l}'><caption>{what} ({net.layers[l]}×{net.layers[l - 1]})</caption>"
             f"<thead><tr><th></th>{whead}</tr></thead><tbody>{''.join(wbody)}</tbody></table>"
         )
     if fp:
