@@ -134,3 +134,21 @@ def act(page, name, value=None):
 
 def state(page):
     return page.evaluate("window.backpropSim.state()")
+
+
+@pytest.fixture(scope="module")
+def sim(browser, site):
+    """One booted simulation page for a module's tests (a boot costs seconds); each test's own
+    `page` fixture puts the simulation back to a known state."""
+    server = Server(site)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server.url("sim/main.html"))
+    wait_ready_or_error(page)
+    page.errors = errors
+    yield page
+    assert errors == []
+    context.close()
+    server.close()

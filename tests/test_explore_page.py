@@ -13,23 +13,6 @@ from test_foundation import NON_BLANK
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def sim(browser, site):
-    server = Server(site)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(server.url("sim/main.html"))
-    wait_ready_or_error(page)
-    page.errors = errors
-    page.server = server
-    yield page
-    assert errors == []
-    context.close()
-    server.close()
-
-
 @pytest.fixture
 def page(sim):
     act(sim, "preset", "seed")

@@ -12,23 +12,6 @@ pytestmark = pytest.mark.browser
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
-@pytest.fixture(scope="module")
-def sim(browser, site):
-    """One booted page for the module's tests; each test starts from a fresh simulation."""
-    server = Server(site)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(server.url("sim/main.html"))
-    wait_ready_or_error(page)
-    page.errors = errors
-    yield page
-    assert errors == []
-    context.close()
-    server.close()
-
-
 @pytest.fixture
 def page(sim):
     act(sim, "auto", False)
