@@ -504,6 +504,6 @@ def start(api) -> None:
     _page = Page(api)
     _page.start()
     # numpy, our modules and the page are here to stay: keep the garbage collector from
-    # walking them again and again, which showed up as long frames (p95) while drawing
-    gc.collect()
+    # walking them again and again, which showed up as long frames (p95) while drawing.
+    # (No gc.collect() first: a full collection here would delay "ready" for little.)
     gc.freeze()
