@@ -48,7 +48,7 @@ test: install chromium build
 	$(PY) -m pytest
 
 bench: install chromium build
-	$(PY) tools/bench.py
+	$(PY) tools/bench.py --runs 7
 
 bench-engine: install
 	$(PY) tools/bench_engine.py
