@@ -6,7 +6,7 @@ import pytest
 
 from backprop_sim import editing, rules
 from backprop_sim.controller import Controller
-from conftest import Server, wait_ready_or_error
+from conftest import Server
 
 SOURCE = (Path(__file__).resolve().parent.parent / "py" / "backprop_sim" / "rules.py").read_text()
 BROKEN_SIGMOID = SOURCE.replace("return s * (1.0 - s)", "return s * (1.0 + s)")

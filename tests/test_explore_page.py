@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from conftest import Server, act, state, wait_ready_or_error
+from conftest import act, state
 from test_explore import comparable, random_fragment
 from test_foundation import NON_BLANK
 

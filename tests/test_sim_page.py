@@ -1,11 +1,9 @@
 """Issue 4: the simulation page as a learner uses it, in Debian's Chromium."""
 
-import json
-import re
 
 import pytest
 
-from conftest import ROOT, Server, act, state, wait_ready_or_error
+from conftest import ROOT, Server, act, state
 from test_foundation import NON_BLANK
 
 pytestmark = pytest.mark.browser
@@ -51,7 +49,7 @@ def test_forward_then_each_backward_step_shows_the_engines_numbers(page):
     assert s["phase"] == "backward" and s["step"] == 1
     assert table_value(page, 2, "delta") == pytest.approx(s["delta"][1][0], abs=5e-5)
     assert table_value(page, 2, "db") == pytest.approx(s["db"][1][0], abs=5e-5)
-    assert page.locator(f"table[data-layer='1'] tr[data-neuron='0'] td[data-key='delta']").inner_text() == "—"
+    assert page.locator("table[data-layer='1'] tr[data-neuron='0'] td[data-key='delta']").inner_text() == "—"
     page.click("#btn-backward")
     s = state(page)
     assert s["phase"] == "complete" and s["step"] == 2

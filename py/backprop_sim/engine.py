@@ -14,7 +14,7 @@ Conventions, exactly as in the lesson:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
