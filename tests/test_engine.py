@@ -315,6 +315,8 @@ def test_forward_twice_is_refused_without_change():
         ([2, 3, 3, 3, 3, 3, 1], "At most 4 hidden layers"),
         ([2, 0, 1], "1 to 8 neurons"),
         ([2, 2.5, 1], "whole numbers"),
+        ([2, float("inf"), 1], "whole numbers"),
+        ([2, "three", 1], "whole numbers"),
     ],
 )
 def test_sizes_outside_the_limits_are_refused(layers, match):

@@ -27,7 +27,6 @@ MAX_NEURONS = 8
 MAX_INPUTS = 4
 MAX_OUTPUTS = 3
 
-PHASES = ("ready", "forward", "backward", "complete")
 MAX_HISTORY = 1000  # moments kept for Step Back
 
 
@@ -120,7 +119,7 @@ def check_layers(layers) -> tuple[int, ...]:
     """Layer sizes [n0, n1, ..., nL] within the limits, or a ValueError a teacher can read."""
     try:
         sizes = tuple(int(n) for n in layers)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"Layer sizes must be whole numbers, got {layers!r}.") from None
     if any(float(n) != int(n) for n in layers):
         raise ValueError(f"Layer sizes must be whole numbers, got {list(layers)!r}.")
