@@ -12,11 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "public"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]
+from chromium import CHROMIUM, CHROMIUM_ARGS  # tools/chromium.py
 READY_TIMEOUT = 90_000  # ms; a cold boot is 4–7 s here, generous for a loaded CI machine
 
 

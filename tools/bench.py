@@ -24,14 +24,12 @@ import http.server
 import json
 import platform
 import statistics
-import sys
 import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "public"
-sys.path.insert(0, str(ROOT / "tests"))
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (tools/chromium.py, beside this file)
 
 BASELINE_PATH = "/sim/_bench_baseline.html"
 BASELINE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>

@@ -10,11 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]
+from chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 def take(main_html: Path, target: Path) -> bool:
@@ -27,7 +23,7 @@ def take(main_html: Path, target: Path) -> bool:
         print(f"warning: {CHROMIUM} missing (make test installs it), no social-card screenshot", file=sys.stderr)
         return False
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 800}, color_scheme="light")
             page.goto(main_html.resolve().as_uri())
