@@ -12,10 +12,11 @@ import io
 import numpy as np
 
 from .engine import (
-    ACTIVATIONS, Network, Simulation, chain_for_weight, dead_neurons, delta_as_sum,
+    ACTIVATIONS, Network, Simulation, chain_for_weight, check_learning_rate, dead_neurons, delta_as_sum,
     gradient_check, relative_error,
 )
 from . import editing
+from .panels import SUBSCRIPTS, num
 from .presets import DEFAULT_PRESET, PRESETS, preset
 
 SPEEDS = (0.25, 4.0)  # steps per second for Auto
@@ -64,7 +65,7 @@ class Controller:
     def on_backward(self, _):
         if self.predict_mode and self.sim.phase in ("forward", "backward"):
             l, j = self.prediction_target()
-            raise ValueError(f"Prediction mode: first predict δ[{l}]{_sub(j + 1)} (a number, or + or −), then press Check.")
+            raise ValueError(f"Prediction mode: first predict δ[{l}]{SUBSCRIPTS[j + 1]} (a number, or + or −), then press Check.")
         return self.sim.backward_step()
 
     def on_back(self, _):
@@ -196,10 +197,7 @@ class Controller:
     # ---- train it
 
     def on_lr(self, value):
-        lr = _number(value, "The learning rate")
-        if not 0 < lr <= 10:
-            raise ValueError(f"The learning rate must be above 0 and at most 10, got {lr:g}.")
-        self.learning_rate = lr
+        self.learning_rate = check_learning_rate(_number(value, "The learning rate"))
 
     def on_update(self, _):
         self.sim.update(self.learning_rate)
@@ -268,11 +266,11 @@ class Controller:
         else:
             guess = _number(value, "Your prediction")
             right = abs(guess - truth) <= max(PREDICT_ABS, PREDICT_REL * abs(truth))
-            said = _num(guess)
+            said = num(guess)
         self.sim.backward_step()
         self.score = [self.score[0] + int(right), self.score[1] + 1]
         verdict = "Right" if right else "Not quite"
-        return f"{verdict}: δ[{l}]{_sub(j + 1)} = {_num(truth)} (you said {said}). Score: {self.score[0]} of {self.score[1]}."
+        return f"{verdict}: δ[{l}]{SUBSCRIPTS[j + 1]} = {num(truth)} (you said {said}). Score: {self.score[0]} of {self.score[1]}."
 
     # ---- edit the MicroSim: the learner's own rules.py
 
@@ -435,14 +433,6 @@ class Controller:
 
 
 # ---- reading values that come from buttons, fields, the URL or JavaScript
-
-
-def _sub(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
-def _num(v: float) -> str:
-    return f"{v:.4f}".replace("-", "−")
 
 
 def _plain(v):

@@ -627,7 +627,7 @@ class Simulation:
         return None
 
     def update(self, learning_rate) -> str | None:
-        lr = _check_learning_rate(learning_rate)
+        lr = check_learning_rate(learning_rate)
         if self.phase != "complete":
             raise ValueError("Updating the weights needs the whole backward pass: press Backward Step until it is complete.")
         self._go(_updated(self.now, lr))
@@ -635,7 +635,7 @@ class Simulation:
 
     def train_step(self, learning_rate) -> str | None:
         """Forward, whole backward, update: one iteration of training."""
-        lr = _check_learning_rate(learning_rate)
+        lr = check_learning_rate(learning_rate)
         fp, steps = self.net.gradients(self.now.x, self.now.y)
         self._go(_updated(replace(self.now, forward=fp, steps=steps, losses=self.now.losses + (fp.loss,)), lr))
         return None
@@ -696,7 +696,7 @@ class Simulation:
         }
 
 
-def _check_learning_rate(value) -> float:
+def check_learning_rate(value) -> float:
     lr = _check_number(value, "The learning rate")
     if not 0 < lr <= 10:
         raise ValueError(f"The learning rate must be above 0 and at most 10, got {lr:g}.")
