@@ -343,6 +343,10 @@ class Controller:
         now = self.sim.now
         if not self.check or not now.steps:
             return None
+        # 2 forward passes per weight: done once per moment, not on every render and state()
+        cached = getattr(self, "_check_cache", None)
+        if cached is not None and cached[0] is now:
+            return cached[1]
         fdW, fdb = gradient_check(self.sim.net, now.x, now.y)
         layers = {}
         for s in now.steps:
@@ -352,6 +356,7 @@ class Controller:
                 "db_numeric": fdb[l].ravel().tolist(),
                 "relative_difference": max(relative_error(s.dW.result.value, fdW[l]), relative_error(s.db.result.value, fdb[l])),
             }
+        self._check_cache = (now, layers)
         return layers
 
     def state(self) -> dict:
