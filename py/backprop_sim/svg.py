@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from .scene import Scene
+from .scene import CHAR_WIDTH, Scene
 
 FONT_FAMILY = "system-ui, -apple-system, Segoe UI, Roboto, Helvetica Neue, Arial, sans-serif"
 
@@ -78,7 +78,7 @@ def _text(x, y, text, size, colour, align, bold, background):
     weight = ' font-weight="600"' if bold else ""
     back = ""
     if background:
-        w = len(text) * size * 0.6 + 6
+        w = len(text) * size * CHAR_WIDTH + 6  # the width the scene reserved for this label
         left = x - w / 2 if align == "center" else x - w + 3 if align == "right" else x - 3
         back = f'<rect x="{_num(left)}" y="{_num(y - size * 0.7)}" width="{_num(w)}" height="{_num(size * 1.4)}" rx="3" fill="{_attr(background)}"/>'
     return (
