@@ -8,7 +8,8 @@ Measures, over --runs runs each, the median and spread of:
   3. the same on a reload (warm HTTP cache);
   4. the same from file://;
   5. a bare baseline in the same run: a page that only boots the same vendored Pyodide and
-     imports numpy; our ready time is reported as a ratio to it;
+     imports numpy; our ready time is reported as a ratio to it; and our page without the
+     interpreter snapshot (tools/snapshot.py), to show what the snapshot gives;
   6. bytes transferred on a cold load;
   7. Python time per frame during Auto (p50, p95) for the seed example and the largest
      network, and the time from a Backward Step press to the next paint.
@@ -143,6 +144,7 @@ def main() -> None:
     file_url = (PUBLIC / "sim" / "main.html").as_uri()
     results: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, {platform.system()}", "runs": args.runs}
     cold, warm, from_file, baseline, paint_http, paint_file, transferred = [], [], [], [], [], [], []
+    no_snapshot, transferred_no_snapshot = [], []
     sw_visit, sw_offline = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -161,6 +163,8 @@ def main() -> None:
             page = ctx.new_page()
             page.goto(sim_url)
             cold.append(wait_ready(page))
+            if not page.evaluate("window.backpropSim.snapshot.used"):
+                print("warning: the page started without its snapshot:", page.evaluate("window.backpropSim.snapshot.reason"))
             paint_http.append(first_paint(page))
             transferred.append(bytes_transferred(page))
             page.reload()
@@ -168,6 +172,17 @@ def main() -> None:
             if i == 0:
                 seed_frames, seed_presses = frame_times(page, "")
                 big_frames, big_presses = frame_times(page, LARGEST_SETUP)
+            ctx.close()
+
+            # the same page as a build without the snapshot serves it
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+            page = ctx.new_page()
+            page.route("**/python-snapshot.bin", lambda route: route.fulfill(status=404, body="none"))
+            page.goto(sim_url)
+            no_snapshot.append(wait_ready(page))
+            if page.evaluate("window.backpropSim.snapshot.used"):
+                raise SystemExit("the snapshot was used although it was blocked")
+            transferred_no_snapshot.append(bytes_transferred(page))
             ctx.close()
 
             # a second visit served by the service worker, online and offline
@@ -207,6 +222,10 @@ def main() -> None:
         "ratio_service_worker_to_cold": med(sw_visit) / med(cold),
         "baseline_pyodide_numpy_ms": stats(baseline),
         "ratio_ready_to_baseline": med(cold) / med(baseline),
+        "ready_cold_http_without_snapshot_ms": stats(no_snapshot),
+        "ratio_without_snapshot_to_baseline": med(no_snapshot) / med(baseline),
+        "ratio_snapshot_to_without": med(cold) / med(no_snapshot),
+        "bytes_cold_without_snapshot": stats(transferred_no_snapshot),
         # each run's own ratio (taken minutes apart at most), then their median: steadier on a noisy machine
         "ratio_ready_to_baseline_paired": stats([c / b for c, b in zip(cold, baseline)]),
         "ratio_reload_to_cold": med(warm) / med(cold),
@@ -237,7 +256,9 @@ def main() -> None:
         row("ready, second visit (service worker)", results["ready_second_visit_service_worker_ms"]),
         row("ready, second visit offline (service worker)", results["ready_second_visit_offline_ms"]),
         row("bare baseline: Pyodide + numpy only", results["baseline_pyodide_numpy_ms"]),
+        row("ready, cold, http, without the snapshot", results["ready_cold_http_without_snapshot_ms"]),
         f"| bytes on a cold load | {results['bytes_cold']['median'] / 1e6:.1f} MB | |",
+        f"| bytes on a cold load without the snapshot | {results['bytes_cold_without_snapshot']['median'] / 1e6:.1f} MB | |",
         f"| Python per frame, seed example | p50 {results['python_frame_ms_seed']['p50']:.2f} ms, p95 {results['python_frame_ms_seed']['p95']:.2f} ms | {results['python_frame_ms_seed']['frames']} frames |",
         f"| Python per frame, largest network | p50 {results['python_frame_ms_largest']['p50']:.2f} ms, p95 {results['python_frame_ms_largest']['p95']:.2f} ms | {results['python_frame_ms_largest']['frames']} frames |",
         row("Backward Step press to next paint, seed", results["press_to_paint_ms_seed"]),
@@ -247,7 +268,9 @@ def main() -> None:
         f"{results['ratio_ready_to_baseline_paired']['median']:.2f}, {results['ratio_ready_to_baseline_paired']['min']:.2f}–"
         f"{results['ratio_ready_to_baseline_paired']['max']:.2f}); "
         f"reload / cold {results['ratio_reload_to_cold']:.2f} (≤ 0.7); file:// / http {results['ratio_file_to_http']:.2f} (≤ 1.2); "
-        f"service-worker visit / cold {results['ratio_service_worker_to_cold']:.2f}.",
+        f"service-worker visit / cold {results['ratio_service_worker_to_cold']:.2f}; "
+        f"with / without the snapshot {results['ratio_snapshot_to_without']:.2f} "
+        f"(without it, ready / baseline {results['ratio_without_snapshot_to_baseline']:.2f}).",
     ]
     print("\n".join(lines))
     print(f"\nwritten to {out.relative_to(ROOT)}")

@@ -18,6 +18,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import snapshot  # tools/snapshot.py, beside this file
+
 ROOT = Path(__file__).resolve().parent.parent
 PYODIDE_DIR = ROOT / "node_modules" / "pyodide"
 CACHE_DIR = ROOT / ".cache" / "wheels"
@@ -191,6 +193,13 @@ def write_runtime(out: Path) -> dict:
     (out / "backprop_sim.zip").write_bytes(files["backprop_sim.zip"])
     for name in FETCHED_FILES:
         files[name] = (PYODIDE_DIR / name).read_bytes()
+    # made from the files just written, so it must come after them and before the data script
+    packed = snapshot.make(out)
+    if packed is None:
+        (out / snapshot.NAME).unlink(missing_ok=True)
+    else:
+        (out / snapshot.NAME).write_bytes(packed)
+        files[snapshot.NAME] = packed
     _write_offline_data(out / "offline-data.js", files)
     return {name: len(data) for name, data in files.items()}
 

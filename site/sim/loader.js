@@ -8,6 +8,7 @@
   var RUNTIME = new URL("runtime/", script.src).href;
   var root = document.documentElement;
   var needsData = location.protocol === "file:" || window.origin === "null";
+  var SNAPSHOT = "python-snapshot.bin";
 
   var api = (window.backpropSim = window.backpropSim || {});
   var settle = {};
@@ -142,12 +143,59 @@
     };
   }
 
+  // The interpreter's memory as the build left it (tools/snapshot.py): with it the page skips
+  // starting Python. Optional: when it is missing, damaged, refused or not worth its bytes,
+  // Python starts the usual way and api.snapshot says why.
+  function loadSnapshot() {
+    var connection = navigator.connection;
+    if (!needsData && connection && (connection.saveData || /^(slow-2g|2g|3g)$/.test(connection.effectiveType || ""))) {
+      return Promise.resolve({ reason: "skipped: it is 6 MB more on a slow or data-saving connection" });
+    }
+    if (typeof DecompressionStream === "undefined") {
+      return Promise.resolve({ reason: "skipped: this browser has no DecompressionStream" });
+    }
+    // Decided on the response's status; the body inflates while Pyodide downloads and
+    // compiles its WebAssembly (it awaits _loadSnapshot only after starting those).
+    return fetch(RUNTIME + SNAPSHOT)
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        var bytes = new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+        bytes.then(function () {
+          api.timings["snapshot inflated"] = Math.round(performance.now() - started);
+        }, function () {});
+        return { bytes: bytes };
+      })
+      .catch(function (error) {
+        return { reason: SNAPSHOT + " could not be read: " + ((error && error.message) || error) };
+      });
+  }
+
+  async function startPython(snapshot) {
+    var options = { indexURL: RUNTIME, fullStdLib: false };
+    if (snapshot.bytes) {
+      try {
+        var pyodide = await window.loadPyodide(Object.assign({ _loadSnapshot: snapshot.bytes }, options));
+        // the snapshot's random state is the same in every browser: draw a fresh one
+        pyodide.runPython("import random; random.seed()");
+        api.snapshot = { used: true };
+        return pyodide;
+      } catch (error) {
+        if (failedFile) throw error;
+        snapshot.reason = SNAPSHOT + " was refused: " + String((error && error.message) || error).split("\n")[0];
+      }
+    }
+    api.snapshot = { used: false, reason: snapshot.reason };
+    if (window.console) console.info("backprop_sim: starting Python without the snapshot (" + snapshot.reason + ")");
+    return window.loadPyodide(options);
+  }
+
   async function boot() {
     stage("Downloading Python", 0.05);
     if (needsData) {
       await loadScript(RUNTIME + "offline-data.js");
       installFetchShim(window.backpropRuntimeData);
     }
+    var snapshot = loadSnapshot(); // before watchFetch: a missing snapshot is not a missing runtime file
     var unwatch = watchFetch();
     // our package downloads while the interpreter starts
     var packageZip = fetch(RUNTIME + "backprop_sim.zip").then(function (response) {
@@ -158,7 +206,7 @@
     // pyodide.asm.js as a classic script too, so loadPyodide never imports it as a module
     await Promise.all([loadScript(RUNTIME + "pyodide.js"), loadScript(RUNTIME + "pyodide.asm.js")]);
     stage("Starting Python", 0.35);
-    var pyodide = await window.loadPyodide({ indexURL: RUNTIME, fullStdLib: false });
+    var pyodide = await startPython(await snapshot);
     stage("Loading numpy", 0.65);
     var numpyFailed = null;
     await pyodide.loadPackage("numpy", {
