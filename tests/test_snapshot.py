@@ -35,6 +35,16 @@ def test_preload_list_leaves_out_numpy_our_package_and_the_javascript_side():
     assert snapshot.preload_list(core, after) == ["json", "json.decoder", "tarfile"]
 
 
+def test_the_snapshot_is_made_again_when_the_runtime_or_our_package_changes(tmp_path):
+    for name, data in [("pyodide.asm.wasm", b"wasm"), ("backprop_sim.zip", b"zip"), ("offline-data.js", b"data")]:
+        (tmp_path / name).write_bytes(data)
+    key = snapshot.cache_key(tmp_path)
+    (tmp_path / "offline-data.js").write_bytes(b"made from the snapshot, not an input")
+    assert snapshot.cache_key(tmp_path) == key
+    (tmp_path / "backprop_sim.zip").write_bytes(b"edited package")
+    assert snapshot.cache_key(tmp_path) != key
+
+
 def test_page_starts_from_the_snapshot_over_http(visit, server):
     v = visit()
     page = v.open(server.url("sim/main.html"))

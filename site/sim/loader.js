@@ -1,7 +1,8 @@
-// Boots Python in the page: Pyodide, numpy, then the backprop_sim package, whose
-// painter.start() takes over the page. Classic script on purpose: pages opened from a
-// downloaded folder (file://) may not import ES modules or fetch(); there, and in sandboxed
-// iframes with an opaque origin, a generated data script answers Pyodide's fetches.
+// Boots Python in the page: Pyodide (from the build's interpreter snapshot when it can),
+// numpy, then the backprop_sim package, whose painter.start() takes over the page. Classic
+// script on purpose: pages opened from a downloaded folder (file://) may not import ES
+// modules or fetch(); there, and in sandboxed iframes with an opaque origin, a generated
+// data script answers Pyodide's fetches.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -149,7 +150,7 @@
   function loadSnapshot() {
     var connection = navigator.connection;
     if (!needsData && connection && (connection.saveData || /^(slow-2g|2g|3g)$/.test(connection.effectiveType || ""))) {
-      return Promise.resolve({ reason: "skipped: it is 6 MB more on a slow or data-saving connection" });
+      return Promise.resolve({ reason: "skipped to save data: the connection is slow or in data-saver mode" });
     }
     if (typeof DecompressionStream === "undefined") {
       return Promise.resolve({ reason: "skipped: this browser has no DecompressionStream" });
