@@ -133,3 +133,21 @@ def test_table_shows_each_weights_change_after_an_update():
     assert "Δ in the last update" in html
     expected = f"{-0.5 * dW[0, 1]:.4f}".replace("-", "−")
     assert f"<span data-key='dW_change'>{expected}</span>" in html
+
+
+@pytest.mark.parametrize("key", ["deep", "seed"])
+def test_frames_of_a_transition_reuse_the_label_placement_and_draw_the_same(key):
+    """The placement is remembered between frames (a speed-up); the picture must not change."""
+    from backprop_sim import scene as scene_module
+
+    sim = run(key, steps=3)
+    scene_module._last_choice[:] = [None, None]
+    fresh = network_scene(sim.now, View(700, "light", 0.3))
+    network_scene(sim.now, View(700, "light", 1.0))  # the same labels: fills the memory
+    again = network_scene(sim.now, View(700, "light", 0.3))
+    assert again.items == fresh.items and again.hidden_labels == fresh.hidden_labels
+    # another width or another moment is placed afresh, as if nothing were remembered
+    for width, moment in [(420, sim.now), (700, run(key, steps=2).now)]:
+        remembered = network_scene(moment, View(width, "light", 0.5))
+        scene_module._last_choice[:] = [None, None]
+        assert network_scene(moment, View(width, "light", 0.5)).items == remembered.items

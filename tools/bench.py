@@ -96,8 +96,10 @@ def bytes_transferred(page):
         .reduce((sum, e) => sum + (e.transferSize || 0), 0)""")
 
 
-def frame_times(page, setup: str):
-    """Python ms per painted frame while Auto plays a whole pass at full speed."""
+def frame_times(page, setup: str, passes: int = 1, presses: int = 4):
+    """Python ms per painted frame while Auto plays whole passes at full speed, and ms from a
+    Backward Step press to the next paint. Taken in every run, so that one noisy moment of a
+    shared machine is one sample among many."""
     page.evaluate("window.backpropSim.act('auto', false); window.backpropSim.act('reset')")
     if setup:
         page.evaluate(f"window.backpropSim.pyodide.runPython({json.dumps(setup)})")
@@ -105,22 +107,22 @@ def frame_times(page, setup: str):
     page.evaluate("window.backpropSim.frameStats().length = 0")
     page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.frame_ms.clear()')")
     samples = []
-    for _ in range(3):
+    for _ in range(passes):
         page.evaluate("window.backpropSim.act('speed', 4); window.backpropSim.act('auto', true)")
         page.wait_for_function("window.backpropSim.state().phase === 'complete'", timeout=60_000)
         page.wait_for_timeout(500)
         page.evaluate("window.backpropSim.act('reset')")
     samples = page.evaluate("Array.from(window.backpropSim.frameStats())")
     # press-to-paint: a Backward Step click until the next animation frame has run
-    presses = []
-    for _ in range(10):
+    times = []
+    for _ in range(presses):
         page.evaluate("window.backpropSim.act('reset'); window.backpropSim.act('forward')")
-        presses.append(page.evaluate("""new Promise(resolve => {
+        times.append(page.evaluate("""new Promise(resolve => {
             const t0 = performance.now();
             document.getElementById('btn-backward').click();
             requestAnimationFrame(() => resolve(performance.now() - t0));
         })"""))
-    return samples, presses
+    return samples, times
 
 
 LARGEST_SETUP = """
@@ -145,6 +147,7 @@ def main() -> None:
     results: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, {platform.system()}", "runs": args.runs}
     cold, warm, from_file, baseline, paint_http, paint_file, transferred = [], [], [], [], [], [], []
     no_snapshot, transferred_no_snapshot = [], []
+    seed_frames, seed_presses, big_frames, big_presses = [], [], [], []
     sw_visit, sw_offline = [], []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -169,9 +172,10 @@ def main() -> None:
             transferred.append(bytes_transferred(page))
             page.reload()
             warm.append(wait_ready(page))
-            if i == 0:
-                seed_frames, seed_presses = frame_times(page, "")
-                big_frames, big_presses = frame_times(page, LARGEST_SETUP)
+            for frames, presses, setup in ((seed_frames, seed_presses, ""), (big_frames, big_presses, LARGEST_SETUP)):
+                more_frames, more_presses = frame_times(page, setup)
+                frames += more_frames
+                presses += more_presses
             ctx.close()
 
             # the same page as a build without the snapshot serves it

@@ -357,17 +357,38 @@ def _place_labels(items, labels, blocked, width, height, pal) -> int:
     Labels come as (priority, [(x, y, align), ...], text, colour, fade, bold); lower
     priorities are placed first: δ, then bias, then gradients, then weights.
     """
+    labels = sorted(labels, key=lambda item: item[0])
+    chosen = _choose_spots(labels, tuple(blocked), width, height)
+    for (_, spots, text, colour, fade, bold), spot in zip(labels, chosen):
+        if spot is not None:
+            x, y, align = spots[spot]
+            items.append(("text", x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.label_bg))
+    return chosen.count(None)
+
+
+_last_choice: list = [None, None]  # (key, spots): the frames of one transition place the same labels
+
+
+def _choose_spots(labels, blocked: tuple, width: float, height: float) -> list:
+    """For each label, the index of its first spot that covers nothing, or None.
+
+    Only positions and texts decide it, not colours or fades, so the frames of a transition
+    reuse the first frame's answer (the largest network's placement is ~40% of a frame)."""
+    key = (width, height, blocked, tuple((tuple(spots), text) for _, spots, text, *_ in labels))
+    if _last_choice[0] == key:
+        return _last_choice[1]
     placed = _Boxes(blocked)
-    hidden = 0
-    for _, spots, text, colour, fade, bold in sorted(labels, key=lambda item: item[0]):
-        for x, y, align in spots:
+    chosen = []
+    for _, spots, text, *_ in labels:
+        for i, (x, y, align) in enumerate(spots):
             box = text_box(x, y, text, FONT, align)
             if box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height:
                 continue
             if not placed.hits(box):
                 placed.add(box)
-                items.append(("text", x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.label_bg))
+                chosen.append(i)
                 break
         else:
-            hidden += 1
-    return hidden
+            chosen.append(None)
+    _last_choice[:] = [key, chosen]
+    return chosen
