@@ -3,6 +3,7 @@ over http and from file://, and starts the usual way, with no error, when the sn
 missing, damaged, refused or skipped to save data."""
 
 import gzip
+import shutil
 
 import pytest
 
@@ -24,9 +25,14 @@ def test_the_build_wrote_a_gzipped_snapshot_of_this_pyodide(site):
     # (eight little-endian 32-bit words, each holding 8 hex digits of the id)
     words = [int.from_bytes(heap[i:i + 4], "little") for i in range(16, 48, 4)]
     assert "".join(f"{w:08x}" for w in words) == build_id
-    # it travels in the data script too, for file:// and sandboxed iframes
-    text = (site / "sim" / "runtime" / "offline-data.js").read_text()
-    assert snapshot.NAME in [line.split('"')[1] for line in text.splitlines() if line.startswith('"')]
+    # it travels in a data script of its own too, for file:// and sandboxed iframes, and
+    # only there: a page that skips the snapshot skips its bytes
+    def names(script):
+        text = (site / "sim" / "runtime" / script).read_text()
+        return [line.split('"')[1] for line in text.splitlines() if line.startswith('"')]
+
+    assert names(snapshot.DATA_SCRIPT) == [snapshot.NAME]
+    assert snapshot.NAME not in names("offline-data.js")
 
 
 def test_preload_list_leaves_out_numpy_our_package_and_the_javascript_side():
@@ -112,4 +118,33 @@ def test_data_saver_skips_the_snapshot(visit, server):
     page = v.open(server.url("sim/main.html"))
     state = page.evaluate(SNAPSHOT_STATE)
     assert state["used"] is False and "skipped" in state["reason"]
+    assert not any(u.endswith(snapshot.NAME) for u in v.requests)
+
+
+def test_from_file_url_without_the_snapshot_script_python_starts_the_usual_way(visit, site, tmp_path):
+    copy = tmp_path / "site"
+    shutil.copytree(site / "sim", copy / "sim", ignore=shutil.ignore_patterns(snapshot.DATA_SCRIPT))
+    shutil.copytree(site / "assets", copy / "assets")
+    v = visit()
+    page = v.open((copy / "sim" / "main.html").as_uri())
+    state = page.evaluate(SNAPSHOT_STATE)
+    assert state["used"] is False and snapshot.NAME in state["reason"]
+    assert not page.locator("#load-error").is_visible()
+    assert v.errors == []
+
+
+@pytest.mark.parametrize("save_data", [False, True])
+def test_in_a_sandboxed_frame_the_snapshot_comes_from_its_data_script_unless_saving_data(visit, server, save_data):
+    """Opaque origins read the runtime from data scripts; with data saver on, the snapshot's is
+    never loaded."""
+    v = visit()
+    if save_data:
+        v.page.add_init_script("Object.defineProperty(navigator, 'connection', {value: {saveData: true}})")
+    v.page.set_content(f'<iframe sandbox="allow-scripts" src="{server.url("sim/main.html")}" width="1000" height="900"></iframe>')
+    frame = v.page.frames[1]
+    frame.wait_for_function("document.documentElement.dataset.simReady === 'true' || !!document.documentElement.dataset.simError", timeout=90_000)
+    assert frame.evaluate("document.documentElement.dataset.simError") is None
+    assert frame.evaluate("window.backpropSim.snapshot.used") is (not save_data)
+    assert any(u.endswith("offline-data.js") for u in v.requests)
+    assert any(u.endswith(snapshot.DATA_SCRIPT) for u in v.requests) is (not save_data)
     assert not any(u.endswith(snapshot.NAME) for u in v.requests)

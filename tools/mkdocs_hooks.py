@@ -80,7 +80,7 @@ def _vendor(source: Path, target: Path) -> None:
 def _write_service_worker(out: Path) -> None:
     """sw.js with this build's file list and a version that changes whenever a file does."""
     template = out / "sw.template.js"
-    skip = {OFFLINE_ZIP, "sw.js", "sw.template.js", "offline-data.js", "sitemap.xml", "sitemap.xml.gz", "404.html"}
+    skip = {OFFLINE_ZIP, "sw.js", "sw.template.js", "offline-data.js", "offline-snapshot.js", "sitemap.xml", "sitemap.xml.gz", "404.html"}
     files = sorted(
         p.relative_to(out).as_posix() for p in out.rglob("*")
         if p.is_file() and p.name not in skip and not p.name.endswith(".map") and "search/" not in p.relative_to(out).as_posix()

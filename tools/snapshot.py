@@ -35,6 +35,7 @@ from chromium import CHROMIUM, CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / ".cache" / "snapshot"
 NAME = "python-snapshot.bin"  # not .gz: some servers would add Content-Encoding and inflate it first
+DATA_SCRIPT = "offline-snapshot.js"  # the same bytes for file:// and opaque origins
 
 # Modules never put in the snapshot: numpy and our package are what the page loads after it,
 # and modules tied to the page's JavaScript side are set up when the snapshot is restored.
@@ -90,7 +91,7 @@ def preload_list(core: list[str], after: list[str]) -> list[str]:
 def cache_key(runtime_dir: Path) -> str:
     digest = hashlib.sha256(Path(__file__).read_bytes())
     for path in sorted(runtime_dir.iterdir()):
-        if path.is_file() and path.name not in ("offline-data.js", NAME):
+        if path.is_file() and path.name not in ("offline-data.js", DATA_SCRIPT, NAME):
             digest.update(path.name.encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()[:24]

@@ -10,6 +10,7 @@
   var root = document.documentElement;
   var needsData = location.protocol === "file:" || window.origin === "null";
   var SNAPSHOT = "python-snapshot.bin";
+  var SNAPSHOT_DATA = "offline-snapshot.js"; // the snapshot for file:// and opaque origins
 
   var api = (window.backpropSim = window.backpropSim || {});
   var settle = {};
@@ -147,14 +148,17 @@
   // The interpreter's memory as the build left it (tools/snapshot.py): with it the page skips
   // starting Python. Optional: when it is missing, damaged, refused or not worth its bytes,
   // Python starts the usual way and api.snapshot says why.
-  function loadSnapshot() {
+  function snapshotRefusal() {
     var connection = navigator.connection;
-    if (!needsData && connection && (connection.saveData || /^(slow-2g|2g|3g)$/.test(connection.effectiveType || ""))) {
-      return Promise.resolve({ reason: "skipped to save data: the connection is slow or in data-saver mode" });
+    if (location.protocol !== "file:" && connection && (connection.saveData || /^(slow-2g|2g|3g)$/.test(connection.effectiveType || ""))) {
+      return "skipped to save data: the connection is slow or in data-saver mode";
     }
-    if (typeof DecompressionStream === "undefined") {
-      return Promise.resolve({ reason: "skipped: this browser has no DecompressionStream" });
-    }
+    if (typeof DecompressionStream === "undefined") return "skipped: this browser has no DecompressionStream";
+    return null;
+  }
+
+  function loadSnapshot(refusal) {
+    if (refusal) return Promise.resolve({ reason: refusal });
     // Decided on the response's status; the body inflates while Pyodide downloads and
     // compiles its WebAssembly (it awaits _loadSnapshot only after starting those).
     return fetch(RUNTIME + SNAPSHOT)
@@ -192,11 +196,15 @@
 
   async function boot() {
     stage("Downloading Python", 0.05);
+    var refusal = snapshotRefusal();
     if (needsData) {
+      // the snapshot's data script is optional: without it Python starts the usual way
+      var snapshotData = refusal ? null : loadScript(RUNTIME + SNAPSHOT_DATA).catch(function () {});
       await loadScript(RUNTIME + "offline-data.js");
-      installFetchShim(window.backpropRuntimeData);
+      await snapshotData;
+      installFetchShim(Object.assign({}, window.backpropRuntimeData, window.backpropSnapshotData));
     }
-    var snapshot = loadSnapshot(); // before watchFetch: a missing snapshot is not a missing runtime file
+    var snapshot = loadSnapshot(refusal); // before watchFetch: a missing snapshot is not a missing runtime file
     var unwatch = watchFetch();
     // our package downloads while the interpreter starts
     var packageZip = fetch(RUNTIME + "backprop_sim.zip").then(function (response) {
