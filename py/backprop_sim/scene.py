@@ -201,6 +201,9 @@ def network_scene(moment: Moment, view: View) -> Scene:
     for l in range(1, L + 1):
         # more than 16 connections between two layers leave no room for their labels
         dense = net.layers[l] * net.layers[l - 1] > 16
+        # plain floats: indexing a numpy array element by element costs more than the drawing
+        weights = net.W[l].tolist()
+        grads = by_layer[l].dW.result.value.tolist() if l in by_layer else None
         for j, (xj, yj) in enumerate(centres[l]):
             for k, (xk, yk) in enumerate(centres[l - 1]):
                 length = math.hypot(xj - xk, yj - yk)
@@ -212,10 +215,10 @@ def network_scene(moment: Moment, view: View) -> Scene:
                     items.append(("line", int(x1), int(y1), int(x2), int(y2), pal.accent, 5, 0))
                 # whole-pixel ends: the drawing looks the same and the display list is half as long to send
                 items.append(("line", int(x1), int(y1), int(x2), int(y2), pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0, 0))
-                w = float(net.W[l][j, k])
+                w = weights[j][k]
                 at = _along(x1, y1, x2, y2)
-                if l in by_layer:
-                    g = float(by_layer[l].dW.result.value[j, k])
+                if grads is not None:
+                    g = grads[j][k]
                     f = fresh(l)
                     # the gradient flows backward: from neuron j toward neuron k, beside the line
                     nx, ny = -uy * 6, ux * 6
