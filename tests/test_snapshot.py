@@ -51,6 +51,19 @@ def test_the_snapshot_is_made_again_when_the_runtime_or_our_package_changes(tmp_
     assert snapshot.cache_key(tmp_path) != key
 
 
+def test_a_build_can_leave_the_snapshot_out(tmp_path, monkeypatch):
+    import runtime
+
+    stale = [tmp_path / snapshot.NAME, tmp_path / snapshot.DATA_SCRIPT]
+    for path in stale:
+        path.write_bytes(b"from an earlier build")
+    monkeypatch.setenv("BACKPROP_SNAPSHOT", "0")
+    sizes = runtime.write_runtime(tmp_path)
+    assert snapshot.NAME not in sizes
+    assert not any(path.exists() for path in stale)
+    assert (tmp_path / "offline-data.js").exists() and (tmp_path / "pyodide.asm.wasm").exists()
+
+
 def test_page_starts_from_the_snapshot_over_http(visit, server):
     v = visit()
     page = v.open(server.url("sim/main.html"))

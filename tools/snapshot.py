@@ -15,8 +15,8 @@ still loads numpy after the snapshot, but the interpreter, the package loader an
 modules numpy imports are already there. Measured in `make bench` (README, Performance).
 
 The heap is gzipped (it shrinks about 4x) and the loader inflates it with
-DecompressionStream. Without Chromium the build leaves the snapshot out, with a warning,
-and the page starts Python the usual way.
+DecompressionStream. Without Chromium, or with BACKPROP_SNAPSHOT=0, the build leaves the
+snapshot out and the page starts Python the usual way.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import gzip
 import hashlib
 import http.server
 import json
+import os
 import sys
 import threading
 from pathlib import Path
@@ -99,6 +100,9 @@ def cache_key(runtime_dir: Path) -> str:
 
 def make(runtime_dir: Path) -> bytes | None:
     """The gzipped snapshot for the runtime in runtime_dir (cached by its inputs), or None."""
+    if os.environ.get("BACKPROP_SNAPSHOT") == "0":
+        print("BACKPROP_SNAPSHOT=0: no interpreter snapshot (a smaller download, a slower start)", file=sys.stderr)
+        return None
     cached = CACHE_DIR / f"{cache_key(runtime_dir)}.bin"
     if cached.exists():
         return cached.read_bytes()
