@@ -20,17 +20,15 @@ ratios, which are taken in one run.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import json
 import platform
 import statistics
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "public"
-from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (tools/chromium.py, beside this file)
+import chromium  # noqa: E402  (tools/chromium.py, beside this file)
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 BASELINE_PATH = "/sim/_bench_baseline.html"
 BASELINE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>
@@ -47,26 +45,8 @@ BASELINE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" 
 </script></body></html>"""
 
 
-class Handler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        if self.path == BASELINE_PATH:
-            body = BASELINE.encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().do_GET()
-
-
 def serve():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(PUBLIC)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+    return chromium.serve(PUBLIC, {BASELINE_PATH: BASELINE})
 
 
 def stats(values):

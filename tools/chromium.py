@@ -1,8 +1,63 @@
-"""How every tool here starts Debian's Chromium: the tests, the benchmark and the build's
-screenshot. Never --allow-file-access-from-files: it would hide the real file:// behaviour."""
+"""How every tool here starts Debian's Chromium and serves it a folder: the tests, the
+benchmark, the build's screenshot and its interpreter snapshot. Never
+--allow-file-access-from-files: it would hide the real file:// behaviour."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+import threading
+from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
 ]
+
+
+def usable(without: str) -> bool:
+    """Whether Playwright and Debian's Chromium are installed; if not, warns what the build
+    goes without (`make test` installs both)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        print(f"warning: playwright missing, {without}", file=sys.stderr)
+        return False
+    if not Path(CHROMIUM).exists():
+        print(f"warning: {CHROMIUM} missing (make test installs it), {without}", file=sys.stderr)
+        return False
+    return True
+
+
+def serve(directory: Path, pages: dict[str, str] | None = None, on_put=None):
+    """A threaded http server on 127.0.0.1 (a free port) for directory, plus pages held in
+    memory by path (the benchmark's baseline, the snapshot's boot pages) and, if on_put is
+    given, PUT bodies handed to it. Returns (server, origin); server.shutdown() stops it."""
+    pages = pages if pages is not None else {}
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            if self.path not in pages:
+                return super().do_GET()
+            body = pages[self.path].encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_PUT(self):
+            if on_put is None:
+                return self.send_error(405)
+            on_put(self.path, self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(204)
+            self.end_headers()
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"

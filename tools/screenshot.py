@@ -10,18 +10,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import chromium  # tools/chromium.py
 from chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 def take(main_html: Path, target: Path) -> bool:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("warning: playwright missing, no social-card screenshot", file=sys.stderr)
+    if not chromium.usable(without="no social-card screenshot"):
         return False
-    if not Path(CHROMIUM).exists():
-        print(f"warning: {CHROMIUM} missing (make test installs it), no social-card screenshot", file=sys.stderr)
-        return False
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

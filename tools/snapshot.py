@@ -21,16 +21,14 @@ snapshot out and the page starts Python the usual way.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
-import http.server
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 
+import chromium  # tools/chromium.py
 from chromium import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,40 +104,13 @@ def make(runtime_dir: Path) -> bytes | None:
     cached = CACHE_DIR / f"{cache_key(runtime_dir)}.bin"
     if cached.exists():
         return cached.read_bytes()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        print("warning: playwright missing, no interpreter snapshot (the page starts slower)", file=sys.stderr)
+    if not chromium.usable(without="no interpreter snapshot (the page starts slower)"):
         return None
-    if not Path(CHROMIUM).exists():
-        print(f"warning: {CHROMIUM} missing (make test installs it), no interpreter snapshot (the page starts slower)", file=sys.stderr)
-        return None
+    from playwright.sync_api import sync_playwright
+
     received: dict[str, bytes] = {}
     pages = {"/__list__.html": _LIST_PAGE}
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            if self.path in pages:
-                body = pages[self.path].encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            super().do_GET()
-
-        def do_PUT(self):
-            received["snapshot"] = self.rfile.read(int(self.headers["Content-Length"]))
-            self.send_response(204)
-            self.end_headers()
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(runtime_dir)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd, origin = chromium.serve(runtime_dir, pages, on_put=lambda path, body: received.update(snapshot=body))
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
