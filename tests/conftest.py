@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import sys
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -13,30 +9,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "public"
-from chromium import CHROMIUM, CHROMIUM_ARGS  # tools/chromium.py
+import chromium  # tools/chromium.py
+from chromium import CHROMIUM, CHROMIUM_ARGS
 READY_TIMEOUT = 90_000  # ms; a cold boot is 4–7 s here, generous for a loaded CI machine
 
 
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class QuietServer(http.server.ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        # a page closed in the middle of a download (tests close pages mid-boot): not a failure
-        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
-            super().handle_error(request, client_address)
-
-
 class Server:
+    """The built site on 127.0.0.1 (a free port), as the tools serve it (tools/chromium.py)."""
+
     def __init__(self, directory: Path):
-        handler = functools.partial(QuietHandler, directory=str(directory))
-        self.httpd = QuietServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd, self.origin = chromium.serve(directory)
 
     def url(self, path: str) -> str:
         return f"{self.origin}/{path.lstrip('/')}"
