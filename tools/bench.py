@@ -107,9 +107,8 @@ def frame_times(page, setup: str, passes: int = 1, presses: int = 4):
 
 LARGEST_SETUP = """
 import backprop_sim.painter as p
-from backprop_sim.engine import Network, MAX_INPUTS, MAX_NEURONS, MAX_HIDDEN_LAYERS, MAX_OUTPUTS
-layers = [MAX_INPUTS] + [MAX_NEURONS] * MAX_HIDDEN_LAYERS + [MAX_OUTPUTS]
-p._page.ctl.sim.set_network(Network.random(layers, seed=1), [0.5] * MAX_INPUTS, [0.5] * MAX_OUTPUTS)
+from backprop_sim.engine import LARGEST_LAYERS, MAX_INPUTS, MAX_OUTPUTS, Network
+p._page.ctl.sim.set_network(Network.random(LARGEST_LAYERS, seed=1), [0.5] * MAX_INPUTS, [0.5] * MAX_OUTPUTS)
 """
 
 

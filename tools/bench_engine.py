@@ -19,9 +19,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "py"))
 
-from backprop_sim.engine import MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, Network, Simulation  # noqa: E402
-
-LARGEST = [MAX_INPUTS] + [MAX_NEURONS] * MAX_HIDDEN_LAYERS + [MAX_OUTPUTS]
+from backprop_sim.engine import LARGEST_LAYERS, MAX_INPUTS, MAX_OUTPUTS, Network, Simulation  # noqa: E402
 
 
 def one_iteration(sim: Simulation) -> None:
@@ -57,7 +55,7 @@ def timed(fn, repeats: int, inner: int) -> list[float]:
 
 
 def main() -> None:
-    net = Network.random(LARGEST, seed=1)
+    net = Network.random(LARGEST_LAYERS, seed=1)
     sim = Simulation(net, np.linspace(-1, 1, MAX_INPUTS), np.full(MAX_OUTPUTS, 0.5))
     Ws = [net.W[l].copy() for l in range(1, net.L + 1)]
     bs = [net.b[l].copy() for l in range(1, net.L + 1)]
@@ -65,7 +63,7 @@ def main() -> None:
     engine = timed(lambda: one_iteration(sim), repeats=15, inner=200)
     bare = timed(lambda: bare_numpy(Ws, bs, x, y), repeats=15, inner=200)
     result = {
-        "network": LARGEST,
+        "network": LARGEST_LAYERS,
         "engine_ms_median": statistics.median(engine),
         "engine_ms_min": min(engine),
         "engine_ms_max": max(engine),
@@ -74,7 +72,7 @@ def main() -> None:
     }
     print(json.dumps(result, indent=2))
     print(
-        f"\nforward + backward + update, {' → '.join(map(str, LARGEST))}: "
+        f"\nforward + backward + update, {' → '.join(map(str, LARGEST_LAYERS))}: "
         f"median {result['engine_ms_median']:.3f} ms (spread {result['engine_ms_min']:.3f}–{result['engine_ms_max']:.3f}); "
         f"bare numpy {result['bare_numpy_ms_median']:.3f} ms; ratio {result['ratio_engine_to_bare']:.1f}×"
     )

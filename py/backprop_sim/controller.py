@@ -12,8 +12,8 @@ import io
 import numpy as np
 
 from .engine import (
-    ACTIVATIONS, Network, Simulation, chain_for_weight, check_learning_rate, dead_neurons, delta_as_sum,
-    gradient_check, relative_error,
+    ACTIVATIONS, Network, Simulation, chain_for_weight, check_learning_rate, check_number, dead_neurons,
+    delta_as_sum, gradient_check, relative_error,
 )
 from . import editing
 from .panels import SUBSCRIPTS, num
@@ -135,13 +135,11 @@ class Controller:
         self._rebuild(loss_fn=str(value))
 
     def on_seed(self, value):
-        seed = _number(value, "The seed")
-        if seed != int(seed):
-            raise ValueError(f"The seed must be a whole number, got {value!r}.")
+        seed = _whole(value, "The seed")
         net = self.sim.net
-        new = Network.random(net.layers, int(seed), net.hidden_activation, net.output_activation, net.loss_fn)
+        new = Network.random(net.layers, seed, net.hidden_activation, net.output_activation, net.loss_fn)
         self._new_network(new)
-        self.seed = int(seed)
+        self.seed = seed
 
     def on_x(self, value):
         return self.sim.set_input(_float_list(value, "The input x"))
@@ -314,25 +312,26 @@ class Controller:
         if not self.selected:
             return None
         now, net = self.sim.now, self.sim.net
+        by_layer = now.by_layer
         if self.selected[0] == "weight":
             _, l, j, k = self.selected
             out = {"kind": "weight", "l": l, "j": j + 1, "k": k + 1, "w": float(net.W[l][j, k])}
             if now.last_update:
                 out["last_change"] = float(now.last_update[1][l][j, k]) if l < len(now.last_update[1]) else None
-            if now.forward is None or l not in {s.layer for s in now.steps}:
+            if now.forward is None or l not in by_layer:
                 return out
             chain = chain_for_weight(net, now.forward, now.y, l, j, k)
             out["paths"] = [{"neurons": [n + 1 for n in p.neurons], "factors": [[f.name, f.value] for f in p.factors],
                              "product": p.product} for p in chain.paths]
             out["total"] = chain.total
-            out["dW"] = float({s.layer: s for s in now.steps}[l].dW.result.value[j, k])
+            out["dW"] = float(by_layer[l].dW.result.value[j, k])
             return out
         _, l, j = self.selected
         out = {"kind": "neuron", "l": l, "j": j + 1, "b": float(net.b[l][j, 0])}
         if now.forward is not None:
             out["z"] = float(now.forward.z[l][j, 0])
             out["dead"] = (l, j) in dead_neurons(net, now.forward)
-        if now.forward is not None and l in {s.layer for s in now.steps}:
+        if now.forward is not None and l in by_layer:
             d = delta_as_sum(net, now.steps, now.y, now.forward, l, j)
             out.update(g_prime=d.g_prime, upstream=d.upstream, delta=d.value,
                        terms=[[t.m + 1, t.weight, t.delta_next, t.product] for t in d.terms])
@@ -419,7 +418,7 @@ class Controller:
         for k, v in enumerate(state["x"]):
             writer.writerow(["x", 0, k + 1, "", v])
         for k, v in enumerate(state["y"]):
-            writer.writerow(["y", state["layers"].__len__() - 1, k + 1, "", v])
+            writer.writerow(["y", len(state["layers"]) - 1, k + 1, "", v])
         for name in ("W", "dW"):
             for l, matrix in enumerate(state[name], start=1):
                 for j, row in enumerate(matrix or []):
@@ -451,14 +450,8 @@ def _number(value, name: str) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a number, got {value!r}.")
     if isinstance(value, str):
-        value = value.strip().replace("−", "-")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}.") from None
-    if not np.isfinite(number):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    return number
+        value = value.strip().replace("−", "-")  # the minus sign the panels print
+    return check_number(value, name)
 
 
 def _whole(value, name: str) -> int:

@@ -27,6 +27,9 @@ MAX_NEURONS = 8
 MAX_INPUTS = 4
 MAX_OUTPUTS = 3
 
+# the largest network those limits allow: 4 → 8 → 8 → 8 → 8 → 3 (the benchmarks use it)
+LARGEST_LAYERS = (MAX_INPUTS, *[MAX_NEURONS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS)
+
 MAX_HISTORY = 1000  # moments kept for Step Back
 
 
@@ -105,7 +108,8 @@ def _column(values, name: str, expected: int | None = None) -> np.ndarray:
     return _frozen(array)
 
 
-def _check_number(value, name: str) -> float:
+def check_number(value, name: str) -> float:
+    """A finite float, or a ValueError a learner can read that names the value."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -195,7 +199,7 @@ class Network:
         linear layers; He normal, std = sqrt(2 / fan_in), for the ReLU kinds. Biases start at 0.
         """
         sizes = check_layers(layers)
-        seed = int(_check_number(seed, "The seed"))
+        seed = int(check_number(seed, "The seed"))
         if not 0 <= seed < 2**32:
             raise ValueError(f"The seed must be a whole number from 0 to {2**32 - 1}, got {seed}.")
         rng = np.random.default_rng(seed)
@@ -223,14 +227,14 @@ class Network:
 
     def with_weight(self, l: int, j: int, k: int, value) -> Network:
         self._check_index(l, j, k)
-        value = _check_number(value, f"The weight w[{l}]_{j + 1}{k + 1}")
+        value = check_number(value, f"The weight w[{l}]_{j + 1}{k + 1}")
         w = np.array(self.W[l])
         w[j, k] = value
         return replace(self, W=self.W[:l] + (_frozen(w),) + self.W[l + 1 :])
 
     def with_bias(self, l: int, j: int, value) -> Network:
         self._check_index(l, j, 0)
-        value = _check_number(value, f"The bias b[{l}]_{j + 1}")
+        value = check_number(value, f"The bias b[{l}]_{j + 1}")
         b = np.array(self.b[l])
         b[j, 0] = value
         return replace(self, b=self.b[:l] + (_frozen(b),) + self.b[l + 1 :])
@@ -550,6 +554,11 @@ class Moment:
     losses: tuple[float, ...] = ()  # loss after each forward pass since the last reset
 
     @property
+    def by_layer(self) -> dict[int, BackwardStep]:
+        """The backward steps done so far, by layer l."""
+        return {s.layer: s for s in self.steps}
+
+    @property
     def phase(self) -> str:
         if self.forward is None:
             return "ready"
@@ -685,7 +694,7 @@ class Simulation:
     def values(self) -> dict:
         now, L = self.now, self.net.L
         fp = now.forward
-        by_layer = {s.layer: s for s in now.steps}
+        by_layer = now.by_layer
         step = lambda l, attr: getattr(by_layer[l], attr).result.value if l in by_layer else None  # noqa: E731
         return {
             "z": [fp.z[l] if fp else None for l in range(1, L + 1)],
@@ -697,7 +706,7 @@ class Simulation:
 
 
 def check_learning_rate(value) -> float:
-    lr = _check_number(value, "The learning rate")
+    lr = check_number(value, "The learning rate")
     if not 0 < lr <= 10:
         raise ValueError(f"The learning rate must be above 0 and at most 10, got {lr:g}.")
     return lr

@@ -120,7 +120,7 @@ def _matrix_words(value: np.ndarray) -> str:
 def table(moment: Moment) -> str:
     """Every value as HTML tables: the accessible alternative to the canvas."""
     net, fp = moment.net, moment.forward
-    by_layer = {s.layer: s for s in moment.steps}
+    by_layer = moment.by_layer
     out = []
     rows = "".join(
         f"<tr><th scope='row'>x{SUBSCRIPTS[k + 1]} = a[0]{SUBSCRIPTS[k + 1]}</th><td>{num(v)}</td></tr>"
@@ -218,7 +218,7 @@ def trace_html(trace: dict | None) -> str:
 def shapes_html(moment: Moment) -> str:
     """Dimension Verification: each ∂L/∂W[l] next to the shape of W[l]."""
     net = moment.net
-    by_layer = {s.layer: s for s in moment.steps}
+    by_layer = moment.by_layer
     rows = []
     for l in range(1, net.L + 1):
         shape = f"{net.layers[l]}×{net.layers[l - 1]}"

@@ -165,7 +165,7 @@ def network_scene(moment: Moment, view: View) -> Scene:
     pal = PALETTES.get(view.theme, PALETTES["light"])
     L, digits = net.L, view.digits
     height, r, vertical, centres = layout(net.layers, view.width)
-    by_layer = {s.layer: s for s in steps}
+    by_layer = moment.by_layer
     latest = steps[-1].layer if steps else (L if fp is not None else None)
     p = ease(view.progress)
     dead = set(dead_neurons(net, fp)) if fp is not None else set()
