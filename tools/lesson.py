@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from backprop_sim import mathtex, svg
+from backprop_sim.panels import EMBED_HEIGHT, embed_iframe
 from backprop_sim.presets import preset
 from backprop_sim.scene import View, network_scene
 
@@ -59,16 +60,9 @@ def python_source() -> str:
     return "\n".join(parts)
 
 
-EMBED_HEIGHT = 1250  # px: the simulation's height in a lesson column (measured: 1241 px at 1280 px wide)
-
-
 def embed_snippet(site_url: str) -> str:
     base = site_url.rstrip("/") + "/"
-    snippet = (
-        f'<iframe src="{base}sim/main.html" height="{EMBED_HEIGHT}px" width="100%" scrolling="no" '
-        f'title="Backpropagation MicroSim"></iframe>\n'
-        f'<script src="{base}assets/microsim-embed.js"></script>'
-    )
+    snippet = embed_iframe(f"{base}sim/main.html") + f'\n<script src="{base}assets/microsim-embed.js"></script>'
     return "\n".join([
         '<div class="embed-box" markdown>',
         "",

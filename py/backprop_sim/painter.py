@@ -36,6 +36,11 @@ def _options(items) -> str:
     return "".join(f'<option value="{escape(str(value))}">{escape(label)}</option>' for value, label in items)
 
 
+def _draw(canvas, scene) -> None:
+    """One bridge call: paint.js draws the whole display list."""
+    js.backpropPaint(canvas, json.dumps(scene.items, separators=(",", ":")), scene.width, scene.height, scene.background)
+
+
 def _obj(data) -> object:
     """A plain JavaScript object (or array) from JSON-able Python data."""
     return js.JSON.parse(json.dumps(data))
@@ -285,7 +290,7 @@ class Page:
         return str(js.location.href).split("#")[0] + "#" + urlstate.encode(self.ctl)
 
     def embed_code(self) -> str:
-        return f'<iframe src="{escape(self.link())}" height="1250px" width="100%" scrolling="no" title="Backpropagation MicroSim"></iframe>'
+        return panels.embed_iframe(self.link())
 
     def copy(self, text: str) -> None:
         box = _el("share-text")
@@ -457,13 +462,15 @@ class Page:
     def paint(self, progress: float = 1.0) -> None:
         started = time.perf_counter()
         scene = network_scene(self.ctl.sim.now, self.view(progress))
-        js.backpropPaint(self.canvas, json.dumps(scene.items, separators=(",", ":")), scene.width, scene.height, scene.background)
-        self.last_scene = scene
+        _draw(self.canvas, scene)
         self.frame_ms.append((time.perf_counter() - started) * 1000)
         del self.frame_ms[:-600]
-        note = _el("hidden-note")
-        note.hidden = scene.hidden_labels == 0
-        note.textContent = f"{scene.hidden_labels} label(s) did not fit at this width: the values table (T) lists every number."
+        if self.last_scene is None or scene.hidden_labels != self.last_scene.hidden_labels:
+            # the DOM only when the count changes, not on every frame of a transition
+            note = _el("hidden-note")
+            note.hidden = scene.hidden_labels == 0
+            note.textContent = f"{scene.hidden_labels} label(s) did not fit at this width: the values table (T) lists every number."
+        self.last_scene = scene
 
     def paint_loss(self, state: dict) -> None:
         if not _el("train-tool").open:
@@ -471,7 +478,7 @@ class Page:
         canvas = _el("loss-plot")
         width = max(200.0, float(canvas.parentElement.clientWidth) - 24)
         scene = loss_scene(state["losses"], width, "dark" if self.dark.matches else "light")
-        js.backpropPaint(canvas, json.dumps(scene.items, separators=(",", ":")), scene.width, scene.height, scene.background)
+        _draw(canvas, scene)
         losses = state["losses"]
         _el("loss-text").textContent = (f"{len(losses)} forward pass(es); loss now {losses[-1]:.4f}." if losses else "No forward pass yet.")
 

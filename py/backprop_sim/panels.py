@@ -15,6 +15,14 @@ from .engine import ACTIVATIONS, LOSSES, Moment, dead_neurons
 
 SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
 
+EMBED_HEIGHT = 1250  # px: the simulation's height in a lesson column (measured: 1241 px at 1280 px wide)
+
+
+def embed_iframe(src: str) -> str:
+    """The iframe a teacher pastes: the lesson's embed box and the Copy embed code button."""
+    return (f'<iframe src="{escape(src)}" height="{EMBED_HEIGHT}px" width="100%" scrolling="no" '
+            'title="Backpropagation MicroSim"></iframe>')
+
 PHASE_WORDS = {
     "ready": "ready: press Forward Pass",
     "forward": "forward pass done",
