@@ -15,6 +15,7 @@ import numpy as np
 
 from . import rules
 from .engine import ACTIVATIONS, LOSSES, Network, gradient_check, relative_error
+from .presets import preset
 
 FILENAME = "rules.py (your edit)"
 FUNCTIONS = (
@@ -69,11 +70,8 @@ def trial(functions: dict) -> dict | None:
     before = current()
     install(functions)
     try:
-        from .presets import preset
-
         for key in ("seed", "deep", "classifier", "dead-relu"):
-            net, x, y = preset(key).make()
-            x, y = np.reshape(x, (-1, 1)), np.reshape(y, (-1, 1))
+            net, x, y = _example(key)
             fp, steps = net.gradients(x, y)
             for s in steps:
                 if s.dW.result.value.shape != net.W[s.layer].shape:
@@ -106,12 +104,15 @@ def checks() -> list[dict]:
             numeric[i] = (loss(y_hat + e, y, zL + dz) - loss(y_hat - e, y, zL - dz)) / (2 * h)
         diff = relative_error(grad(y_hat, y), numeric)
         found.append(_finding(f"{name}_grad", f"the slope of {name}", diff, y_hat, grad(y_hat, y), numeric))
-    from .presets import preset
-
     for key in ("seed", "deep"):
-        net, x, y = preset(key).make()
-        found.append(_network_check(net, np.reshape(x, (-1, 1)), np.reshape(y, (-1, 1)), f"the {key} network"))
+        found.append(_network_check(*_example(key), f"the {key} network"))
     return found
+
+
+def _example(key: str) -> tuple[Network, np.ndarray, np.ndarray]:
+    """A preset's network, with its x and y as the column vectors the engine works on."""
+    net, x, y = preset(key).make()
+    return net, np.reshape(x, (-1, 1)), np.reshape(y, (-1, 1))
 
 
 def _network_check(net: Network, x: np.ndarray, y: np.ndarray, where: str) -> dict:
