@@ -48,9 +48,15 @@ def on_post_build(config) -> None:
     _zip_site(out)
 
 
+def _from_npm(path: Path) -> Path:
+    """A file or folder the build takes from node_modules; stops the build if npm ci has not run."""
+    if not path.exists():
+        sys.exit(f"build failed: {path} is missing: run `npm ci` first (make does this).")
+    return path
+
+
 def _vendor_katex(target: Path) -> None:
-    if not KATEX_DIR.exists():
-        sys.exit(f"build failed: {KATEX_DIR} is missing: run `npm ci` first (make does this).")
+    _from_npm(KATEX_DIR)
     target.mkdir(parents=True, exist_ok=True)
     for name in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
         (target / name).parent.mkdir(parents=True, exist_ok=True)
@@ -60,9 +66,7 @@ def _vendor_katex(target: Path) -> None:
 
 def _bundle_editor(target: Path) -> None:
     """CodeMirror 6 from npm as one classic script (ES modules do not load from file://)."""
-    esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
-    if not esbuild.exists():
-        sys.exit(f"build failed: {esbuild} is missing: run `npm ci` first (make does this).")
+    esbuild = _from_npm(ROOT / "node_modules" / ".bin" / "esbuild")
     subprocess.run(
         [str(esbuild), str(TOOLS / "editor-entry.js"), "--bundle", "--format=iife", "--minify",
          "--target=es2019", "--log-level=warning", f"--outfile={target}"],
@@ -71,8 +75,7 @@ def _bundle_editor(target: Path) -> None:
 
 
 def _vendor(source: Path, target: Path) -> None:
-    if not source.exists():
-        sys.exit(f"build failed: {source} is missing: run `npm ci` first (make does this).")
+    _from_npm(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
 

@@ -83,12 +83,17 @@
     return btoa(text);
   }
 
+  // fetch() is given a string, a URL or a Request
+  function urlOf(resource) {
+    return typeof resource === "string" ? resource : resource instanceof URL ? resource.href : resource.url;
+  }
+
   // Answer fetches of runtime files from the data script. Pyodide passes strings, URL objects
   // or Requests; for a wheel it also passes {integrity: "sha256-…"}, checked here as fetch would.
   function installFetchShim(files) {
     var realFetch = window.fetch ? window.fetch.bind(window) : null;
     window.fetch = function (resource, init) {
-      var url = typeof resource === "string" ? resource : resource instanceof URL ? resource.href : resource.url;
+      var url = urlOf(resource);
       var absolute = new URL(url, location.href).href;
       var name = absolute.indexOf(RUNTIME) === 0 ? absolute.slice(RUNTIME.length).split(/[?#]/)[0] : null;
       var entry = name && files[name];
@@ -128,7 +133,7 @@
       abort(new MissingFile(failedFile, reason));
     }
     window.fetch = function (resource, init) {
-      var url = typeof resource === "string" ? resource : resource instanceof URL ? resource.href : resource.url;
+      var url = urlOf(resource);
       return inner(resource, init).then(
         function (response) {
           if (!response.ok) failed(url, "HTTP " + response.status);
