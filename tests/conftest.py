@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -89,6 +90,13 @@ class Visit:
 
     def close(self):
         self.context.close()
+
+
+def copy_site(site: Path, target: Path, leave_out: tuple[str, ...] = ()) -> Path:
+    """The simulation as a downloaded folder (sim/ and assets/) in target, without leave_out."""
+    shutil.copytree(site / "sim", target / "sim", ignore=shutil.ignore_patterns(*leave_out))
+    shutil.copytree(site / "assets", target / "assets")
+    return target
 
 
 def wait_ready_or_error(page, timeout=READY_TIMEOUT):

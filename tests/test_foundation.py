@@ -3,13 +3,12 @@ and from file://, with progress shown, failures explained, and no request leavin
 
 import hashlib
 import json
-import shutil
 import zipfile
 
 import pytest
 
 import runtime
-from conftest import wait_ready_or_error
+from conftest import copy_site, wait_ready_or_error
 
 pytestmark = pytest.mark.browser
 
@@ -77,9 +76,7 @@ def test_missing_or_corrupted_runtime_file_shows_an_error_not_a_hang(visit, serv
 
 
 def test_missing_data_script_from_file_names_the_file(visit, site, tmp_path):
-    copy = tmp_path / "site"
-    shutil.copytree(site / "sim", copy / "sim", ignore=shutil.ignore_patterns("offline-data.js"))
-    shutil.copytree(site / "assets", copy / "assets")
+    copy = copy_site(site, tmp_path / "site", leave_out=("offline-data.js",))
     v = visit()
     v.page.goto((copy / "sim" / "main.html").as_uri())
     v.page.wait_for_function("!!document.documentElement.dataset.simError", timeout=60_000)
@@ -88,9 +85,7 @@ def test_missing_data_script_from_file_names_the_file(visit, site, tmp_path):
 
 
 def test_corrupted_wheel_in_the_data_script_fails_its_integrity_check(visit, site, tmp_path):
-    copy = tmp_path / "site"
-    shutil.copytree(site / "sim", copy / "sim")
-    shutil.copytree(site / "assets", copy / "assets")
+    copy = copy_site(site, tmp_path / "site")
     data = copy / "sim" / "runtime" / "offline-data.js"
     text = data.read_text()
     start = text.index('"numpy-2.0.2')

@@ -3,11 +3,11 @@ over http and from file://, and starts the usual way, with no error, when the sn
 missing, damaged, refused or skipped to save data."""
 
 import gzip
-import shutil
 
 import pytest
 
 import snapshot
+from conftest import copy_site, wait_ready_or_error
 
 pytestmark = pytest.mark.browser
 
@@ -135,9 +135,7 @@ def test_data_saver_skips_the_snapshot(visit, server):
 
 
 def test_from_file_url_without_the_snapshot_script_python_starts_the_usual_way(visit, site, tmp_path):
-    copy = tmp_path / "site"
-    shutil.copytree(site / "sim", copy / "sim", ignore=shutil.ignore_patterns(snapshot.DATA_SCRIPT))
-    shutil.copytree(site / "assets", copy / "assets")
+    copy = copy_site(site, tmp_path / "site", leave_out=(snapshot.DATA_SCRIPT,))
     v = visit()
     page = v.open((copy / "sim" / "main.html").as_uri())
     state = page.evaluate(SNAPSHOT_STATE)
@@ -155,7 +153,7 @@ def test_in_a_sandboxed_frame_the_snapshot_comes_from_its_data_script_unless_sav
         v.page.add_init_script("Object.defineProperty(navigator, 'connection', {value: {saveData: true}})")
     v.page.set_content(f'<iframe sandbox="allow-scripts" src="{server.url("sim/main.html")}" width="1000" height="900"></iframe>')
     frame = v.page.frames[1]
-    frame.wait_for_function("document.documentElement.dataset.simReady === 'true' || !!document.documentElement.dataset.simError", timeout=90_000)
+    wait_ready_or_error(frame)
     assert frame.evaluate("document.documentElement.dataset.simError") is None
     assert frame.evaluate("window.backpropSim.snapshot.used") is (not save_data)
     assert any(u.endswith("offline-data.js") for u in v.requests)
