@@ -11,15 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "public"
 import chromium  # tools/chromium.py
-from chromium import CHROMIUM, CHROMIUM_ARGS
+from chromium import CHROMIUM, CHROMIUM_ARGS, wait_for
 READY_TIMEOUT = 90_000  # ms; a cold boot is 4–7 s here, generous for a loaded CI machine
 
 
 class Server:
     """The built site on 127.0.0.1 (a free port), as the tools serve it (tools/chromium.py)."""
 
-    def __init__(self, directory: Path):
-        self.httpd, self.origin = chromium.serve(directory)
+    def __init__(self, directory: Path, headers: dict[str, str] | None = None):
+        self.httpd, self.origin = chromium.serve(directory, headers=headers)
 
     def url(self, path: str) -> str:
         return f"{self.origin}/{path.lstrip('/')}"
@@ -68,6 +68,11 @@ class Visit:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("console", lambda m: self.console.append(f"{m.type}: {m.text}"))
 
+    @property
+    def paths(self) -> list[str]:
+        """The requested addresses without their query (runtime files are asked for as name?v=hash)."""
+        return [u.split("?")[0] for u in self.requests]
+
     def open(self, url: str, wait_ready: bool = True):
         self.page.goto(url)
         if wait_ready:
@@ -100,7 +105,7 @@ def copy_site(site: Path, target: Path, leave_out: tuple[str, ...] = ()) -> Path
 
 
 def wait_ready_or_error(page, timeout=READY_TIMEOUT):
-    page.wait_for_function(
+    wait_for(page,
         "document.documentElement.dataset.simReady === 'true' || !!document.documentElement.dataset.simError",
         timeout=timeout,
     )

@@ -6,7 +6,7 @@ import pytest
 
 from backprop_sim import editing, rules
 from backprop_sim.controller import Controller
-from conftest import Server
+from conftest import Server, wait_for
 
 SOURCE = (Path(__file__).resolve().parent.parent / "py" / "backprop_sim" / "rules.py").read_text()
 BROKEN_SIGMOID = SOURCE.replace("return s * (1.0 - s)", "return s * (1.0 + s)")
@@ -73,7 +73,7 @@ def test_the_controller_redoes_the_current_step_with_the_new_rules():
 # ---------------------------------------------------------------- the Edit page in Chromium
 
 def wait_result(page, value=None):
-    page.wait_for_function("!!document.documentElement.dataset.editResult", timeout=90_000)
+    wait_for(page, "!!document.documentElement.dataset.editResult", timeout=90_000)
     result = page.evaluate("document.documentElement.dataset.editResult")
     page.evaluate("delete document.documentElement.dataset.editResult")
     if value:

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from conftest import act, state
+from conftest import act, state, wait_for
 from test_explore import comparable, random_fragment
 from test_foundation import NON_BLANK
 
@@ -113,7 +113,7 @@ def test_update_and_train_with_a_loss_plot(page):
     assert after["phase"] == "ready" and after["learning_rate"] == 1
     assert after["W"][1][0][0] == pytest.approx(before["W"][1][0][0] - before["dW"][1][0][0])
     page.click("#btn-train")
-    page.wait_for_function("window.backpropSim.state().losses.length > 15", timeout=30_000)
+    wait_for(page, "window.backpropSim.state().losses.length > 15", timeout=30_000)
     page.click("#btn-train")
     losses = state(page)["losses"]
     assert losses[-1] < losses[0] and not state(page)["training"]

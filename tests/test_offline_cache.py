@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import wait_ready_or_error
+from conftest import wait_for, wait_ready_or_error
 
 pytestmark = pytest.mark.browser
 
@@ -11,12 +11,12 @@ def test_second_visit_works_offline(visit, server):
     v = visit()
     page = v.open(server.url("sim/main.html"))
     # registered only after the first visit is ready, then it precaches the site
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller === null")
+    wait_for(page, "navigator.serviceWorker && navigator.serviceWorker.controller === null")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    page.wait_for_function(
+    wait_for(page,
         "caches.keys().then(k => k.some(n => n.startsWith('backprop-microsim-')))", polling=200, timeout=60_000
     )
-    page.wait_for_function(
+    wait_for(page,
         """navigator.serviceWorker.getRegistration().then(r => !!(r && r.active && r.active.state === 'activated'))""",
         polling=200, timeout=60_000,
     )

@@ -3,7 +3,7 @@
 
 import pytest
 
-from conftest import ROOT, Server, act, state
+from conftest import ROOT, Server, act, state, wait_for
 from test_foundation import NON_BLANK
 
 pytestmark = pytest.mark.browser
@@ -95,15 +95,15 @@ def test_auto_completes_the_pass(page):
     act(page, "speed", 4)
     page.click("#btn-auto")
     assert page.get_attribute("#btn-auto", "aria-pressed") == "true"
-    page.wait_for_function("window.backpropSim.state().phase === 'complete'", timeout=10_000)
-    page.wait_for_function("document.getElementById('btn-auto').getAttribute('aria-pressed') === 'false'")
+    wait_for(page, "window.backpropSim.state().phase === 'complete'", timeout=30_000)
+    wait_for(page, "document.getElementById('btn-auto').getAttribute('aria-pressed') === 'false'")
     assert state(page)["step"] == 2
 
 
 def test_auto_can_be_paused(page):
     act(page, "speed", 0.25)
     act(page, "auto", True)
-    page.wait_for_function("window.backpropSim.state().phase === 'forward'")
+    wait_for(page, "window.backpropSim.state().phase === 'forward'")
     act(page, "auto", False)
     page.wait_for_timeout(300)
     assert state(page)["phase"] == "forward"
@@ -187,7 +187,7 @@ def test_text_and_touch_targets_are_large_enough(page):
 
 def test_axe_finds_no_serious_or_critical_violation(page):
     act(page, "forward"), act(page, "backward"), act(page, "table", True)
-    page.add_script_tag(content=AXE.read_text())
+    page.evaluate(AXE.read_text())  # not as a <script>: the page's policy refuses inline scripts
     result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert bad == []
@@ -225,7 +225,7 @@ def test_resize_message_reaches_a_parent_on_another_port(visit, server, tmp_path
         for name in ("parent.html", "sandboxed.html"):
             v = visit(width=1000, height=800)
             v.page.goto(parent.url(name))
-            v.page.wait_for_function(
+            wait_for(v.page,
                 "window.messages.some(m => m && m.type === 'microsim-resize' && m.height > 300)", timeout=90_000
             )
             frame = v.page.frame_locator("#f")

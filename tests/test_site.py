@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from conftest import Server
+from conftest import Server, wait_for
 from test_engine import hand_seed
 
 LESSON = "sim/index.html"
@@ -33,14 +33,14 @@ def test_lesson_over_http_embeds_a_working_simulation(visit, server):
     assert v.page.locator(".arithmatex .katex").count() > 10
     # the lesson resizes its iframe to the height the simulation reports
     inner = v.page.frame_locator("#microsim").locator("html").evaluate("el => el.scrollHeight")
-    v.page.wait_for_function(
+    wait_for(v.page,
         f"Math.abs(document.getElementById('microsim').getBoundingClientRect().height - {inner}) <= 4", timeout=10_000
     )
     # and again when that height changes (the values table opens)
     v.page.frame_locator("#microsim").locator("#show-table").click()
     taller = v.page.frame_locator("#microsim").locator("html").evaluate("el => el.scrollHeight")
     assert taller > inner + 200
-    v.page.wait_for_function(
+    wait_for(v.page,
         f"Math.abs(document.getElementById('microsim').getBoundingClientRect().height - {taller}) <= 4", timeout=10_000
     )
 
@@ -81,7 +81,7 @@ def test_lms_parent_on_another_port_embeds_and_resizes(visit, server, tmp_path, 
         v = visit(width=1100)
         v.page.goto(lms.url("course.html"))
         frame_ready(v.page)
-        v.page.wait_for_function("document.getElementById('microsim').getBoundingClientRect().height > 600", timeout=30_000)
+        wait_for(v.page, "document.getElementById('microsim').getBoundingClientRect().height > 600", timeout=30_000)
         inner = v.page.frame_locator("#microsim").locator("html").evaluate("el => el.scrollHeight")
         outer = v.page.evaluate("document.getElementById('microsim').getBoundingClientRect().height")
         assert abs(inner - outer) <= 4

@@ -68,7 +68,7 @@ def test_page_starts_from_the_snapshot_over_http(visit, server):
     v = visit()
     page = v.open(server.url("sim/main.html"))
     assert page.evaluate(SNAPSHOT_STATE) == {"used": True}
-    assert any(u.endswith("/sim/runtime/" + snapshot.NAME) for u in v.requests)
+    assert any(u.endswith("/sim/runtime/" + snapshot.NAME) for u in v.paths)
     # what the snapshot holds works: numpy on top of it, and the stdlib modules it preloaded
     assert page.evaluate("window.backpropSim.pyodide.runPython('import numpy, json; json.dumps(numpy.arange(3).tolist())')") == "[0, 1, 2]"
     assert page.evaluate("document.documentElement.dataset.numpyVersion") == "2.0.2"
@@ -112,7 +112,7 @@ def test_without_a_usable_snapshot_python_starts_the_usual_way(visit, server, si
     if body == b"ANOTHER BUILD":
         body = _from_another_build(site)
     v = visit()
-    v.page.route("**/" + snapshot.NAME, lambda route: route.fulfill(status=status, body=body, content_type="application/octet-stream"))
+    v.page.route("**/" + snapshot.NAME + "*", lambda route: route.fulfill(status=status, body=body, content_type="application/octet-stream"))
     page = v.open(server.url("sim/main.html"))
     state = page.evaluate(SNAPSHOT_STATE)
     assert state["used"] is False
@@ -131,7 +131,7 @@ def test_data_saver_skips_the_snapshot(visit, server):
     page = v.open(server.url("sim/main.html"))
     state = page.evaluate(SNAPSHOT_STATE)
     assert state["used"] is False and "skipped" in state["reason"]
-    assert not any(u.endswith(snapshot.NAME) for u in v.requests)
+    assert not any(u.endswith(snapshot.NAME) for u in v.paths)
 
 
 def test_from_file_url_without_the_snapshot_script_python_starts_the_usual_way(visit, site, tmp_path):
@@ -156,6 +156,6 @@ def test_in_a_sandboxed_frame_the_snapshot_comes_from_its_data_script_unless_sav
     wait_ready_or_error(frame)
     assert frame.evaluate("document.documentElement.dataset.simError") is None
     assert frame.evaluate("window.backpropSim.snapshot.used") is (not save_data)
-    assert any(u.endswith("offline-data.js") for u in v.requests)
-    assert any(u.endswith(snapshot.DATA_SCRIPT) for u in v.requests) is (not save_data)
-    assert not any(u.endswith(snapshot.NAME) for u in v.requests)
+    assert any(u.endswith("offline-data.js") for u in v.paths)
+    assert any(u.endswith(snapshot.DATA_SCRIPT) for u in v.paths) is (not save_data)
+    assert not any(u.endswith(snapshot.NAME) for u in v.paths)

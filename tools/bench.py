@@ -160,7 +160,7 @@ def main() -> None:
             # the same page as a build without the snapshot serves it
             ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
             page = ctx.new_page()
-            page.route("**/python-snapshot.bin", lambda route: route.fulfill(status=404, body="none"))
+            page.route("**/python-snapshot.bin*", lambda route: route.fulfill(status=404, body="none"))
             page.goto(sim_url)
             no_snapshot.append(wait_ready(page))
             if page.evaluate("window.backpropSim.snapshot.used"):

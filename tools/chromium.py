@@ -40,15 +40,21 @@ class _Server(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def serve(directory: Path, pages: dict[str, str] | None = None, on_put=None):
+def serve(directory: Path, pages: dict[str, str] | None = None, on_put=None, headers: dict[str, str] | None = None):
     """A threaded http server on 127.0.0.1 (a free port) for directory, plus pages held in
     memory by path (the benchmark's baseline, the snapshot's boot pages) and, if on_put is
-    given, PUT bodies handed to it. Returns (server, origin); server.shutdown() stops it."""
+    given, PUT bodies handed to it; headers are added to every response (a host's policy).
+    Returns (server, origin); server.shutdown() stops it."""
     pages = pages if pages is not None else {}
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
+
+        def end_headers(self):
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            super().end_headers()
 
         def do_GET(self):
             if self.path not in pages:
@@ -70,3 +76,20 @@ def serve(directory: Path, pages: dict[str, str] | None = None, on_put=None):
     httpd = _Server(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+def wait_for(page, expression: str, timeout: float = 30_000, polling: float = 100):
+    """Wait until a JavaScript expression (a Promise is awaited) is truthy in the page, and
+    return its value. Asked through page.evaluate, which the pages' Content-Security-Policy
+    allows; Playwright's wait_for_function evaluates a string in the page, which the policy
+    (no 'unsafe-eval') rightly refuses."""
+    import time
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"waited {timeout / 1000:g} s for: {expression}")
+        page.wait_for_timeout(polling)

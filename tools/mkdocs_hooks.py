@@ -44,7 +44,9 @@ def on_post_build(config) -> None:
     _bundle_editor(out / "assets" / "editor.js")
     lesson.write_rules_source(out / "sim" / "rules-source.js")
     screenshot.take(out / "sim" / "main.html", out / "sim" / "screenshot.png")
-    _write_service_worker(out)
+    _add_content_security_policy(out)
+    versions = _stamp_runtime_versions(out)
+    _write_service_worker(out, versions)
     _zip_site(out)
 
 
@@ -80,8 +82,53 @@ def _vendor(source: Path, target: Path) -> None:
     shutil.copyfile(source, target)
 
 
-def _write_service_worker(out: Path) -> None:
-    """sw.js with this build's file list and a version that changes whenever a file does."""
+# Content-Security-Policy, as a <meta> in every page (static hosts rarely let a teacher set
+# headers): scripts, fetches, frames and fonts only from the site itself. The simulation's
+# pages (where Python runs, and edited rules.py) allow no inline script at all, only the
+# compilation of WebAssembly; MkDocs pages keep the theme's own inline scripts. Styles may
+# be inline (KaTeX positions its glyphs with style attributes).
+_CSP_COMMON = ("default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
+               "font-src 'self' data:; frame-src 'self'; object-src 'none'; base-uri 'self'")
+SIM_CSP = f"{_CSP_COMMON}; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; form-action 'none'"  # worker: sw.js
+# the theme's inline scripts, and on file:// its search worker shim (an iframe it writes a script into)
+LESSON_CSP = f"{_CSP_COMMON}; script-src 'self' 'unsafe-inline'; worker-src 'self' blob:"
+SIM_PAGES = ("sim/main.html", "sim/edit.html")
+
+
+def _add_content_security_policy(out: Path) -> None:
+    for page in sorted(out.rglob("*.html")):
+        text = page.read_text()
+        policy = SIM_CSP if page.relative_to(out).as_posix() in SIM_PAGES else LESSON_CSP
+        head = text.find("<head>")
+        if head < 0 or 'http-equiv="Content-Security-Policy"' in text:
+            continue
+        charset = text.find(">", text.find("<meta charset", head)) + 1 if "<meta charset" in text else 0
+        at = max(charset, head + len("<head>"))  # after the charset, before any script
+        page.write_text(f'{text[:at]}\n<meta http-equiv="Content-Security-Policy" content="{policy}">{text[at:]}')
+
+
+RUNTIME_VERSIONS_MARK = "{} /*RUNTIME_VERSIONS*/"
+
+
+def _stamp_runtime_versions(out: Path) -> dict[str, str]:
+    """Each runtime file's content hash, written into the loader, which asks for name?v=hash.
+
+    A rebuilt page then never runs with another build's runtime: a service worker or an HTTP
+    cache that holds an older file under the same name misses, and the network answers.
+    """
+    runtime_dir = out / "sim" / "runtime"
+    versions = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()[:12] for p in sorted(runtime_dir.iterdir()) if p.is_file()}
+    loader = out / "sim" / "loader.js"
+    text = loader.read_text()
+    if RUNTIME_VERSIONS_MARK not in text:
+        sys.exit(f"build failed: {loader} has no {RUNTIME_VERSIONS_MARK} to write the runtime's versions into")
+    loader.write_text(text.replace(RUNTIME_VERSIONS_MARK, json.dumps(versions, sort_keys=True)))
+    return versions
+
+
+def _write_service_worker(out: Path, versions: dict[str, str]) -> None:
+    """sw.js with this build's file list (runtime files by version) and a build id that
+    changes whenever a file does."""
     template = out / "sw.template.js"
     skip = {OFFLINE_ZIP, "sw.js", "sw.template.js", "offline-data.js", "offline-snapshot.js", "sitemap.xml", "sitemap.xml.gz", "404.html"}
     files = sorted(
@@ -92,7 +139,8 @@ def _write_service_worker(out: Path) -> None:
     for name in files:
         digest.update(name.encode())
         digest.update(hashlib.sha256((out / name).read_bytes()).digest())
-    text = template.read_text().replace("__BUILD__", digest.hexdigest()[:16]).replace("__FILES__", json.dumps(files, indent=0))
+    urls = [f"{name}?v={versions[name.rsplit('/', 1)[1]]}" if name.startswith("sim/runtime/") else name for name in files]
+    text = template.read_text().replace("__BUILD__", digest.hexdigest()[:16]).replace("__FILES__", json.dumps(urls, indent=0))
     (out / "sw.js").write_text(text)
     template.unlink()
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import chromium  # tools/chromium.py
-from chromium import CHROMIUM, CHROMIUM_ARGS
+from chromium import CHROMIUM, CHROMIUM_ARGS, wait_for
 
 
 def take(main_html: Path, target: Path) -> bool:
@@ -24,7 +24,7 @@ def take(main_html: Path, target: Path) -> bool:
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 800}, color_scheme="light")
             page.goto(main_html.resolve().as_uri())
-            page.wait_for_function("document.documentElement.dataset.simReady || document.documentElement.dataset.simError", timeout=120_000)
+            wait_for(page, "document.documentElement.dataset.simReady || document.documentElement.dataset.simError", timeout=120_000)
             if page.evaluate("document.documentElement.dataset.simError"):
                 raise RuntimeError("the simulation failed to start: " + page.evaluate("document.documentElement.dataset.simError"))
             for action in ("forward", "backward", "backward"):

@@ -55,6 +55,9 @@ class Controller:
             self.message = handler(value) or ""
         except ValueError as refusal:
             self.message = str(refusal)
+        except editing.RuleStopped as stopped:  # the learner's rules.py, stopped by its budget
+            self.auto = self.training = False
+            self.message = f"{stopped} The simulation went back to the rules that worked before."
         return self.message
 
     # ---- the original's controls

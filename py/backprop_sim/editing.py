@@ -5,10 +5,20 @@ and then checks it: each derivative against the slope of its function (central
 differences), and the whole backward pass against finite differences of the loss. A
 mistake is named ("sigmoid_prime does not match the slope of sigmoid"). Code that fails
 to compile or to run is not installed: the simulation keeps the last rules that worked.
+
+A learner's code shares the browser's one thread with the whole page, so it runs under a
+budget: every call into it (and its top level) may take BUDGET_S seconds of Python, counted
+by a trace of its own lines only; past that it is stopped where it is, with the line named.
+SystemExit and KeyboardInterrupt from it become ordinary errors: nothing it does can end the
+interpreter. A rule stopped while the simulation uses it is replaced by the rules that
+worked before it.
 """
 
 from __future__ import annotations
 
+import functools
+import sys
+import time
 import traceback
 
 import numpy as np
@@ -27,7 +37,61 @@ ORIGINAL = {name: getattr(rules, name) for name in FUNCTIONS}
 TOLERANCE = 1e-5  # relative difference above which a derivative or a gradient is wrong
 
 
+BUDGET_S = 1.0  # seconds one call into the learner's code may run before it is stopped
 _source_lines: list[str] = []  # the code being run, to quote its lines in a traceback
+
+
+class RuleStopped(Exception):
+    """The learner's code was stopped: it ran past its budget, or tried to end Python."""
+
+
+def _quote(line: int | None) -> str:
+    return _source_lines[line - 1].strip() if line and 0 < line <= len(_source_lines) else ""
+
+
+class _Budget:
+    """Counts the time spent in the learner's code from the outermost call into it.
+
+    sys.settrace sees every new frame; only frames of the learner's file get a line tracer,
+    so numpy and the simulation's own code run at full speed. A loop in the learner's code
+    fires a line event on every pass, where the deadline is checked.
+    """
+
+    def __init__(self):
+        self.deadline: float | None = None
+        self.line: int | None = None
+
+    def _global(self, frame, event, arg):
+        return self._line if frame.f_code.co_filename == FILENAME else None
+
+    def _line(self, frame, event, arg):
+        if event == "line":
+            self.line = frame.f_lineno
+            if time.monotonic() > self.deadline:
+                raise RuleStopped(
+                    f"Your code ran for more than {BUDGET_S:g} s at line {self.line} ({_quote(self.line)}) and was stopped: "
+                    "is there a loop that never ends?"
+                )
+        return self._line
+
+    def run(self, fn, *args, **kwargs):
+        if self.deadline is not None:  # a call from inside the learner's code: the same budget
+            return fn(*args, **kwargs)
+        previous = sys.gettrace()
+        self.deadline, self.line = time.monotonic() + BUDGET_S, None
+        sys.settrace(self._global)
+        try:
+            return fn(*args, **kwargs)
+        except (SystemExit, KeyboardInterrupt, GeneratorExit) as exc:
+            where = f" at line {self.line} ({_quote(self.line)})" if self.line else ""
+            raise RuleStopped(f"Your code raised {type(exc).__name__}{where}: rules.py cannot stop Python; "
+                              "return a value instead.") from exc
+        finally:
+            sys.settrace(previous)
+            self.deadline = None
+
+
+_budget = _Budget()
 
 
 def error_report(exc: BaseException) -> dict:
@@ -36,10 +100,16 @@ def error_report(exc: BaseException) -> dict:
     frames = []
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename == FILENAME:
-            text = _source_lines[frame.lineno - 1].strip() if 0 < (frame.lineno or 0) <= len(_source_lines) else ""
-            frames.append(f"line {frame.lineno}, in {frame.name}: {text}")
+            frames.append(f"line {frame.lineno}, in {frame.name}: {_quote(frame.lineno)}")
             line = frame.lineno
-    last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    if isinstance(exc, RuleStopped):
+        last = str(exc)
+        line = _budget.line or line
+    elif isinstance(exc, MemoryError):
+        last = ("MemoryError: your code asked for more memory than Python has in this browser tab "
+                "(a list or array far too large?).")
+    else:
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
     return {"line": line, "message": last, "traceback": frames}
 
 
@@ -47,18 +117,42 @@ def compile_rules(source: str) -> dict:
     """The functions the code defines, or a ValueError-free report of why not."""
     namespace: dict = {"__name__": "backprop_sim.rules_edit", "np": np}
     try:
-        exec(compile(source, FILENAME, "exec"), namespace)  # noqa: S102 - the learner's own code, in their own page
+        code = compile(source, FILENAME, "exec")
+        _budget.run(exec, code, namespace)  # noqa: S102 - the learner's own code, in their own page
     except BaseException as exc:  # a syntax or runtime error at the top level of the code
         return {"error": error_report(exc)}
     missing = [name for name in FUNCTIONS if not callable(namespace.get(name))]
     if missing:
         return {"error": {"line": None, "message": "Your code must still define: " + ", ".join(missing) + ".", "traceback": []}}
-    return {"functions": {name: namespace[name] for name in FUNCTIONS}}
+    return {"functions": {name: _guarded(namespace[name]) for name in FUNCTIONS}}
+
+
+def _guarded(fn):
+    """The learner's function, run under the budget wherever the simulation calls it."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return _budget.run(fn, *args, **kwargs)
+        except RuleStopped:
+            _fall_back()
+            raise
+
+    call.guarded = True
+    return call
+
+
+_previous: dict = {}  # the rules that ran before the learner's last code was installed
 
 
 def install(functions: dict) -> None:
     for name, fn in functions.items():
         setattr(rules, name, fn)
+
+
+def _fall_back() -> None:
+    """A rule was stopped while the simulation used it: go back to the rules that worked."""
+    install(_previous or ORIGINAL)
 
 
 def current() -> dict:
@@ -158,6 +252,8 @@ def run(source: str) -> dict:
     except BaseException as exc:  # rules that run on the presets but fail on the check's values
         install(before)
         return {"ok": False, "error": error_report(exc)}
+    _previous.clear()
+    _previous.update(before)
     return {"ok": all(f["ok"] for f in found), "error": None, "checks": found}
 
 

@@ -41,6 +41,12 @@ def _draw(canvas, scene) -> None:
     js.backpropPaint(canvas, json.dumps(scene.items, separators=(",", ":")), scene.width, scene.height, scene.background)
 
 
+def _own_origin() -> str | None:
+    """This page's origin as postMessage names it; None in an opaque origin (file://, a sandbox)."""
+    origin = str(js.window.origin)
+    return None if origin == "null" else origin
+
+
 def _obj(data) -> object:
     """A plain JavaScript object (or array) from JSON-able Python data."""
     return js.JSON.parse(json.dumps(data))
@@ -135,18 +141,33 @@ class Page:
         )
         js.document.documentElement.dataset.numpyVersion = np.__version__
         self.load_hash(initial=True)
-        if self.api.framed:  # the Edit page (or any parent) may send code now
-            js.window.parent.postMessage(_obj({"type": "backprop-ready"}), "*")
+        if self.api.framed:  # the Edit page may send code now; only a parent of our own origin hears it
+            js.window.parent.postMessage(_obj({"type": "backprop-ready"}), _own_origin() or "*")
 
     def on_message(self, event) -> None:
-        """The Edit page sends edited rules.py; run it here and answer with the check."""
+        """The Edit page sends edited rules.py; run it here and answer with the check.
+
+        Code is taken only from our parent, and only when that parent is a page of this
+        site (same origin). In an opaque origin (file://, a sandboxed frame) origins cannot
+        be told apart, and there is nothing to protect: such a page has no cookies, no
+        service worker and no storage that another page of that kind could not read itself.
+        """
         data = event.data
         if not data or getattr(data, "type", None) != "backprop-rules" or event.source != js.window.parent:
             return
+        own = _own_origin()
+        if str(event.origin) != (own or "null"):
+            return
         source = getattr(data, "source", "")
-        self.do("rules", str(source) if source else None)
-        reply = {"type": "backprop-rules-result", "result": self.ctl.rules_result, "message": self.ctl.message}
-        event.source.postMessage(_obj(reply), "*")
+        try:
+            self.do("rules", str(source) if source else None)
+        except Exception:  # noqa: BLE001 - the learner's code took the page apart: still answer
+            traceback.print_exc()
+        # intact: the learner's code may reach the page through `js`; if it took the page apart,
+        # the Edit page must not run it by itself again
+        intact = bool(self.canvas.isConnected) and _el("equation") is not None
+        reply = {"type": "backprop-rules-result", "result": self.ctl.rules_result, "message": self.ctl.message, "intact": intact}
+        event.source.postMessage(_obj(reply), own or "*")  # "*" only in an opaque origin, to the sender
 
     def on_key(self, event) -> None:
         if event.ctrlKey or event.metaKey or event.altKey:

@@ -11,6 +11,11 @@
   var needsData = location.protocol === "file:" || window.origin === "null";
   var SNAPSHOT = "python-snapshot.bin";
   var SNAPSHOT_DATA = "offline-snapshot.js"; // the snapshot for file:// and opaque origins
+  // Each runtime file's content hash, written by the build (tools/mkdocs_hooks.py). Asked for
+  // as name?v=hash over http(s), a page and its runtime are always of one build: a service
+  // worker or HTTP cache holding another build's file misses, and the network answers.
+  var VERSIONS = {} /*RUNTIME_VERSIONS*/;
+  var versioning = /^https?:$/.test(location.protocol);
 
   var api = (window.backpropSim = window.backpropSim || {});
   var settle = {};
@@ -53,7 +58,7 @@
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
       var el = document.createElement("script");
-      el.src = src;
+      el.src = versioned(src);
       el.onload = resolve;
       el.onerror = function () {
         reject(new MissingFile(src));
@@ -86,6 +91,26 @@
   // fetch() is given a string, a URL or a Request
   function urlOf(resource) {
     return typeof resource === "string" ? resource : resource instanceof URL ? resource.href : resource.url;
+  }
+
+  // a runtime file's address with its build's version (unchanged for other addresses)
+  function versioned(url) {
+    var absolute = new URL(url, location.href).href;
+    if (!versioning || absolute.indexOf(RUNTIME) !== 0 || absolute.indexOf("?") >= 0) return url;
+    var hash = VERSIONS[absolute.slice(RUNTIME.length)];
+    return hash ? absolute + "?v=" + hash : url;
+  }
+
+  // Pyodide fetches its own files (wasm, stdlib, lock file, wheels): versioned here too
+  function versionFetches() {
+    var inner = window.fetch;
+    window.fetch = function (resource, init) {
+      var url = urlOf(resource);
+      var target = versioned(url);
+      if (target === url) return inner(resource, init);
+      if (typeof resource === "string" || resource instanceof URL) return inner(target, init);
+      return inner(new Request(target, resource), init);
+    };
   }
 
   // Answer fetches of runtime files from the data script. Pyodide passes strings, URL objects
@@ -201,6 +226,7 @@
 
   async function boot() {
     stage("Downloading Python", 0.05);
+    versionFetches();
     var refusal = snapshotRefusal();
     if (needsData) {
       // the snapshot's data script is optional: without it Python starts the usual way
