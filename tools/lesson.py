@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 from backprop_sim import mathtex, svg
-from backprop_sim.panels import EMBED_HEIGHT, embed_iframe
+from backprop_sim.panels import COMPACT_HEIGHT, EMBED_HEIGHT, embed_iframe
 from backprop_sim.presets import preset
 from backprop_sim.scene import View, network_scene
 
@@ -60,20 +61,46 @@ def python_source() -> str:
     return "\n".join(parts)
 
 
-def embed_snippet(site_url: str) -> str:
-    base = site_url.rstrip("/") + "/"
-    snippet = embed_iframe(f"{base}sim/main.html") + f'\n<script src="{base}assets/microsim-embed.js"></script>'
+PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net", "localhost", "127.0.0.1")
+
+
+def site_address(site_url: str | None) -> str:
+    """site_url with a trailing slash when it is a real address; "" when unset or a placeholder
+    (example.org and the like, or the local address `mkdocs serve` puts there)."""
+    host = urlparse(site_url or "").hostname or ""
+    if not host or host in PLACEHOLDER_HOSTS or host.endswith((".example", ".invalid", ".test", ".localhost")):
+        return ""
+    return site_url.rstrip("/") + "/"
+
+
+def embed_snippet(address: str) -> str:
+    """The lesson's embed box. With a real site address the snippets are absolute; without one
+    they are relative to the lesson (sim/index) and lesson.js writes the page's own address into
+    them when it is viewed, so a teacher never copies a placeholder."""
+    sim, script = (f"{address}sim/main.html", f"{address}assets/microsim-embed.js") if address else ("main.html", "../assets/microsim-embed.js")
+    full = embed_iframe(sim, EMBED_HEIGHT) + f'\n<script src="{script}"></script>'
     return "\n".join([
-        '<div class="embed-box" markdown>',
+        f'<div class="embed-box" data-embed-base="{"site" if address else "page"}" markdown>',
         "",
-        "Copy this into any page, LMS or course site. The recommended height is "
-        f"{EMBED_HEIGHT} px; the optional script lets the simulation set its own height "
-        "(the MicroSim `microsim-resize` message). It also works in an iframe with "
-        '`sandbox="allow-scripts"`.',
+        "Paste this into any page, LMS or course site. It works as pasted, even where the editor "
+        f"removes scripts: in a frame {COMPACT_HEIGHT} px high the simulation shows its compact view "
+        "(the drawing, the step buttons, the status and the current equation; **Tools** opens the rest).",
         "",
         "``` html",
-        snippet,
+        embed_iframe(sim),
         "```",
+        "",
+        "The full view, where your page allows scripts: the script makes the frame grow and shrink "
+        "with the simulation (the MicroSim `microsim-resize` message). Without the script the frame "
+        f"stays {EMBED_HEIGHT} px high and scrolls. Both also work in an iframe with `sandbox=\"allow-scripts\"`.",
+        "",
+        "``` html",
+        full,
+        "```",
+        "",
+        "To share a particular setup (a preset, a target, a step of the backward pass), set it up in "
+        "the simulation and press **Copy embed code** under *Share and export*: the snippet it gives "
+        "carries that state in its address.",
         "",
         "</div>",
     ])
@@ -83,7 +110,7 @@ def expand(markdown: str, site_url: str = "") -> str:
     markers = {
         "worked_example": worked_example,
         "python_source": python_source,
-        "embed_snippet": lambda: embed_snippet(site_url),
+        "embed_snippet": lambda: embed_snippet(site_address(site_url)),
         "embed_height": lambda: str(EMBED_HEIGHT),
     }
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)]() if m.group(1) in markers else m.group(0), markdown)

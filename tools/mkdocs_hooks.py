@@ -28,6 +28,12 @@ KATEX_DIR = ROOT / "node_modules" / "katex" / "dist"
 OFFLINE_ZIP = "backprop-microsim-offline.zip"
 
 
+def on_config(config):
+    # one owner for "is site_url a real address": the social card and the embed box both ask it
+    config["extra"]["site_address"] = lesson.site_address(config["site_url"])
+    return config
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     return lesson.expand(markdown, config["site_url"] or "")
 
