@@ -380,7 +380,7 @@ def test_textbook_lesson_and_chapter_run_the_simulation(site, tmp_path, visit, t
             inner = frame.evaluate("innerHeight")  # 502 less the iframe's default border
             assert 490 <= inner <= 502 and max(rects) <= inner and frame.evaluate("document.documentElement.scrollHeight") <= inner
             assert frame.evaluate("document.getElementById('network').getBoundingClientRect().height") >= 200
-            assert v.errors == []
+            assert [e for e in v.errors if "search/worker.js" not in e] == []  # as above
             assert v.foreign_requests(httpd.origin if url.startswith("http") else None) == []
     finally:
         httpd.close()
@@ -475,7 +475,7 @@ def test_scorm_package_reports_to_the_lms(lms, visit):
     # leaving the lesson finishes the session, keeping the setup for the next launch
     sim_frame(v.page, "#sco").goto("about:blank")
     v.page.wait_for_function("window.API.isTerminated()")
-    assert v.page.evaluate("window.API.cmi.core.exit") == "suspend"
+    assert v.page.evaluate("JSON.parse(JSON.stringify(window.API.cmi)).core.exit") == "suspend"  # write-only to the SCO
     assert v.errors == []
     assert all(u.startswith((lms.origin, "data:", "blob:", "about:")) for u in v.requests)
 

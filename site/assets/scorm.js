@@ -48,7 +48,9 @@
     }
   }
 
-  function report() {
+  // progress at once, after every change (a learner may finish the pass and move on within a
+  // moment); the setup, which changes at every step of Train, at most once a second
+  function report(withSetup) {
     var api = sim();
     if (!api || !api.state) return;
     var state = api.state();
@@ -68,18 +70,21 @@
         changed = true;
       }
     }
-    var hash = String(api.link()).split("#")[1] || "";
-    if (hash !== last.suspend && hash.length <= SUSPEND_MAX) {
-      last.suspend = hash;
-      lms.LMSSetValue("cmi.suspend_data", hash);
-      changed = true;
+    if (withSetup) {
+      var hash = String(api.link()).split("#")[1] || "";
+      if (hash !== last.suspend && hash.length <= SUSPEND_MAX) {
+        last.suspend = hash;
+        lms.LMSSetValue("cmi.suspend_data", hash);
+        changed = true;
+      }
     }
     if (changed) lms.LMSCommit("");
   }
 
   var pending = 0;
-  function soon() {
-    if (!pending) pending = setTimeout(function () { pending = 0; report(); }, 200);
+  function changed() {
+    report(false);
+    if (!pending) pending = setTimeout(function () { pending = 0; report(true); }, 1000);
   }
 
   // every action changes the status, the equation or the score in the simulation's page
@@ -92,10 +97,10 @@
         last.resumed = true;
         win.location.hash = suspended; // the simulation applies its hash like a shared link
       }
-      new win.MutationObserver(soon).observe(win.document.getElementById("sim"), {
+      new win.MutationObserver(changed).observe(win.document.getElementById("sim"), {
         subtree: true, childList: true, characterData: true,
       });
-      report();
+      report(true);
     }).catch(function () {
       /* the simulation shows its own error; there is nothing to report */
     });
@@ -110,7 +115,7 @@
   window.addEventListener("pagehide", function () {
     if (finished) return;
     finished = true;
-    report();
+    report(true);
     var s = Math.round((Date.now() - started) / 1000);
     lms.LMSSetValue("cmi.core.session_time", two(Math.floor(s / 3600)) + ":" + two(Math.floor(s / 60) % 60) + ":" + two(s % 60));
     lms.LMSSetValue("cmi.core.exit", "suspend"); // keep the setup for the next launch
