@@ -169,6 +169,7 @@ def test_copy_link_and_embed_code(page):
     page.click("#btn-copy-embed")
     code = page.locator("#share-text").input_value()
     assert code.startswith("<iframe src=") and "step=1" in code
+    assert 'height="502px"' in code and "scrolling" not in code  # the compact view, usable as pasted
 
 
 def test_url_round_trip_through_a_reload(page, visit):

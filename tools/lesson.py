@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 from backprop_sim import mathtex, svg
-from backprop_sim.panels import EMBED_HEIGHT, embed_iframe
+from backprop_sim.panels import COMPACT_HEIGHT, EMBED_HEIGHT, embed_iframe
 from backprop_sim.presets import preset
 from backprop_sim.scene import View, network_scene
 
@@ -22,7 +23,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "py" / "backprop_sim"
 SOURCE_ORDER = ("rules.py", "engine.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "controller.py", "urlstate.py", "editing.py", "painter.py")
 
 
-def worked_example() -> str:
+def worked_example(plain: bool = False) -> str:
+    """The seed example, every number from the engine. plain: no HTML wrapper, for textbooks
+    whose Markdown has no md_in_html (the drop-in folder)."""
     sim = preset("seed").simulation()
     net, x, y = sim.net, sim.now.x, sim.now.y
     fp, steps = net.gradients(x, y)
@@ -30,8 +33,7 @@ def worked_example() -> str:
         "The simulation's default network, computed by the same Python code when this page was built. "
         "Values are rounded to four decimals; the simulation's values table shows the same numbers.",
         "",
-        '<div class="worked-example" markdown>',
-        "",
+        *([] if plain else ['<div class="worked-example" markdown>', ""]),
         "**Inputs and target**",
         "",
         f"$$x = a^{{[0]}} = {mathtex.matrix(x)}, \\qquad y = {mathtex.matrix(y)}$$",
@@ -47,8 +49,9 @@ def worked_example() -> str:
         where = "output layer" if step.layer == net.L else f"hidden layer {step.layer}"
         out += [f"*Step {step.number}: {where}, l = {step.layer}*", ""]
         for eq in step.equations:
-            out += [f"$${mathtex.worked(eq)}$$", "", f"<p class=\"shapes\">Shapes: {eq.describe()}</p>", ""]
-    out += ["</div>", ""]
+            shapes = f"Shapes: {eq.describe()}" if plain else f"<p class=\"shapes\">Shapes: {eq.describe()}</p>"
+            out += [f"$${mathtex.worked(eq)}$$", "", shapes, ""]
+    out += [] if plain else ["</div>", ""]
     return "\n".join(out)
 
 
@@ -60,20 +63,47 @@ def python_source() -> str:
     return "\n".join(parts)
 
 
-def embed_snippet(site_url: str) -> str:
-    base = site_url.rstrip("/") + "/"
-    snippet = embed_iframe(f"{base}sim/main.html") + f'\n<script src="{base}assets/microsim-embed.js"></script>'
+PLACEHOLDER_HOSTS = ("example.org", "example.com", "example.net", "localhost", "127.0.0.1")
+
+
+def site_address(site_url: str | None) -> str:
+    """site_url with a trailing slash when it is a real address; "" when unset or a placeholder
+    (example.org and the like, or the local address `mkdocs serve` puts there)."""
+    host = urlparse(site_url or "").hostname or ""
+    host = host.removeprefix("www.")
+    if not host or host in PLACEHOLDER_HOSTS or host.endswith((".example", ".invalid", ".test", ".localhost")):
+        return ""
+    return site_url.rstrip("/") + "/"
+
+
+def embed_snippet(address: str) -> str:
+    """The lesson's embed box. With a real site address the snippets are absolute; without one
+    they are relative to the lesson (sim/index) and lesson.js writes the page's own address into
+    them when it is viewed, so a teacher never copies a placeholder."""
+    sim, script = (f"{address}sim/main.html", f"{address}assets/microsim-embed.js") if address else ("main.html", "../assets/microsim-embed.js")
+    full = embed_iframe(sim, EMBED_HEIGHT) + f'\n<script src="{script}"></script>'
     return "\n".join([
-        '<div class="embed-box" markdown>',
+        f'<div class="embed-box" data-embed-base="{"site" if address else "page"}" markdown>',
         "",
-        "Copy this into any page, LMS or course site. The recommended height is "
-        f"{EMBED_HEIGHT} px; the optional script lets the simulation set its own height "
-        "(the MicroSim `microsim-resize` message). It also works in an iframe with "
-        '`sandbox="allow-scripts"`.',
+        "Paste this into any page, LMS or course site. It works as pasted, even where the editor "
+        f"removes scripts: in a frame {COMPACT_HEIGHT} px high the simulation shows its compact view "
+        "(the drawing, the step buttons, the status and the current equation; **Tools** opens the rest).",
         "",
         "``` html",
-        snippet,
+        embed_iframe(sim),
         "```",
+        "",
+        "The full view, where your page allows scripts: the script makes the frame grow and shrink "
+        "with the simulation (the MicroSim `microsim-resize` message). Without the script the frame "
+        f"stays {EMBED_HEIGHT} px high and scrolls. Both also work in an iframe with `sandbox=\"allow-scripts\"`.",
+        "",
+        "``` html",
+        full,
+        "```",
+        "",
+        "To share a particular setup (a preset, a target, a step of the backward pass), set it up in "
+        "the simulation and press **Copy embed code** under *Share and export*: the snippet it gives "
+        "carries that state in its address.",
         "",
         "</div>",
     ])
@@ -83,10 +113,45 @@ def expand(markdown: str, site_url: str = "") -> str:
     markers = {
         "worked_example": worked_example,
         "python_source": python_source,
-        "embed_snippet": lambda: embed_snippet(site_url),
+        "embed_snippet": lambda: embed_snippet(site_address(site_url)),
         "embed_height": lambda: str(EMBED_HEIGHT),
     }
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)]() if m.group(1) in markers else m.group(0), markdown)
+
+
+TEXTBOOK_EMBED = f"""Other pages of this textbook can show the simulation the MicroSim way; from a chapter
+two folders down (`docs/chapters/NAME/index.md`):
+
+``` html
+<iframe src="../../sims/backpropagation/main.html" height="{COMPACT_HEIGHT}px" width="100%"></iframe>
+```
+
+In a frame that short it shows its compact view: the drawing, the step buttons, the status and
+the current equation, with every other tool behind **Tools**. The simulation's **Copy embed code**
+(under *Share and export*) gives a snippet with this site's address and the current setup."""
+
+
+def textbook_lesson(markdown: str) -> str:
+    """The lesson for the drop-in folder (`docs/sims/backpropagation/index.md` of any MkDocs
+    textbook): plain Markdown that needs none of this site's extensions, math as \\( \\) and
+    \\[ \\] (pymdownx.arithmatex with MathJax or KaTeX renders it; without them it stays
+    readable), links only to files inside the folder."""
+    markers = {
+        "worked_example": lambda: worked_example(plain=True),
+        "embed_snippet": lambda: TEXTBOOK_EMBED,
+        "embed_height": lambda: str(EMBED_HEIGHT),
+    }
+    text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)](), markdown)
+    text = re.sub(r'<div class="online-only"[^>]*>.*?</div>\n*', "", text, flags=re.S)
+    text = re.sub(r"^image: .*\n", "", text, flags=re.M)  # the site's social card, a path of this site
+    text = re.sub(r"\$\$(.+?)\$\$", lambda m: "\\[" + m.group(1) + "\\]", text, flags=re.S)
+    text = re.sub(r"\$(.+?)\$", lambda m: "\\(" + m.group(1) + "\\)", text)
+    text = re.sub(r"\)\{[^}\n]*\}", ")", text)  # attr_list buttons: plain links
+    text = re.sub(r" ?[^.\n]*\[[^\]]*\]\(source\.md\)[^.]*\.", "", text)  # the source page is not in the folder
+    # the lesson's own frame sizes itself with the MicroSim resize script, inside the folder
+    text = text.replace('title="Backpropagation MicroSim" loading="lazy"></iframe>',
+                        'title="Backpropagation MicroSim" loading="lazy"></iframe>\n<script src="microsim-embed.js"></script>', 1)
+    return text
 
 
 def write_rules_source(target: Path) -> None:

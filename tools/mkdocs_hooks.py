@@ -3,7 +3,8 @@
 - the worked example on the lesson page and the Python source page are generated from
   py/backprop_sim, so the lesson's numbers and the simulation's can never disagree;
 - after the build: the runtime (tools/runtime.py), KaTeX from npm, the static preview of
-  the simulation, and the zip of the whole site for offline use.
+  the simulation; then the downloads (tools/downloads.py): the zip of the whole site for
+  offline use, the drop-in folder for MkDocs textbooks and the SCORM package.
 """
 
 from __future__ import annotations
@@ -13,19 +14,25 @@ import json
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 sys.path[:0] = [str(ROOT / "py"), str(TOOLS)]
 
+import downloads  # noqa: E402  (tools/downloads.py)
 import lesson  # noqa: E402  (tools/lesson.py)
 import runtime  # noqa: E402
 import screenshot  # noqa: E402
 
 KATEX_DIR = ROOT / "node_modules" / "katex" / "dist"
 OFFLINE_ZIP = "backprop-microsim-offline.zip"
+
+
+def on_config(config):
+    # one owner for "is site_url a real address": the social card and the embed box both ask it
+    config["extra"]["site_address"] = lesson.site_address(config["site_url"])
+    return config
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
@@ -47,6 +54,9 @@ def on_post_build(config) -> None:
     _add_content_security_policy(out)
     versions = _stamp_runtime_versions(out)
     _write_service_worker(out, versions)
+    # after the service worker's file list, which must not hold them: downloads, not pages
+    downloads.write_folder_zip(out)
+    downloads.write_scorm_zip(out)
     _zip_site(out)
 
 
@@ -147,10 +157,4 @@ def _write_service_worker(out: Path, versions: dict[str, str]) -> None:
 
 def _zip_site(out: Path) -> None:
     """The whole built site in one zip: unzipped and opened by double-click, it works offline."""
-    target = out / OFFLINE_ZIP
-    tmp = target.with_suffix(".part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as z:
-        for path in sorted(out.rglob("*")):
-            if path.is_file() and path.name not in (OFFLINE_ZIP, tmp.name):
-                z.write(path, Path("backprop-microsim") / path.relative_to(out))
-    tmp.replace(target)
+    downloads.write_offline_zip(out, OFFLINE_ZIP)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import sys
 import time
 import traceback
@@ -123,6 +124,7 @@ class Page:
         self.on("network", "click", self.on_canvas_click)
         self.on("train-tool", "toggle", lambda e: self.paint_loss(self.ctl.state()))
         self.on("error-reset", "click", lambda e: self.recover())
+        self.on("btn-tools", "click", lambda e: self.toggle_tools())
         js.document.addEventListener("keydown", self.proxy(self.on_key))
         js.window.addEventListener("hashchange", self.proxy(lambda e: self.load_hash()))
         js.window.addEventListener("message", self.proxy(self.on_message))
@@ -192,7 +194,8 @@ class Page:
         if self.last_scene is None:
             return
         rect = self.canvas.getBoundingClientRect()
-        choice = hit(self.last_scene, event.clientX - rect.left, event.clientY - rect.top)
+        scale = self.last_scene.width / rect.width if rect.width else 1.0  # the compact view draws it smaller
+        choice = hit(self.last_scene, (event.clientX - rect.left) * scale, (event.clientY - rect.top) * scale)
         if choice is not None:
             _el("trace-tool").open = True
         self.do("select", choice)
@@ -514,11 +517,19 @@ class Page:
         except Exception:  # some sandboxed frames refuse; the Copy link button still works
             pass
 
+    def toggle_tools(self) -> None:
+        """The compact view (a short frame, sim.css) keeps every tool behind this one button."""
+        shown = bool(js.document.documentElement.classList.toggle("tools-open"))
+        _el("btn-tools").setAttribute("aria-expanded", "true" if shown else "false")
+
     def tell_parent(self) -> None:
         """The MicroSim convention: a framed page tells its parent its height."""
         if not self.api.framed:
             return
-        height = int(js.document.documentElement.scrollHeight)
+        # the content's own height: the document's scrollHeight can never be less than the
+        # frame, so a frame sized by it would grow and never shrink back (the compact view fills
+        # the frame exactly, so there it reports the frame's own height and nothing changes)
+        height = math.ceil(float(_el("sim").getBoundingClientRect().height))
         if height != self.last_height:
             self.last_height = height
             js.window.parent.postMessage(_obj({"type": "microsim-resize", "height": height}), "*")

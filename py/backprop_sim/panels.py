@@ -15,13 +15,18 @@ from .engine import ACTIVATIONS, LOSSES, Moment, dead_neurons
 
 SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
 
-EMBED_HEIGHT = 1250  # px: the simulation's height in a lesson column (measured: 1241 px at 1280 px wide)
+COMPACT_HEIGHT = 502  # px: the MicroSim textbooks' iframe; the compact view (sim.css, height ≤ 620 px) fits it
+EMBED_HEIGHT = 1250  # px: the full view in a lesson column (measured: 1241 px at 1280 px wide)
 
 
-def embed_iframe(src: str) -> str:
-    """The iframe a teacher pastes: the lesson's embed box and the Copy embed code button."""
-    return (f'<iframe src="{escape(src)}" height="{EMBED_HEIGHT}px" width="100%" scrolling="no" '
-            'title="Backpropagation MicroSim"></iframe>')
+def embed_iframe(src: str, height: int = COMPACT_HEIGHT) -> str:
+    """The iframe a teacher pastes: the lesson's embed box and the Copy embed code button.
+
+    No scrolling="no": where the content is taller than the frame (the full view without the
+    resize script), the frame scrolls instead of cutting it off.
+    """
+    return f'<iframe src="{escape(src)}" height="{height}px" width="100%" title="Backpropagation MicroSim"></iframe>'
+
 
 PHASE_WORDS = {
     "ready": "ready: press Forward Pass",
