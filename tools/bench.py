@@ -328,7 +328,7 @@ def school(args, bare: Path) -> None:
     httpd, origin = serve(bare, gzip_like_a_host=True)
     sim_url = f"{origin}/sim/main.html"
     kinds = {k: [] for k in ("bare", "bare_bytes", "cold", "cold_bytes", "second", "second_bytes")}
-    took_snapshot = []
+    took_snapshot, second_visits = [], []
     results: dict = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores, {platform.system()}",
                      "runs": args.runs, "network": SCHOOL}
     with sync_playwright() as p:
@@ -364,8 +364,10 @@ def school(args, bare: Path) -> None:
                 page.goto(sim_url)
             kinds["second"].append(wait_ready(page))
             kinds["second_bytes"].append(bytes_transferred(page))
-            if not page.evaluate("window.backpropSim.snapshot.used"):
-                print("warning: the second visit started without the snapshot:", page.evaluate("window.backpropSim.snapshot.reason"))
+            second_visits.append(page.evaluate("""({snapshot: window.backpropSim.snapshot, controlled: !!navigator.serviceWorker.controller,
+                fromNetwork: performance.getEntriesByType('resource').filter(e => e.transferSize > 0).map(e => e.name.split('/').pop())})"""))
+            if not second_visits[-1]["snapshot"]["used"]:
+                print("warning: the second visit started without the snapshot:", second_visits[-1])
             ctx.close()
             print(f"run {i + 1}: bare {kinds['bare'][-1]:.0f} ms, ours {kinds['cold'][-1]:.0f} ms "
                   f"({kinds['cold'][-1] / kinds['bare'][-1]:.2f}), second visit {kinds['second'][-1]:.0f} ms", flush=True)
@@ -374,6 +376,7 @@ def school(args, bare: Path) -> None:
     med = statistics.median
     results.update({k + ("" if k.endswith("bytes") else "_ms"): stats(v) for k, v in kinds.items()})
     results["snapshot_first_visit"] = took_snapshot
+    results["second_visits"] = second_visits
     results["ratio_cold_to_bare"] = med(kinds["cold"]) / med(kinds["bare"])
     results["ratio_cold_to_bare_paired"] = stats([c / b for c, b in zip(kinds["cold"], kinds["bare"])])
     results["ratio_second_to_bare"] = med(kinds["second"]) / med(kinds["bare"])
