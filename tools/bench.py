@@ -359,8 +359,11 @@ def school(args, bare: Path) -> None:
             page.wait_for_function(f"caches.match({json.dumps(sim_url.replace('main.html', 'runtime/python-snapshot.bin'))}).then(r => !!r)",
                                    polling=500, timeout=300_000)
             page.goto(sim_url)
-            if not page.evaluate("!!navigator.serviceWorker.controller"):
-                print("warning: the second visit was not served by the service worker; visiting once more")
+            for _ in range(10):
+                # right after activation Chromium sometimes still loads the page without it
+                if page.evaluate("!!navigator.serviceWorker.controller"):
+                    break
+                page.wait_for_timeout(1000)
                 page.goto(sim_url)
             kinds["second"].append(wait_ready(page))
             kinds["second_bytes"].append(bytes_transferred(page))

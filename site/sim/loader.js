@@ -229,11 +229,14 @@
   // Its 6 MB save ~1.5 s of work on this machine's kind of CPU, so over the network it pays
   // only on a fast link (above ~30 Mbit/s; a school's is ~10). The link is measured on
   // pyodide.asm.js, the first big file (bytes over the time its body took to arrive).
+  // A file from this browser's cache (transferSize 0, or only the headers of a 304) says
+  // nothing of the link: then the snapshot is taken only if it is cached too (a returning
+  // visitor on a slow link would otherwise download it in the middle of a start).
   var FAST_LINK = 4e6; // bytes per second
   function linkSpeed() {
     var entry = performance.getEntriesByName(RUNTIME + "pyodide.asm.js")[0];
-    if (!entry || !entry.encodedBodySize) return null;
-    if (!entry.transferSize) return Infinity; // from this browser's cache
+    if (!entry) return null; // no timing at all (an old browser): take it, as before
+    if (!entry.encodedBodySize || entry.transferSize <= entry.encodedBodySize) return 0;
     return entry.encodedBodySize / Math.max(1, entry.responseEnd - entry.responseStart) * 1000;
   }
 
@@ -261,6 +264,7 @@
           })
           .catch(function () {
             var speed = linkSpeed();
+            if (speed === 0) throw { skip: "skipped: not in this browser's cache, and the link could not be measured" };
             if (speed !== null && speed < FAST_LINK) {
               throw { skip: "skipped on a slow link (" + (speed * 8e-6).toFixed(1) + " Mbit/s measured): cheaper to start Python than to download it; kept for the next visit" };
             }
