@@ -1,12 +1,14 @@
 # make serve: install, build, serve on http://127.0.0.1:8000
 # make test:  install (with Debian's chromium), build, run every test
 # make build: install and build into public/
-# make bench: the page's performance benchmark; make bench-engine: the engine's (see README)
+# make bench: the page's performance benchmark (make bench NETWORK=school: a gzip host at
+#             10 Mbit/s, 40 ms); make bench-engine: the engine's (see README)
 
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
+NETWORK ?= local
 
 .PHONY: all install build serve test bench bench-engine chromium clean
 
@@ -48,7 +50,7 @@ test: install chromium build
 	$(PY) -m pytest
 
 bench: install chromium build
-	$(PY) tools/bench.py --runs 7
+	$(PY) tools/bench.py --runs 7 --network $(NETWORK)
 
 bench-engine: install
 	$(PY) tools/bench_engine.py

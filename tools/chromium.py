@@ -5,6 +5,7 @@ benchmark, the build's screenshot and its interpreter snapshot. Never
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
 import sys
 import threading
@@ -40,29 +41,64 @@ class _Server(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def serve(directory: Path, pages: dict[str, str] | None = None, on_put=None, headers: dict[str, str] | None = None):
+# What a static host like GitHub Pages compresses on the fly (text, scripts, JSON, wasm),
+# and not: zip, wheels, the already gzipped snapshot.
+GZIP_TYPES = ("text/", "application/javascript", "text/javascript", "application/json", "application/wasm", "image/svg+xml")
+
+
+def serve(directory: Path, pages: dict[str, str] | None = None, on_put=None, mounts: dict[str, Path] | None = None, gzip_like_a_host: bool = False,
+          headers: dict[str, str] | None = None):
     """A threaded http server on 127.0.0.1 (a free port) for directory, plus pages held in
-    memory by path (the benchmark's baseline, the snapshot's boot pages) and, if on_put is
-    given, PUT bodies handed to it; headers are added to every response (a host's policy).
-    Returns (server, origin); server.shutdown() stops it."""
+    memory by path (the benchmark's baseline, the snapshot's boot pages), other folders
+    under URL prefixes (mounts: {"/_bare/": folder}), and, if on_put is given, PUT bodies
+    handed to it; headers are added to every response (a host's policy). With gzip_like_a_host, answers as GitHub Pages does: Content-Encoding gzip
+    for GZIP_TYPES when the browser accepts it. Returns (server, origin); server.shutdown()
+    stops it."""
     pages = pages if pages is not None else {}
+    mounts = mounts or {}
+    compressed: dict[str, bytes] = {}
 
     class Handler(http.server.SimpleHTTPRequestHandler):
+        extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm", ".js": "text/javascript"}
+
         def log_message(self, *args):
             pass
 
+        def translate_path(self, path):
+            for prefix, folder in mounts.items():
+                if path.startswith(prefix):
+                    return str(Path(folder) / path[len(prefix):].split("?")[0].split("#")[0])
+            return super().translate_path(path)
+
+        def do_GET(self):
+            if self.path in pages:
+                return self._send(pages[self.path].encode(), "text/html")
+            if gzip_like_a_host and "gzip" in self.headers.get("Accept-Encoding", ""):
+                path = Path(self.translate_path(self.path))
+                if path.is_dir():
+                    path = path / "index.html"
+                kind = self.guess_type(str(path))
+                if path.is_file() and kind.startswith(GZIP_TYPES):
+                    key = str(path)
+                    if key not in compressed:
+                        compressed[key] = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+                    return self._send(compressed[key], kind, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding",
+                                                              "Last-Modified": self.date_time_string(int(path.stat().st_mtime))})
+            return super().do_GET()
+
         def end_headers(self):
+            if gzip_like_a_host:
+                self.send_header("Cache-Control", "max-age=600")  # as GitHub Pages sends
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
             super().end_headers()
 
-        def do_GET(self):
-            if self.path not in pages:
-                return super().do_GET()
-            body = pages[self.path].encode()
+        def _send(self, body: bytes, kind: str, headers: dict | None = None):
             self.send_response(200)
-            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(body)
 

@@ -113,34 +113,98 @@
     };
   }
 
+  // A Response for bytes the loader holds (from the data script, or fetched early), checked
+  // against the {integrity: "sha256-…"} Pyodide passes for a wheel, as fetch itself would.
+  function respond(body, type, init, resource) {
+    var integrity = (init && init.integrity) || (resource && resource.integrity) || "";
+    var check = Promise.resolve();
+    if (integrity.indexOf("sha256-") === 0 && window.crypto && crypto.subtle) {
+      check = crypto.subtle.digest("SHA-256", body).then(function (digest) {
+        if ("sha256-" + toBase64(new Uint8Array(digest)) !== integrity) {
+          throw new TypeError("its sha256 does not match pyodide-lock.json: the file is damaged");
+        }
+      });
+    }
+    return check.then(function () {
+      return new Response(body, { status: 200, headers: { "Content-Type": type } });
+    });
+  }
+
+  // The runtime file name a fetched URL names, or null for any other URL.
+  function runtimeName(resource) {
+    var absolute = new URL(urlOf(resource), location.href).href;
+    return absolute.indexOf(RUNTIME) === 0 ? absolute.slice(RUNTIME.length).split(/[?#]/)[0] : null;
+  }
+
   // Answer fetches of runtime files from the data script. Pyodide passes strings, URL objects
-  // or Requests; for a wheel it also passes {integrity: "sha256-…"}, checked here as fetch would.
+  // or Requests.
   function installFetchShim(files) {
     var realFetch = window.fetch ? window.fetch.bind(window) : null;
     window.fetch = function (resource, init) {
-      var url = urlOf(resource);
-      var absolute = new URL(url, location.href).href;
-      var name = absolute.indexOf(RUNTIME) === 0 ? absolute.slice(RUNTIME.length).split(/[?#]/)[0] : null;
+      var name = runtimeName(resource);
       var entry = name && files[name];
       if (!entry) {
-        if (name) return Promise.reject(new MissingFile(absolute));
+        if (name) return Promise.reject(new MissingFile(RUNTIME + name));
         return realFetch ? realFetch(resource, init) : Promise.reject(new TypeError("fetch is not available"));
       }
       if (!entry.bytes) entry.bytes = decode(entry.b64);
-      var body = entry.bytes;
-      var integrity = (init && init.integrity) || (resource && resource.integrity) || "";
-      var check = Promise.resolve();
-      if (integrity.indexOf("sha256-") === 0 && window.crypto && crypto.subtle) {
-        check = crypto.subtle.digest("SHA-256", body).then(function (digest) {
-          if ("sha256-" + toBase64(new Uint8Array(digest)) !== integrity) {
-            throw new TypeError("its sha256 does not match pyodide-lock.json: the file is damaged");
-          }
-        });
-      }
-      return check.then(function () {
-        return new Response(body, { status: 200, headers: { "Content-Type": entry.meta.type } });
+      return respond(entry.bytes, entry.meta.type, init, resource);
+    };
+  }
+
+  // Runtime files the loader fetched before Pyodide asked for them (the lock file at once,
+  // the numpy wheel while the interpreter starts): Pyodide's own fetch is answered from here.
+  var early = {};
+  function fetchEarly(name) {
+    var url = RUNTIME + name;
+    early[name] = fetch(url).then(function (response) {
+      if (!response.ok) throw new MissingFile(url, "HTTP " + response.status);
+      return response.arrayBuffer().then(function (bytes) {
+        return { bytes: bytes, type: response.headers.get("Content-Type") || "application/octet-stream" };
+      });
+    });
+    early[name].catch(function () {});
+    return early[name];
+  }
+  function answerEarly() {
+    var inner = window.fetch;
+    window.fetch = function (resource, init) {
+      var name = runtimeName(resource);
+      var pending = name && early[name];
+      if (!pending) return inner(resource, init);
+      delete early[name]; // once: a second fetch goes to the network
+      return pending.then(function (file) {
+        return respond(file.bytes, file.type, init, resource);
       });
     };
+  }
+
+  // numpy's wheel is needed only once the interpreter runs: it downloads after the
+  // interpreter's own files (so they arrive no later) and while the interpreter starts.
+  function prefetchWheelAfter(names, lock) {
+    if (!window.PerformanceObserver) return;
+    var waiting = names.map(function (name) {
+      return versioned(RUNTIME + name); // as the timeline names them
+    });
+    var started = false;
+    function start() {
+      if (started) return;
+      started = true;
+      observer.disconnect();
+      lock.then(function (file) {
+        var entry = JSON.parse(new TextDecoder().decode(file.bytes)).packages.numpy;
+        fetchEarly(entry.file_name);
+      }).catch(function () {}); // Pyodide then fetches it itself, and reports a failure
+    }
+    var observer = new PerformanceObserver(function (list) {
+      list.getEntries().forEach(function (entry) {
+        var i = waiting.indexOf(entry.name);
+        if (i >= 0) waiting.splice(i, 1);
+      });
+      if (!waiting.length) start();
+    });
+    observer.observe({ type: "resource", buffered: true });
+    return start; // to start it anyway (a file that never shows in the timeline)
   }
 
   // Every runtime file is needed: the first one that fails to arrive ends the boot at once,
@@ -187,22 +251,53 @@
     return null;
   }
 
-  function loadSnapshot(refusal) {
+  // Its 6 MB save ~1.5 s of work on this machine's kind of CPU, so over the network it pays
+  // only on a fast link (above ~30 Mbit/s; a school's is ~10). The link is measured on
+  // pyodide.asm.js, the first big file (bytes over the time its body took to arrive).
+  // A file from this browser's cache (transferSize 0, or only the headers of a 304) says
+  // nothing of the link: then the snapshot is taken only if it is cached too (a returning
+  // visitor on a slow link would otherwise download it in the middle of a start).
+  var FAST_LINK = 4e6; // bytes per second
+  function linkSpeed() {
+    var entry = performance.getEntriesByName(versioned(RUNTIME + "pyodide.asm.js"))[0];
+    if (!entry) return null; // no timing at all (an old browser): take it, as before
+    if (!entry.encodedBodySize || entry.transferSize <= entry.encodedBodySize) return 0;
+    return entry.encodedBodySize / Math.max(1, entry.responseEnd - entry.responseStart) * 1000;
+  }
+
+  function readSnapshot(response) {
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    // inflated while Pyodide downloads and compiles its WebAssembly (it awaits
+    // _loadSnapshot only after starting those)
+    var bytes = new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
+    bytes.then(function () {
+      api.timings["snapshot inflated"] = Math.round(performance.now() - started);
+    }, function () {});
+    return { bytes: bytes };
+  }
+
+  function loadSnapshot(refusal, fetch) {
     if (refusal) return Promise.resolve({ reason: refusal });
-    // Decided on the response's status; the body inflates while Pyodide downloads and
-    // compiles its WebAssembly (it awaits _loadSnapshot only after starting those).
-    return fetch(RUNTIME + SNAPSHOT)
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        var bytes = new Response(response.body.pipeThrough(new DecompressionStream("gzip"))).arrayBuffer();
-        bytes.then(function () {
-          api.timings["snapshot inflated"] = Math.round(performance.now() - started);
-        }, function () {});
-        return { bytes: bytes };
-      })
-      .catch(function (error) {
-        return { reason: SNAPSHOT + " could not be read: " + ((error && error.message) || error) };
-      });
+    var url = RUNTIME + SNAPSHOT;
+    var reading = needsData
+      ? fetch(url)
+      // a copy this browser already holds (the service worker's, or the HTTP cache's) is always worth it
+      : fetch(url, { cache: "only-if-cached", mode: "same-origin" })
+          .then(function (response) {
+            if (response.ok) return response;
+            throw new Error("not cached");
+          })
+          .catch(function () {
+            var speed = linkSpeed();
+            if (speed === 0) throw { skip: "skipped: not in this browser's cache, and the link could not be measured" };
+            if (speed !== null && speed < FAST_LINK) {
+              throw { skip: "skipped on a slow link (" + (speed * 8e-6).toFixed(1) + " Mbit/s measured): cheaper to start Python than to download it; kept for the next visit" };
+            }
+            return fetch(url);
+          });
+    return reading.then(readSnapshot).catch(function (error) {
+      return { reason: error && error.skip ? error.skip : SNAPSHOT + " could not be read: " + ((error && error.message) || error) };
+    });
   }
 
   async function startPython(snapshot) {
@@ -234,8 +329,11 @@
       await loadScript(RUNTIME + "offline-data.js");
       await snapshotData;
       installFetchShim(Object.assign({}, window.backpropRuntimeData, window.backpropSnapshotData));
+    } else {
+      answerEarly();
+      var startWheel = prefetchWheelAfter(["pyodide.asm.wasm", "python_stdlib.zip"], fetchEarly("pyodide-lock.json"));
     }
-    var snapshot = loadSnapshot(refusal); // before watchFetch: a missing snapshot is not a missing runtime file
+    var unwatchedFetch = window.fetch; // for the snapshot: a missing one is not a missing runtime file
     var unwatch = watchFetch();
     // our package downloads while the interpreter starts
     var packageZip = fetch(RUNTIME + "backprop_sim.zip").then(function (response) {
@@ -246,7 +344,9 @@
     // pyodide.asm.js as a classic script too, so loadPyodide never imports it as a module
     await Promise.all([loadScript(RUNTIME + "pyodide.js"), loadScript(RUNTIME + "pyodide.asm.js")]);
     stage("Starting Python", 0.35);
+    var snapshot = loadSnapshot(refusal, unwatchedFetch);
     var pyodide = await startPython(await snapshot);
+    if (startWheel) startWheel();
     stage("Loading numpy", 0.65);
     var numpyFailed = null;
     await pyodide.loadPackage("numpy", {
