@@ -12,11 +12,12 @@ import io
 import numpy as np
 
 from .engine import (
-    ACTIVATIONS, Network, Simulation, chain_for_weight, check_learning_rate, check_number, dead_neurons,
+    ACTIVATIONS, Diverged, Moment, Network, Simulation, chain_for_weight, check_learning_rate, check_number, dead_neurons,
     delta_as_sum, gradient_check, relative_error,
 )
 from . import editing
-from .panels import SUBSCRIPTS, num
+from .formatting import number
+from .panels import SUBSCRIPTS
 from .presets import DEFAULT_PRESET, PRESETS, preset
 
 SPEEDS = (0.25, 4.0)  # steps per second for Auto
@@ -41,6 +42,7 @@ class Controller:
         self.selected: tuple | None = None  # ("weight", l, j, k) or ("neuron", l, j), 0-based j, k
         self.rules_result: dict | None = None  # the last run of edited rules.py
         self.message = ""  # the last hint or refusal, shown in the page
+        self.diverged: tuple[Moment, str] | None = None  # the moment a step would have overflowed from, and why
 
     def act(self, name: str, value=None) -> str:
         """Run one action. Returns the message for the learner ("" when all went as asked).
@@ -53,6 +55,10 @@ class Controller:
             return self.message
         try:
             self.message = handler(value) or ""
+        except Diverged as overflow:  # a lesson, not a failure: stop running, keep the last finite moment
+            self.auto = self.training = False
+            self.diverged = (self.sim.now, str(overflow))
+            self.message = str(overflow)
         except ValueError as refusal:
             self.message = str(refusal)
         return self.message
@@ -110,7 +116,7 @@ class Controller:
     # ---- build your own network
 
     def on_preset(self, value):
-        if value not in PRESETS:
+        if not isinstance(value, str) or value not in PRESETS:
             raise ValueError(f"Unknown preset {value!r}; choose one of {', '.join(PRESETS)}.")
         net, x, y = PRESETS[value].make()
         self._new_network(net, x, y)
@@ -264,11 +270,11 @@ class Controller:
         else:
             guess = _number(value, "Your prediction")
             right = abs(guess - truth) <= max(PREDICT_ABS, PREDICT_REL * abs(truth))
-            said = num(guess)
+            said = number(guess)
         self.sim.backward_step()
         self.score = [self.score[0] + int(right), self.score[1] + 1]
         verdict = "Right" if right else "Not quite"
-        return f"{verdict}: δ[{l}]{SUBSCRIPTS[j + 1]} = {num(truth)} (you said {said}). Score: {self.score[0]} of {self.score[1]}."
+        return f"{verdict}: δ[{l}]{SUBSCRIPTS[j + 1]} = {number(truth)} (you said {said}). Score: {self.score[0]} of {self.score[1]}."
 
     # ---- edit the MicroSim: the learner's own rules.py
 
@@ -317,7 +323,7 @@ class Controller:
             _, l, j, k = self.selected
             out = {"kind": "weight", "l": l, "j": j + 1, "k": k + 1, "w": float(net.W[l][j, k])}
             if now.last_update:
-                out["last_change"] = float(now.last_update[1][l][j, k]) if l < len(now.last_update[1]) else None
+                out["last_change"] = float(now.last_update.dW[l][j, k]) if l < len(now.last_update.dW) else None
             if now.forward is None or l not in by_layer:
                 return out
             chain = chain_for_weight(net, now.forward, now.y, l, j, k)
@@ -383,7 +389,7 @@ class Controller:
             "y_hat": _plain(fp.y_hat) if fp else None,
             "loss": fp.loss if fp else None,
             "delta": [_plain(v) for v in values["delta"]],
-            "dW": [_plain(v) for v in values["dW"]],
+            "dW": [None if v is None else v.tolist() for v in values["dW"]],  # matrices, like W, even with one column
             "db": [_plain(v) for v in values["db"]],
             "preset": self.preset,
             "seed": self.seed,
@@ -394,9 +400,9 @@ class Controller:
             "learning_rate": self.learning_rate,
             "losses": list(now.losses[-500:]),
             "last_update": None if now.last_update is None else {
-                "learning_rate": now.last_update[0],
-                "dW": [v.tolist() for v in now.last_update[1][1:]],
-                "db": [_plain(v) for v in now.last_update[2][1:]],
+                "learning_rate": now.last_update.learning_rate,
+                "dW": [v.tolist() for v in now.last_update.dW[1:]],
+                "db": [_plain(v) for v in now.last_update.db[1:]],
             },
             "dead": [[l, j + 1] for l, j in dead_neurons(net, fp)] if fp else [],
             "selected": None if not self.selected else [self.selected[0], self.selected[1], *[i + 1 for i in self.selected[2:]]],
@@ -407,6 +413,8 @@ class Controller:
             "score": {"right": self.score[0], "asked": self.score[1]},
             "rules": self.rules_result,
             "can_undo": bool(sim.history),
+            # why the next step was refused, while the simulation is still at the moment it came from
+            "diverged": self.diverged[1] if self.diverged and self.diverged[0] is now else None,
         }
 
     def csv(self) -> str:
@@ -497,7 +505,7 @@ def _pair(value, what: str, keys: tuple[str, ...]):
         value = value.split(":", 1)
     if not isinstance(value, (list, tuple)) or len(value) != 2 or value[0] not in keys:
         raise ValueError(f"Set the {what} with [{' or '.join(repr(k) for k in keys)}, name], got {value!r}.")
-    if value[1] not in ACTIVATIONS:
+    if not isinstance(value[1], str) or value[1] not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {value[1]!r}; choose one of {', '.join(ACTIVATIONS)}.")
     return value[0], value[1]
 

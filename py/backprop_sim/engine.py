@@ -14,12 +14,14 @@ Conventions, exactly as in the lesson:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
 
 from . import rules
+from .formatting import SUBSCRIPTS, number
 
 # The limits the simulation promises to draw and explain well.
 MAX_HIDDEN_LAYERS = 4
@@ -31,6 +33,19 @@ MAX_OUTPUTS = 3
 LARGEST_LAYERS = (MAX_INPUTS, *[MAX_NEURONS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS)
 
 MAX_HISTORY = 1000  # moments kept for Step Back
+
+# The largest size of an input, target, weight or bias, whether a learner types it or training
+# makes it. float64 ends near 1.8e308, and a few layers multiply sizes together: past this,
+# a weight means training has run away, and a typed value would overflow in a few steps.
+VALUE_LIMIT = 1e6
+LOSS_LIMIT = 1e30  # a loss past this means training has diverged
+
+
+class Diverged(ValueError):
+    """A step whose numbers left the range of floating point (∞, NaN) or passed their limit.
+
+    Raised instead of moving to that moment, so the simulation keeps its last finite state;
+    the message says what grew, after how many updates, and what the learner can do."""
 
 
 # --------------------------------------------------------------------------
@@ -105,14 +120,22 @@ def _column(values, name: str, expected: int | None = None) -> np.ndarray:
         raise ValueError(f"{name} needs {expected} value(s), got {array.shape[0]}.")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite numbers (no NaN or infinity), got {array.ravel().tolist()}.")
+    _check_size(array, name)
     return _frozen(array)
+
+
+def _check_size(array: np.ndarray, name: str) -> None:
+    if np.any(np.abs(array) > VALUE_LIMIT):
+        big = float(array.ravel()[np.argmax(np.abs(array))])
+        raise ValueError(f"{name} must lie between {number(-VALUE_LIMIT, 0)} and {number(VALUE_LIMIT, 0)}, got {number(big)}: "
+                         "larger values overflow the arithmetic within a few steps.")
 
 
 def check_number(value, name: str) -> float:
     """A finite float, or a ValueError a learner can read that names the value."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float, 10**400
         raise ValueError(f"{name} must be a number, got {value!r}.") from None
     if not np.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
@@ -187,6 +210,7 @@ class Network:
                 raise ValueError(f"W[{l}] must have shape {shape[0]}×{shape[1]}, got {'×'.join(map(str, w.shape))}.")
             if not np.all(np.isfinite(w)):
                 raise ValueError(f"W[{l}] must hold finite numbers.")
+            _check_size(w, f"W[{l}]")
             Ws.append(_frozen(w))
             bs.append(_column(b[l - 1], f"b[{l}]", sizes[l]))
         return Network(sizes, hidden_activation, output_activation, loss_fn, tuple(Ws), tuple(bs))
@@ -228,6 +252,7 @@ class Network:
     def with_weight(self, l: int, j: int, k: int, value) -> Network:
         self._check_index(l, j, k)
         value = check_number(value, f"The weight w[{l}]_{j + 1}{k + 1}")
+        _check_size(np.array(value), f"The weight w[{l}]_{j + 1}{k + 1}")
         w = np.array(self.W[l])
         w[j, k] = value
         return replace(self, W=self.W[:l] + (_frozen(w),) + self.W[l + 1 :])
@@ -235,6 +260,7 @@ class Network:
     def with_bias(self, l: int, j: int, value) -> Network:
         self._check_index(l, j, 0)
         value = check_number(value, f"The bias b[{l}]_{j + 1}")
+        _check_size(np.array(value), f"The bias b[{l}]_{j + 1}")
         b = np.array(self.b[l])
         b[j, 0] = value
         return replace(self, b=self.b[:l] + (_frozen(b),) + self.b[l + 1 :])
@@ -550,8 +576,9 @@ class Moment:
     y: np.ndarray  # the target
     forward: ForwardPass | None = None
     steps: tuple[BackwardStep, ...] = ()
-    last_update: tuple | None = None  # (learning_rate, ΔW list, Δb list) of the last update
+    last_update: Update | None = None  # the last step of gradient descent
     losses: tuple[float, ...] = ()  # loss after each forward pass since the last reset
+    updates: int = 0  # steps of gradient descent since the last reset
 
     @property
     def by_layer(self) -> dict[int, BackwardStep]:
@@ -567,11 +594,83 @@ class Moment:
         return "complete" if len(self.steps) == self.net.L else "backward"
 
 
+def _quiet(action):
+    """numpy's overflow warnings are not for the learner: Simulation._go checks every new value
+    and explains what left the range, so the warnings are silenced while an action computes."""
+
+    @functools.wraps(action)
+    def run(self, *args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return action(self, *args, **kwargs)
+
+    return run
+
+
+def _out_of_range(name: str, value: np.ndarray, limit: float) -> str | None:
+    """The first entry of value that is ∞, NaN or larger than limit, in words; None if none is."""
+    bad = ~np.isfinite(value) | (np.abs(np.nan_to_num(value, nan=0.0)) > limit)
+    if not np.any(bad):
+        return None
+    j, k = np.argwhere(bad)[0]
+    v = float(value[j, k])
+    where = f"{name}{SUBSCRIPTS[j + 1]}" + (f"{SUBSCRIPTS[k + 1]}" if value.shape[1] > 1 else "")
+    if np.isnan(v):
+        return f"{where} became NaN (not a number)"
+    if np.isinf(v):
+        return f"{where} became {number(v)}"
+    return f"{where} grew past {number(limit, 0)} (to {number(v)})"
+
+
+def _divergence(moment: Moment, before: Moment) -> str | None:
+    """What in the new moment left the range of the numbers, checking only what changed."""
+    net, fp = moment.net, moment.forward
+    if net is not before.net:
+        for l in range(1, net.L + 1):
+            found = _out_of_range(f"w[{l}]", net.W[l], VALUE_LIMIT) or _out_of_range(f"b[{l}]", net.b[l], VALUE_LIMIT)
+            if found:
+                return "the weight " + found if found.startswith("w") else "the bias " + found
+    if fp is not None and fp is not before.forward:
+        for l in range(1, net.L + 1):
+            found = _out_of_range(f"z[{l}]", fp.z[l], np.inf) or _out_of_range(f"a[{l}]", fp.a[l], np.inf)
+            if found:
+                return found
+        if not np.isfinite(fp.loss):
+            return "the loss became " + number(fp.loss)
+        if fp.loss > LOSS_LIMIT:
+            return f"the loss grew past {number(LOSS_LIMIT, 0)} (to {number(fp.loss)})"
+    known = {id(s) for s in before.steps}
+    for step in moment.steps:
+        if id(step) not in known:
+            l = step.layer
+            found = (_out_of_range(f"δ[{l}]", step.delta.result.value, np.inf)
+                     or _out_of_range(f"∂L/∂W[{l}]", step.dW.result.value, np.inf)
+                     or _out_of_range(f"∂L/∂b[{l}]", step.db.result.value, np.inf))
+            if found:
+                return found
+    return None
+
+
+def _divergence_message(found: str, moment: Moment) -> str:
+    """The learner's explanation: what happened, why, and what to do."""
+    found = "T" + found[1:] if found.startswith("the ") else found  # symbols keep their case: δ, z
+    if moment.updates and moment.last_update is not None:
+        lr = moment.last_update.learning_rate
+        updates = f"{moment.updates} update" + ("s" if moment.updates > 1 else "")
+        return (f"{found} after {updates}: the learning rate {lr:g} is too large for this network, "
+                "so each step overshoots and the error grows instead of shrinking. "
+                "The last finite state is kept: Step Back, lower the learning rate, or Reset.")
+    why = ("these numbers are too large for the computer's floating-point arithmetic"
+           if "NaN" not in found else "a rule gave an undefined result, such as 0/0 or ∞ − ∞")
+    return f"{found}: {why}. The last finite state is kept: Step Back, use smaller values, or Reset."
+
+
 class Simulation:
     """Forward, backward one layer at a time, update; every change can be undone.
 
     Each action either returns a short notice (or None) and moves to a new Moment, or
-    raises ValueError with a message for the learner and changes nothing.
+    raises ValueError with a message for the learner and changes nothing. A step whose
+    values overflow (∞, NaN, or past VALUE_LIMIT and LOSS_LIMIT) raises Diverged, a
+    ValueError that says why: the simulation stays at its last finite moment.
     """
 
     def __init__(self, net: Network, x, y):
@@ -599,10 +698,14 @@ class Simulation:
     # ---- act
 
     def _go(self, moment: Moment) -> None:
+        found = _divergence(moment, self.now)
+        if found:
+            raise Diverged(_divergence_message(found, moment))
         self.history.append(self.now)
         del self.history[:-MAX_HISTORY]  # long training runs keep only the recent past
         self.now = moment
 
+    @_quiet
     def forward(self) -> str | None:
         if self.phase != "ready":
             raise ValueError("The forward pass is already done. Press Backward Step, or Reset to start over.")
@@ -610,6 +713,7 @@ class Simulation:
         self._go(replace(self.now, forward=fp, losses=self.now.losses + (fp.loss,)))
         return None
 
+    @_quiet
     def backward_step(self) -> str | None:
         if self.phase == "ready":
             self.forward()
@@ -635,6 +739,7 @@ class Simulation:
         self._go(Moment(self.now.net, self.now.x, self.now.y))
         return None
 
+    @_quiet
     def update(self, learning_rate) -> str | None:
         lr = check_learning_rate(learning_rate)
         if self.phase != "complete":
@@ -642,16 +747,22 @@ class Simulation:
         self._go(_updated(self.now, lr))
         return None
 
+    @_quiet
     def train_step(self, learning_rate) -> str | None:
         """Forward, whole backward, update: one iteration of training."""
         lr = check_learning_rate(learning_rate)
         fp, steps = self.net.gradients(self.now.x, self.now.y)
-        self._go(_updated(replace(self.now, forward=fp, steps=steps, losses=self.now.losses + (fp.loss,)), lr))
+        complete = replace(self.now, forward=fp, steps=steps, losses=self.now.losses + (fp.loss,))
+        updated = _updated(complete, lr)
+        if _divergence(updated, complete):  # the gradients are fine, the step is too long: show them
+            self._go(complete)
+        self._go(updated)
         return None
 
     # changes of the problem: earlier backward results are stale; keep the forward pass if
     # there was one (recomputed), drop the backward steps.
 
+    @_quiet
     def _changed(self, **fields) -> None:
         moment = replace(self.now, steps=(), **fields)
         if self.now.forward is not None:
@@ -680,6 +791,7 @@ class Simulation:
         self._changed(net=self.net.with_bias(l, j, value))
         return None
 
+    @_quiet
     def set_network(self, net: Network, x=None, y=None) -> str | None:
         """A new network (preset, architecture or activation change): starts from ready."""
         x = self.now.x if x is None else x
@@ -712,16 +824,25 @@ def check_learning_rate(value) -> float:
     return lr
 
 
+@dataclass(frozen=True)
+class Update:
+    """The last step of gradient descent: ΔW[l] = −η ∂L/∂W[l], Δb[l] = −η ∂L/∂b[l] (index 0 None)."""
+
+    learning_rate: float
+    dW: tuple
+    db: tuple
+
+
 def _updated(moment: Moment, lr: float) -> Moment:
     """The moment after one step of gradient descent; the forward pass must be redone."""
     net = moment.net
     new = net.updated(moment.steps, lr)
-    change = (
+    change = Update(
         lr,
-        [None] + [new.W[l] - net.W[l] for l in range(1, net.L + 1)],
-        [None] + [new.b[l] - net.b[l] for l in range(1, net.L + 1)],
+        (None,) + tuple(new.W[l] - net.W[l] for l in range(1, net.L + 1)),
+        (None,) + tuple(new.b[l] - net.b[l] for l in range(1, net.L + 1)),
     )
-    return replace(moment, net=new, forward=None, steps=(), last_update=change)
+    return replace(moment, net=new, forward=None, steps=(), last_update=change, updates=moment.updates + 1)
 
 
 def _fit(values, n: int) -> np.ndarray:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import sys
 import time
 import traceback
@@ -36,14 +37,33 @@ def _options(items) -> str:
     return "".join(f'<option value="{escape(str(value))}">{escape(label)}</option>' for value, label in items)
 
 
+def _json(data) -> str:
+    """JSON that JavaScript can parse: JSON has no NaN or ∞, so those (never in a committed
+    state, but a bug must not make the page unreadable) become the strings "NaN", "Infinity"."""
+    try:
+        return json.dumps(data, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(data), separators=(",", ":"), allow_nan=False)
+
+
+def _finite(data):
+    if isinstance(data, float) and not math.isfinite(data):
+        return "NaN" if math.isnan(data) else "Infinity" if data > 0 else "-Infinity"
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(value) for value in data]
+    return data
+
+
 def _draw(canvas, scene) -> None:
     """One bridge call: paint.js draws the whole display list."""
-    js.backpropPaint(canvas, json.dumps(scene.items, separators=(",", ":")), scene.width, scene.height, scene.background)
+    js.backpropPaint(canvas, _json(scene.items), scene.width, scene.height, scene.background)
 
 
 def _obj(data) -> object:
     """A plain JavaScript object (or array) from JSON-able Python data."""
-    return js.JSON.parse(json.dumps(data))
+    return js.JSON.parse(_json(data))
 
 
 class Page:
@@ -165,7 +185,10 @@ class Page:
 
     def on_resize(self, entries=None) -> None:
         self.width = float(entries[0].contentRect.width) if entries else float(self.wrap.clientWidth)
-        self.paint(self.progress())
+        try:
+            self.paint(self.progress())
+        except Exception as exc:
+            self.show_error(exc)
 
     def on_canvas_click(self, event) -> None:
         if self.last_scene is None:
@@ -198,12 +221,19 @@ class Page:
     # ---- actions
 
     def do(self, name, value=None) -> None:
-        before, was = self.ctl.sim.now, (self.ctl.auto, self.ctl.training)
+        """Every control ends here. A refusal is a message (Controller.act); anything else raised
+        is a bug: it shows in the error panel, Auto and Train stop, the state and the page stay."""
         try:
-            self.ctl.act(name, value)
-        except Exception as exc:  # a bug, not a refusal: say so, keep the page and the state
+            self._do(name, value)
+        except Exception as exc:
+            self.ctl.auto = self.ctl.training = False
+            for timer in self.timers:
+                self.schedule(timer, False, False, False, 0, "")
             self.show_error(exc)
-            return
+
+    def _do(self, name, value) -> None:
+        before, was = self.ctl.sim.now, (self.ctl.auto, self.ctl.training)
+        self.ctl.act(name, value)
         if self.ctl.sim.now is not before:
             self.anim_start = js.performance.now()
             js.requestAnimationFrame(self.proxy_once("frame", lambda t: self.on_frame()))
@@ -235,7 +265,11 @@ class Page:
 
     def on_frame(self) -> None:
         progress = self.progress()
-        self.paint(progress)
+        try:
+            self.paint(progress)
+        except Exception as exc:  # a bug in the drawing: say so, and stop animating it
+            self.show_error(exc)
+            return
         if progress < 1:
             js.requestAnimationFrame(self.proxy_once("frame", lambda t: self.on_frame()))
 
@@ -272,14 +306,25 @@ class Page:
     # ---- the API (window.backpropSim)
 
     def js_state(self, message: str | None = None):
-        state = self.ctl.state()
+        """Every value as a plain object; never throws to the caller: a bug comes back as `error`
+        (and shows in the page's error panel)."""
+        try:
+            state = self.ctl.state()
+        except Exception as exc:
+            self.show_error(exc)
+            state = {"error": traceback.format_exception_only(type(exc), exc)[-1].strip()}
         if message:
             state["message"] = message
         return _obj(state)
 
     def js_act(self, name, value=None):
-        if hasattr(value, "to_py"):
-            value = value.to_py()
+        """The API's one way in: the same do() as the buttons, then the new state."""
+        try:
+            if hasattr(value, "to_py"):
+                value = value.to_py()
+        except Exception:  # a value JSON cannot hold (a function, a DOM node): refuse it, like any bad value
+            self.ctl.message = f"Could not read the value given to {str(name)!r}: use numbers, strings, lists or objects."
+            return self.js_state(self.ctl.message)
         self.ctl.message = ""
         self.do(name, value)
         return self.js_state(self.ctl.message)
@@ -338,7 +383,7 @@ class Page:
         y = float(moment.y[0, 0])
         if abs(float(_el("target").value) - y) > 1e-9:
             _el("target").value = y
-        _el("target-value").textContent = f"{y:.2f}"
+        _el("target-value").textContent = panels.number(y, 2)
         _el("speed").value = ctl.speed
         _el("speed-value").textContent = f"{ctl.speed:g} step/s"
         for button_id, on, label_on, label_off in (("btn-auto", ctl.auto, "Pause ❚❚", "Auto ▶"), ("btn-train", ctl.training, "Stop ■", "Train ▶")):
@@ -480,7 +525,7 @@ class Page:
         scene = loss_scene(state["losses"], width, "dark" if self.dark.matches else "light")
         _draw(canvas, scene)
         losses = state["losses"]
-        _el("loss-text").textContent = (f"{len(losses)} forward pass(es); loss now {losses[-1]:.4f}." if losses else "No forward pass yet.")
+        _el("loss-text").textContent = (f"{len(losses)} forward pass(es); loss now {panels.number(losses[-1])}." if losses else "No forward pass yet.")
 
     def update_hash(self) -> None:
         """Keep the address current, so that a reload or a copied URL restores this state."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine import Moment, dead_neurons
+from .formatting import number
 
 FONT = 14  # CSS px: the smallest text anywhere
 CHAR_WIDTH = 0.6  # of the font size: a safe upper bound for digits and signs in system-ui
@@ -85,17 +86,6 @@ def hit(scene: Scene, x: float, y: float) -> tuple | None:
         if d < best_d:
             best, best_d = ("weight", t[1], t[2] + 1, t[3] + 1), d
     return best
-
-
-def fmt(value: float, digits: int) -> str:
-    text = f"{value:.{digits}f}"
-    return (f"{0:.{digits}f}" if float(text) == 0 else text).replace("-", "−")
-
-
-def signed(value: float, digits: int) -> str:
-    """Gradients always carry their sign, so colour is never the only cue."""
-    text = f"{value:+.{digits}f}"
-    return (f"{0:.{digits}f}" if float(text) == 0 else text).replace("-", "−")
 
 
 def ease(t: float) -> float:
@@ -196,7 +186,8 @@ def network_scene(moment: Moment, view: View) -> Scene:
             items.append(("rect", xs[0] - r - 14, min(ys) - r - 30, 2 * r + 28, max(ys) - min(ys) + 2 * r + 58, pal.band, None, 10))
 
     # connections, their weights and (once computed) their gradients
-    max_dW = max((float(np.max(np.abs(s.dW.result.value))) for s in steps), default=0.0) or 1.0
+    # the widest arrow is the largest gradient; a non-finite one (never in a committed moment) counts as widest
+    max_dW = max((float(np.max(np.abs(s.dW.result.value), initial=0.0, where=np.isfinite(s.dW.result.value))) for s in steps), default=0.0) or 1.0
     unlabelled = 0  # connections too many to label: the values table has their numbers
     for l in range(1, L + 1):
         # more than 16 connections between two layers leave no room for their labels
@@ -224,18 +215,18 @@ def network_scene(moment: Moment, view: View) -> Scene:
                     nx, ny = -uy * 6, ux * 6
                     sx, sy = at(0.78)
                     ex, ey = at(0.78 - 0.5 * f)
-                    width = 1.5 + 4.5 * abs(g) / max_dW
+                    width = 1.5 + 4.5 * (min(1.0, abs(g) / max_dW) if math.isfinite(g) else 1.0)
                     items.append(("arrow", int(sx + nx), int(sy + ny), int(ex + nx), int(ey + ny), grad_colour(g), round(width, 1)))
                     if dense:
                         unlabelled += 1
                     else:
                         spots = [(*at(t), "center") for t in (0.5, 0.62, 0.38, 0.7, 0.3)]
-                        labels.append((2, spots, f"∂ {signed(g, digits)}", grad_colour(g), f, False))
+                        labels.append((2, spots, f"∂ {number(g, digits, sign=True)}", grad_colour(g), f, False))
                 if dense:
                     unlabelled += 1
                 else:
                     spots = [(*at(t), "center") for t in (0.3, 0.4, 0.22, 0.5, 0.6)]
-                    labels.append((3, spots, f"w {fmt(w, 2)}", pal.muted, 1.0, False))
+                    labels.append((3, spots, f"w {number(w, 2)}", pal.muted, 1.0, False))
 
     # neurons, their values, δ above and the bias (or its gradient) below
     for l, column in enumerate(centres):
@@ -249,9 +240,9 @@ def network_scene(moment: Moment, view: View) -> Scene:
             items.append(("circle", x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, 4 if is_dead else 0))
             blocked.append((x - r, y - r, x + r, y + r))
             if l == 0:
-                value = fmt(float(moment.x[j, 0]), 2)
+                value = number(float(moment.x[j, 0]), 2)
             elif fp is not None and fresh(l) > 0.5:
-                value = fmt(float(fp.a[l][j, 0]), 3 if r >= 24 else 2)
+                value = number(float(fp.a[l][j, 0]), 3 if r >= 24 else 2)
             else:
                 value = "—"
             items.append(("text", x, y, value, FONT, pal.ink, "center", True, None))
@@ -262,11 +253,11 @@ def network_scene(moment: Moment, view: View) -> Scene:
             if l in by_layer:
                 d = float(by_layer[l].delta.result.value[j, 0])
                 colour, f = grad_colour(d), fresh(l)
-                labels.append((0, above, f"δ {signed(d, 4)}", colour, f, True))
-                labels.append((1, below, f"∂b {signed(d, 4)}", colour, f, False))
+                labels.append((0, above, f"δ {number(d, 4, sign=True)}", colour, f, True))
+                labels.append((1, below, f"∂b {number(d, 4, sign=True)}", colour, f, False))
             else:
                 labels.append((0, above, "δ —", pal.muted, 1.0, False))
-                labels.append((1, below, f"b {fmt(float(net.b[l][j, 0]), 2)}", pal.muted, 1.0, False))
+                labels.append((1, below, f"b {number(float(net.b[l][j, 0]), 2)}", pal.muted, 1.0, False))
             if is_dead:
                 labels.append((1, [(x + r + 4, y, "left"), (x - r - 4, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
@@ -308,9 +299,9 @@ def loss_scene(losses, width: float, theme: str = "light") -> Scene:
     points.append((right, bottom - (bottom - top) * values[-1] / top_value))
     for (x1, y1), (x2, y2) in zip(points, points[1:]):
         items.append(("line", round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), pal.neg, 2, 0))
-    items.append(("text", left - 4, top + 2, f"{top_value:.3g}", FONT, pal.muted, "right", False, None))
+    items.append(("text", left - 4, top + 2, number(top_value, 3), FONT, pal.muted, "right", False, None))
     items.append(("text", left - 4, bottom, "0", FONT, pal.muted, "right", False, None))
-    items.append(("text", right, height - 10, f"step {n}: loss {values[-1]:.4f}", FONT, pal.ink, "right", False, None))
+    items.append(("text", right, height - 10, f"step {n}: loss {number(values[-1])}", FONT, pal.ink, "right", False, None))
     return Scene(width, height, pal.background, items)
 
 
