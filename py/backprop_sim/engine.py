@@ -81,11 +81,34 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+_ORIGINAL_RULES = dict(vars(rules))  # to tell the rules as shipped from a learner's edit (editing.install)
+
+
+def _edited(name: str) -> bool:
+    return getattr(rules, name) is not _ORIGINAL_RULES.get(name)
+
+
 @dataclass(frozen=True)
 class Loss:
+    """A loss, and the output layer's step that follows from it: the one owner of dL/dŷ.
+
+    The formulas below describe the rules as shipped; once a learner edits the loss or its
+    derivative (the Edit page), the text and TeX name the edited function instead of a
+    formula it may no longer compute, and every number comes from the rule itself.
+    """
+
     name: str  # the function's name in rules.py; its derivative is name + "_grad"
     label: str
-    tex: str
+    formula_tex: str  # L, symbolic
+    summary: str  # the network summary line's words for it
+    grad_text: str  # dL/dŷ as the lesson writes it: "(ŷ − y)"
+    grad_tex: str
+    neuron_text: str  # dL/dŷ for output neuron {n}, plain text
+    term_tex: str  # one output's share of L with numbers; fields p = ŷ, t = y, q = 1 − ŷ, s = 1 − y
+    sum_tex: str  # the shares together; field terms
+    needs_output: str | None = None  # the output activation the loss needs
+    target_range: tuple[float, float] | None = None  # the targets it is defined for
+    cancels: str | None = None  # the output activation whose g' cancels dL/dŷ's denominator
 
     def value(self, y_hat: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
         return float(getattr(rules, self.name)(y_hat, y, z))
@@ -94,10 +117,74 @@ class Loss:
         """dL/dŷ"""
         return getattr(rules, self.name + "_grad")(y_hat, y)
 
+    @property
+    def edited(self) -> bool:
+        return _edited(self.name) or _edited(self.name + "_grad")
+
+    @property
+    def tex(self) -> str:
+        return rf"\mathcal{{L}} = \texttt{{{self.name}}}(\hat{{y}}, y)" if _edited(self.name) else self.formula_tex
+
+    def output_step(self, g: Activation, L: int, z: np.ndarray, y_hat: np.ndarray, y: np.ndarray) -> OutputStep:
+        """δ[L] = dL/dŷ ⊙ g'(z[L]), through the rules: every view of the output layer's error
+        (the backward step, the traces, the equations) starts here."""
+        dL_dy_hat = self.grad(y_hat, y)
+        g_prime = g.g_prime(z)
+        return OutputStep(self, g, L, dL_dy_hat, g_prime, rules.output_delta(dL_dy_hat, g_prime))
+
+
+@dataclass(frozen=True)
+class OutputStep:
+    """The output layer's error: dL/dŷ, g'(z[L]) and δ[L] = output_delta(dL/dŷ, g'(z[L]))."""
+
+    loss: Loss
+    g: Activation
+    layer: int  # the lesson's L
+    dL_dy_hat: np.ndarray
+    g_prime: np.ndarray
+    delta: np.ndarray
+
+    @property
+    def cancels(self) -> bool:
+        """Cross-entropy after a sigmoid: σ'(z) = ŷ(1 − ŷ) cancels dL/dŷ's denominator, δ = ŷ − y."""
+        return self.loss.cancels == self.g.name and not self.loss.edited and not _edited("output_delta")
+
+    @property
+    def grad_names(self) -> tuple[str, str]:
+        """dL/dŷ as plain text and TeX: the loss's formula, or its function once edited."""
+        loss = self.loss
+        if _edited(loss.name + "_grad"):
+            return f"{loss.name}_grad(ŷ, y)", rf"\texttt{{{loss.name}\_grad}}(\hat{{y}}, y)"
+        return loss.grad_text, loss.grad_tex
+
+    def factors(self, n: int) -> tuple[Factor, ...]:
+        """Output neuron n's start of every chain (n 0-based): dL/dŷ_n · g'(z[L]_n), or δ[L]_n
+        alone when an edited output_delta is not that product, so the chain still sums to ∂L/∂W."""
+        L, d, gp = self.layer, float(self.dL_dy_hat[n, 0]), float(self.g_prime[n, 0])
+        if _edited(self.loss.name + "_grad"):
+            error = Factor(f"∂L/∂ŷ_{n + 1}", rf"\frac{{\partial \mathcal{{L}}}}{{\partial \hat{{y}}_{{{n + 1}}}}}", d)
+        else:
+            error = Factor(self.loss.neuron_text.format(n=n + 1), rf"\frac{{\partial \mathcal{{L}}}}{{\partial \hat{{y}}_{{{n + 1}}}}}", d)
+        slope = Factor(f"{self.g.label}'(z[{L}]_{n + 1})", rf"{self.g.tex}'(z^{{[{L}]}}_{{{n + 1}}})", gp)
+        delta = float(self.delta[n, 0])
+        if d * gp == delta or np.isclose(d * gp, delta, rtol=1e-12, atol=0.0):
+            return (error, slope)
+        return (Factor(f"δ[{L}]_{n + 1}", rf"\delta^{{[{L}]}}_{{{n + 1}}}", delta),)
+
 
 LOSSES: dict[str, Loss] = {
-    "mse": Loss("mse", "mean squared error", r"\mathcal{L} = \tfrac{1}{2}\sum (\hat{y}-y)^2"),
-    "bce": Loss("bce", "binary cross-entropy", r"\mathcal{L} = -\sum \left[y \log\hat{y} + (1-y)\log(1-\hat{y})\right]"),
+    "mse": Loss(
+        "mse", "mean squared error", r"\mathcal{L} = \tfrac{1}{2}\sum (\hat{y}-y)^2", "loss ½(ŷ − y)²",
+        "(ŷ − y)", r"(\hat{y} - y)", "(ŷ_{n} − y_{n})",
+        r"({p} - {t})^2", r"\tfrac{{1}}{{2}}\left[{terms}\right]",
+    ),
+    "bce": Loss(
+        "bce", "binary cross-entropy", r"\mathcal{L} = -\sum \left[y \log\hat{y} + (1-y)\log(1-\hat{y})\right]",
+        "loss: binary cross-entropy",
+        "(ŷ − y)/(ŷ(1 − ŷ))", r"\frac{\hat{y} - y}{\hat{y}(1 - \hat{y})}", "∂L/∂ŷ_{n}",
+        r"{t}\log {p} + {s}\log {q}", r"-\left[{terms}\right]",
+        needs_output="sigmoid", target_range=(0.0, 1.0), cancels="sigmoid",
+    ),
 }
 
 
@@ -174,9 +261,10 @@ def _activation(name: str) -> Activation:
 def _loss(name: str, output_activation: str) -> Loss:
     if name not in LOSSES:
         raise ValueError(f"Unknown loss {name!r}; choose one of {', '.join(LOSSES)}.")
-    if name == "bce" and output_activation != "sigmoid":
-        raise ValueError("Binary cross-entropy needs a sigmoid output (ŷ must lie between 0 and 1).")
-    return LOSSES[name]
+    loss = LOSSES[name]
+    if loss.needs_output and output_activation != loss.needs_output:
+        raise ValueError(f"{loss.label.capitalize()} needs a {loss.needs_output} output (ŷ must lie between 0 and 1).")
+    return loss
 
 
 @dataclass(frozen=True)
@@ -286,6 +374,11 @@ class Network:
 
     # ---- backward, one layer at a time
 
+    def output_step(self, fp: ForwardPass, y: np.ndarray) -> OutputStep:
+        """δ[L] = dL/dŷ ⊙ g'(z[L]): the loss owns it (Loss.output_step)."""
+        L = self.L
+        return self.loss.output_step(self.g(L), L, fp.z[L], fp.a[L], y)
+
     def backward_step(self, fp: ForwardPass, y: np.ndarray, done: tuple[BackwardStep, ...]) -> BackwardStep:
         """The next step of backpropagation, after the steps already done.
 
@@ -296,22 +389,17 @@ class Network:
         g = self.g(l)
         z, a = fp.z, fp.a
         gz = Operand(f"{g.label}'(z[{l}])", rf"{g.tex}'(z^{{[{l}]}})", g.g_prime(z[l]))
-        if l == L and self.loss_fn == "bce":
-            # sigmoid and cross-entropy cancel: dL/dz[L] = ŷ − y, no σ' left over
-            delta = a[L] - y
+        if l == L:
+            out = self.output_step(fp, y)  # delta[L] = dL/dŷ ⊙ g'(z[L]), as the loss's rules say
+            delta = out.delta
+            grad_text, grad_tex = out.grad_names
+            symbolic = rf"\delta^{{[{L}]}} = {grad_tex} \odot {g.tex}'(z^{{[{L}]}})"
             delta_eq = Equation(
                 Operand(f"δ[{L}]", rf"\delta^{{[{L}]}}", delta),
-                (Operand("ŷ", r"\hat{y}", a[L]), Operand("y", "y", y)), ("−",),
-                rf"\delta^{{[{L}]}} = \hat{{y}} - y",
-                note="Cross-entropy after a sigmoid: σ'(z) cancels, so δ = ŷ − y.",
-            )
-        elif l == L:
-            dL_dy_hat = self.loss.grad(a[L], y)
-            delta = rules.output_delta(dL_dy_hat, gz.value)  # delta[L] = dL/dŷ ⊙ g'(z[L])
-            delta_eq = Equation(
-                Operand(f"δ[{L}]", rf"\delta^{{[{L}]}}", delta),
-                (Operand("(ŷ − y)", r"(\hat{y} - y)", dL_dy_hat), gz), ("⊙",),
-                rf"\delta^{{[{L}]}} = (\hat{{y}} - y) \odot {g.tex}'(z^{{[{L}]}})",
+                (Operand(grad_text, grad_tex, out.dL_dy_hat), replace(gz, value=out.g_prime)), ("⊙",),
+                symbolic + (r" = \hat{y} - y" if out.cancels else ""),
+                note=(f"Cross-entropy after a sigmoid: σ'(z) = ŷ(1 − ŷ) cancels the denominator of ∂L/∂ŷ, so δ[{L}] = ŷ − y."
+                      if out.cancels else ""),
             )
         else:
             W_next, delta_next = self.W[l + 1], done[-1].delta.result.value
@@ -467,14 +555,12 @@ def chain_for_weight(net: Network, fp: ForwardPass, y: np.ndarray, l: int, j: in
         g = net.g(layer)
         return Factor(f"{g.label}'(z[{layer}]_{n + 1})", rf"{g.tex}'(z^{{[{layer}]}}_{{{n + 1}}})", float(g.g_prime(z[layer])[n, 0]))
 
+    out = net.output_step(fp, y)  # the loss's own dL/dŷ and δ[L]: an edited rule changes the chain too
+
     def to_z(layer: int, n: int):
         """Every path from the loss down to z[layer]_n: (neurons top-down, factors top-down)."""
         if layer == L:
-            error = Factor(f"(ŷ_{n + 1} − y_{n + 1})", rf"(\hat{{y}}_{{{n + 1}}} - y_{{{n + 1}}})", float(a[L][n, 0] - y[n, 0]))
-            if net.loss_fn == "bce":  # σ' cancels: dL/dz[L] = ŷ − y
-                yield (n,), (error,)
-            else:
-                yield (n,), (error, g_prime(L, n))
+            yield (n,), out.factors(n)
             return
         for m in range(net.layers[layer + 1]):
             w = Factor(f"W[{layer + 1}]_{m + 1}{n + 1}", rf"W^{{[{layer + 1}]}}_{{{m + 1}{n + 1}}}", float(net.W[layer + 1][m, n]))
@@ -518,9 +604,8 @@ def delta_as_sum(net: Network, steps: tuple[BackwardStep, ...], y: np.ndarray, f
     value = float(by_layer[l].delta.result.value[j, 0])
     g_prime = float(net.g(l).g_prime(fp.z[l])[j, 0])
     if l == net.L:
-        y_hat = fp.a[l][j, 0]
-        upstream = float(y_hat - y[j, 0]) if net.loss_fn == "mse" else float((y_hat - y[j, 0]) / (y_hat * (1 - y_hat)))
-        return DeltaSum(l, j, g_prime, (), upstream, value)
+        out = net.output_step(fp, y)
+        return DeltaSum(l, j, float(out.g_prime[j, 0]), (), float(out.dL_dy_hat[j, 0]), value)
     delta_next = by_layer[l + 1].delta.result.value
     terms = tuple(DeltaTerm(m, float(net.W[l + 1][m, j]), float(delta_next[m, 0])) for m in range(net.layers[l + 1]))
     return DeltaSum(l, j, g_prime, terms, float(sum(t.product for t in terms)), value)
@@ -774,8 +859,9 @@ class Simulation:
     def set_target(self, y) -> str | None:
         y = np.array([y] * self.net.layers[-1]) if np.ndim(y) == 0 else y
         y = _column(y, "The target y", self.net.layers[-1])
-        if self.net.loss_fn == "bce" and np.any((y < 0) | (y > 1)):
-            raise ValueError("With cross-entropy the target must lie between 0 and 1.")
+        low_high = self.net.loss.target_range
+        if low_high and np.any((y < low_high[0]) | (y > low_high[1])):
+            raise ValueError(f"With {self.net.loss.label} the target must lie between {low_high[0]:g} and {low_high[1]:g}.")
         self._changed(y=y)
         return None
 

@@ -60,12 +60,11 @@ def forward_numeric(net: Network, fp: ForwardPass, l: int, digits: int = DIGITS)
 
 
 def loss_numeric(net: Network, fp: ForwardPass, y: np.ndarray, digits: int = DIGITS) -> str:
-    y_hat = fp.y_hat
-    if net.loss_fn == "mse":
-        terms = " + ".join(rf"({number(p, digits, tex=True)} - {number(t, digits, tex=True)})^2" for p, t in zip(y_hat.ravel(), y.ravel()))
-        return rf"\mathcal{{L}} = \tfrac{{1}}{{2}}\left[{terms}\right] = {number(fp.loss, digits, tex=True)}"
-    terms = " + ".join(
-        rf"{number(t, digits, tex=True)}\log {number(p, digits, tex=True)} + {number(1 - t, digits, tex=True)}\log {number(1 - p, digits, tex=True)}"
-        for p, t in zip(y_hat.ravel(), y.ravel())
-    )
-    return rf"\mathcal{{L}} = -\left[{terms}\right] = {number(fp.loss, digits, tex=True)}"
+    """L with the numbers substituted, in the loss's own form (Loss.term_tex, Loss.sum_tex);
+    once the learner has edited the loss, its function's name and value, not a stale formula."""
+    loss, value = net.loss, number(fp.loss, digits, tex=True)
+    if loss.edited:
+        return rf"{loss.tex} = {value}"
+    n = lambda v: number(v, digits, tex=True)  # noqa: E731
+    terms = " + ".join(loss.term_tex.format(p=n(p), t=n(t), q=n(1 - p), s=n(1 - t)) for p, t in zip(fp.y_hat.ravel(), y.ravel()))
+    return rf"\mathcal{{L}} = {loss.sum_tex.format(terms=terms)} = {value}"

@@ -6,12 +6,13 @@ painter only puts them in the page. All text from outside (none yet) is escaped.
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 import numpy as np
 
 from . import mathtex
-from .engine import ACTIVATIONS, LOSSES, Moment, dead_neurons
+from .engine import ACTIVATIONS, Moment, dead_neurons
 from .formatting import SUBSCRIPTS, number
 
 EMBED_HEIGHT = 1250  # px: the simulation's height in a lesson column (measured: 1241 px at 1280 px wide)
@@ -47,7 +48,7 @@ def summary(moment: Moment) -> str:
         acts = f"{hidden.name} in every layer"
     else:
         acts = f"{hidden.name} hidden, {out.name} output"
-    loss = "loss ½(ŷ − y)²" if net.loss_fn == "mse" else f"loss: {LOSSES[net.loss_fn].label}"
+    loss = f"loss: your {net.loss.name}" if net.loss.edited else net.loss.summary
     return f"{arch} network · {acts} · {loss}"
 
 
@@ -206,8 +207,10 @@ def trace_html(trace: dict | None) -> str:
     if "delta" not in trace:
         return head + f"<p>Its δ appears after the backward step for layer {l}.</p>"
     if not trace["terms"]:
-        return head + (f"<p>δ[{l}]{SUBSCRIPTS[j]} = ∂L/∂ŷ{SUBSCRIPTS[j]} · g'(z) = {number(trace['upstream'])} · "
-                       f"{number(trace['g_prime'])} = <b>{number(trace['delta'])}</b>.</p>")
+        product = math.isclose(trace["upstream"] * trace["g_prime"], trace["delta"], rel_tol=1e-9, abs_tol=1e-15)
+        how = "∂L/∂ŷ{0} · g'(z) = {1} · {2}" if product else "output_delta(∂L/∂ŷ{0}, g'(z)) = output_delta({1}, {2})"
+        return head + (f"<p>δ[{l}]{SUBSCRIPTS[j]} = " + how.format(SUBSCRIPTS[j], number(trace["upstream"]), number(trace["g_prime"]))
+                       + f" = <b>{number(trace['delta'])}</b>.</p>")
     terms = " + ".join(f"({number(w)})({number(d)})" for _, w, d, _ in trace["terms"])
     ms = ", ".join(f"W[{l + 1}]{SUBSCRIPTS[m]}{SUBSCRIPTS[j]}" for m, *_ in trace["terms"])
     return head + (
