@@ -1,13 +1,11 @@
 """The network as a display list: a pure function of the simulation's moment and the view.
 
-The painter sends the list to a canvas in one call; svg.py turns the same list into SVG
-(tests, the static preview). Primitives, as tuples:
-
-    ("rect",   x, y, w, h, fill, stroke, radius)
-    ("circle", x, y, r, fill, stroke, line_width, dash)
-    ("line",   x1, y1, x2, y2, color, line_width, dash)
-    ("arrow",  x1, y1, x2, y2, color, line_width)          head at (x2, y2)
-    ("text",   x, y, text, size, color, align, bold, background)   y is the middle
+The painter sends the list to a canvas in one call (paint.js); svg.py turns the same list
+into SVG (tests, the static preview, the export). The scene computes every point: arrowheads
+are polygons, label backgrounds are rectangles, dashes are patterns, so both painters only
+fill and stroke what they are given and cannot drift apart. The primitives are the named
+tuples Rect, Circle, Line, Polygon and Text below; each one's `kind` comes last, where
+paint.js reads it.
 
 Colours: red for positive, blue for negative (a pair red–green colour-blind viewers tell
 apart, and every label also carries its sign); text meets WCAG AA contrast on its background.
@@ -17,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,6 +24,98 @@ from .formatting import number
 
 FONT = 14  # CSS px: the smallest text anywhere
 CHAR_WIDTH = 0.6  # of the font size: a safe upper bound for digits and signs in system-ui
+
+
+class Rect(NamedTuple):
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str | None
+    stroke: str | None  # 1 px wide
+    radius: float
+    kind: str = "rect"
+
+
+class Circle(NamedTuple):
+    x: float
+    y: float
+    r: float
+    fill: str | None
+    stroke: str | None
+    width: float
+    dash: tuple = ()  # the stroke's pattern of dash and gap lengths, () for solid
+    kind: str = "circle"
+
+
+class Line(NamedTuple):
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    colour: str
+    width: float
+    dash: tuple = ()
+    cap: str = "butt"  # or "round"
+    kind: str = "line"
+
+
+class Polygon(NamedTuple):
+    points: tuple  # ((x, y), ...), closed and filled
+    fill: str
+    kind: str = "polygon"
+
+
+class Text(NamedTuple):
+    x: float
+    y: float  # the middle of the line
+    text: str
+    size: float
+    colour: str
+    align: str  # "left", "center", "right": where x is
+    bold: bool
+    kind: str = "text"
+
+
+DEAD_DASH = (4, 4)  # the outline of a dead ReLU neuron
+
+
+def arrows(specs: list) -> list[tuple[Line, Polygon]]:
+    """For each (x1, y1, x2, y2, colour, width): a shaft from (x1, y1) and a triangular head
+    whose tip is (x2, y2), its sides 0.45 rad off the shaft, its length 5 + 1.5·width.
+
+    All arrows at once with numpy: the largest network has 248, and one at a time in Python
+    cost a millisecond a frame."""
+    if not specs:
+        return []
+    x1, y1, x2, y2, colours, width = zip(*specs)
+    x1, y1, x2, y2, width = (np.array(v, dtype=float) for v in (x1, y1, x2, y2, width))
+    head = 5 + 1.5 * width
+    length = np.hypot(x2 - x1, y2 - y1)
+    length[length == 0] = 1.0
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length  # the direction (cos θ, sin θ)
+    ax, ay, bx, by = ux * head * _HEAD_COS, uy * head * _HEAD_COS, uy * head * _HEAD_SIN, ux * head * _HEAD_SIN
+    # the shaft ends inside the head, on a whole pixel; the head's corners to a tenth: a short list to send
+    ends = np.stack([x2 - head * 0.8 * ux, y2 - head * 0.8 * uy], axis=1).astype(int).tolist()
+    corners = np.stack([x2 - ax - bx, y2 - ay + by, x2 - ax + bx, y2 - ay - by], axis=1).round(1).tolist()
+    return [
+        (Line(spec[0], spec[1], end[0], end[1], spec[4], spec[5], (), "round"),
+         Polygon(((spec[2], spec[3]), (c[0], c[1]), (c[2], c[3])), spec[4]))
+        for spec, end, c in zip(specs, ends, corners)
+    ]
+
+
+_HEAD_COS, _HEAD_SIN = math.cos(0.45), math.sin(0.45)
+
+
+def label(x: float, y: float, text: str, size: float, colour: str, align: str, bold: bool, background: str | None) -> list:
+    """A text, on a rounded box of the background colour (the box text_box reserved) when given."""
+    item = Text(x, y, text, size, colour, align, bold)
+    if not background:
+        return [item]
+    w = len(text) * size * CHAR_WIDTH + 6
+    left = x - w / 2 if align == "center" else x - w + 3 if align == "right" else x - 3
+    return [Rect(round(left, 1), round(y - size * 0.7, 1), round(w, 1), round(size * 1.4, 1), background, None, 3), item]
 
 
 @dataclass(frozen=True)
@@ -181,14 +272,16 @@ def network_scene(moment: Moment, view: View) -> Scene:
         xs = [c[0] for c in centres[latest]]
         ys = [c[1] for c in centres[latest]]
         if vertical:
-            items.append(("rect", 4, ys[0] - r - 30, view.width - 8, 2 * r + 58, pal.band, None, 10))
+            items.append(Rect(4, ys[0] - r - 30, view.width - 8, 2 * r + 58, pal.band, None, 10))
         else:
-            items.append(("rect", xs[0] - r - 14, min(ys) - r - 30, 2 * r + 28, max(ys) - min(ys) + 2 * r + 58, pal.band, None, 10))
+            items.append(Rect(xs[0] - r - 14, min(ys) - r - 30, 2 * r + 28, max(ys) - min(ys) + 2 * r + 58, pal.band, None, 10))
 
     # connections, their weights and (once computed) their gradients
     # the widest arrow is the largest gradient; a non-finite one (never in a committed moment) counts as widest
     max_dW = max((float(np.max(np.abs(s.dW.result.value), initial=0.0, where=np.isfinite(s.dW.result.value))) for s in steps), default=0.0) or 1.0
     unlabelled = 0  # connections too many to label: the values table has their numbers
+    arrow_slots: list[int] = []
+    arrow_specs: list[tuple] = []
     for l in range(1, L + 1):
         # more than 16 connections between two layers leave no room for their labels
         dense = net.layers[l] * net.layers[l - 1] > 16
@@ -203,9 +296,9 @@ def network_scene(moment: Moment, view: View) -> Scene:
                 emphasis = l == latest
                 targets.append(("weight", l, j, k, x1, y1, x2, y2))
                 if view.selected == ("weight", l, j, k):
-                    items.append(("line", int(x1), int(y1), int(x2), int(y2), pal.accent, 5, 0))
+                    items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.accent, 5))
                 # whole-pixel ends: the drawing looks the same and the display list is half as long to send
-                items.append(("line", int(x1), int(y1), int(x2), int(y2), pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0, 0))
+                items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0))
                 w = weights[j][k]
                 at = _along(x1, y1, x2, y2)
                 if grads is not None:
@@ -216,7 +309,9 @@ def network_scene(moment: Moment, view: View) -> Scene:
                     sx, sy = at(0.78)
                     ex, ey = at(0.78 - 0.5 * f)
                     width = 1.5 + 4.5 * (min(1.0, abs(g) / max_dW) if math.isfinite(g) else 1.0)
-                    items.append(("arrow", int(sx + nx), int(sy + ny), int(ex + nx), int(ey + ny), grad_colour(g), round(width, 1)))
+                    arrow_slots.append(len(items))
+                    items.extend((None, None))  # the shaft and head, made below with every other arrow
+                    arrow_specs.append((int(sx + nx), int(sy + ny), int(ex + nx), int(ey + ny), grad_colour(g), round(width, 1)))
                     if dense:
                         unlabelled += 1
                     else:
@@ -228,6 +323,9 @@ def network_scene(moment: Moment, view: View) -> Scene:
                     spots = [(*at(t), "center") for t in (0.3, 0.4, 0.22, 0.5, 0.6)]
                     labels.append((3, spots, f"w {number(w, 2)}", pal.muted, 1.0, False))
 
+    for slot, (shaft, head) in zip(arrow_slots, arrows(arrow_specs)):
+        items[slot], items[slot + 1] = shaft, head
+
     # neurons, their values, δ above and the bias (or its gradient) below
     for l, column in enumerate(centres):
         fill = pal.input if l == 0 else pal.output if l == L else pal.neuron
@@ -236,8 +334,8 @@ def network_scene(moment: Moment, view: View) -> Scene:
             if l > 0:
                 targets.append(("neuron", l, j, x, y, r))
             if view.selected == ("neuron", l, j):
-                items.append(("circle", x, y, r + 5, None, pal.accent, 4, 0))
-            items.append(("circle", x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, 4 if is_dead else 0))
+                items.append(Circle(x, y, r + 5, None, pal.accent, 4))
+            items.append(Circle(x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, DEAD_DASH if is_dead else ()))
             blocked.append((x - r, y - r, x + r, y + r))
             if l == 0:
                 value = number(float(moment.x[j, 0]), 2)
@@ -245,7 +343,7 @@ def network_scene(moment: Moment, view: View) -> Scene:
                 value = number(float(fp.a[l][j, 0]), 3 if r >= 24 else 2)
             else:
                 value = "—"
-            items.append(("text", x, y, value, FONT, pal.ink, "center", True, None))
+            items.append(Text(x, y, value, FONT, pal.ink, "center", True))
             if l == 0:
                 continue
             above = [(x, y - r - 13, "center"), (x + r + 4, y - 10, "left"), (x - r - 4, y - 10, "right")]
@@ -266,13 +364,13 @@ def network_scene(moment: Moment, view: View) -> Scene:
         name = layer_name(l, L, L - 1)
         if vertical:
             y = column[0][1] - r - (13 if l == 0 else 36)
-            items.append(("text", 8, y, name, FONT, pal.ink, "left", l == latest, pal.label_bg))
+            items.extend(label(8, y, name, FONT, pal.ink, "left", l == latest, pal.label_bg))
             blocked.append(text_box(8, y, name, FONT, "left"))
             continue
         x = column[0][0]
         align = "left" if l == 0 else "right" if l == L else "center"
         x = x - r if l == 0 else x + r if l == L else x
-        items.append(("text", x, height - 16, name, FONT, pal.ink, align, l == latest, None))
+        items.append(Text(x, height - 16, name, FONT, pal.ink, align, l == latest))
         blocked.append(text_box(x, height - 16, name, FONT, align))
 
     hidden = _place_labels(items, labels, blocked, view.width, height, pal)
@@ -285,12 +383,12 @@ def loss_scene(losses, width: float, theme: str = "light") -> Scene:
     height = 150.0
     items: list = []
     left, right, top, bottom = 64.0, width - 12.0, 14.0, height - 28.0
-    items.append(("line", left, top, left, bottom, pal.muted, 1, 0))
-    items.append(("line", left, bottom, right, bottom, pal.muted, 1, 0))
-    items.append(("text", 8, (top + bottom) / 2, "loss", FONT, pal.muted, "left", False, None))
+    items.append(Line(left, top, left, bottom, pal.muted, 1))
+    items.append(Line(left, bottom, right, bottom, pal.muted, 1))
+    items.append(Text(8, (top + bottom) / 2, "loss", FONT, pal.muted, "left", False))
     values = [float(v) for v in losses if np.isfinite(v)]
     if len(values) < 2:
-        items.append(("text", (left + right) / 2, (top + bottom) / 2, "Train to see the loss fall", FONT, pal.muted, "center", False, None))
+        items.append(Text((left + right) / 2, (top + bottom) / 2, "Train to see the loss fall", FONT, pal.muted, "center", False))
         return Scene(width, height, pal.background, items)
     top_value = max(values) or 1.0
     n = len(values)
@@ -298,10 +396,10 @@ def loss_scene(losses, width: float, theme: str = "light") -> Scene:
     points = [(left + (right - left) * i / (n - 1), bottom - (bottom - top) * v / top_value) for i, v in list(enumerate(values))[::step]]
     points.append((right, bottom - (bottom - top) * values[-1] / top_value))
     for (x1, y1), (x2, y2) in zip(points, points[1:]):
-        items.append(("line", round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), pal.neg, 2, 0))
-    items.append(("text", left - 4, top + 2, number(top_value, 3), FONT, pal.muted, "right", False, None))
-    items.append(("text", left - 4, bottom, "0", FONT, pal.muted, "right", False, None))
-    items.append(("text", right, height - 10, f"step {n}: loss {number(values[-1])}", FONT, pal.ink, "right", False, None))
+        items.append(Line(round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), pal.neg, 2))
+    items.append(Text(left - 4, top + 2, number(top_value, 3), FONT, pal.muted, "right", False))
+    items.append(Text(left - 4, bottom, "0", FONT, pal.muted, "right", False))
+    items.append(Text(right, height - 10, f"step {n}: loss {number(values[-1])}", FONT, pal.ink, "right", False))
     return Scene(width, height, pal.background, items)
 
 
@@ -356,7 +454,7 @@ def _place_labels(items, labels, blocked, width, height, pal) -> int:
     for (_, spots, text, colour, fade, bold), spot in zip(labels, chosen):
         if spot is not None:
             x, y, align = spots[spot]
-            items.append(("text", x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.label_bg))
+            items.extend(label(x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.label_bg))
     return chosen.count(None)
 
 
