@@ -33,6 +33,8 @@ MAX_OUTPUTS = 3
 LARGEST_LAYERS = (MAX_INPUTS, *[MAX_NEURONS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS)
 
 MAX_HISTORY = 1000  # moments kept for Step Back
+LEARNING_RATE_MAX = 10.0  # η: above 0, at most this
+SEED_MAX = 2**32 - 1  # numpy's seeds
 
 # The largest size of an input, target, weight or bias, whether a learner types it or training
 # makes it. float64 ends near 1.8e308, and a few layers multiply sizes together: past this,
@@ -312,8 +314,8 @@ class Network:
         """
         sizes = check_layers(layers)
         seed = int(check_number(seed, "The seed"))
-        if not 0 <= seed < 2**32:
-            raise ValueError(f"The seed must be a whole number from 0 to {2**32 - 1}, got {seed}.")
+        if not 0 <= seed <= SEED_MAX:
+            raise ValueError(f"The seed must be a whole number from 0 to {SEED_MAX}, got {seed}.")
         rng = np.random.default_rng(seed)
         W, b = [], []
         L = len(sizes) - 1
@@ -905,8 +907,8 @@ class Simulation:
 
 def check_learning_rate(value) -> float:
     lr = check_number(value, "The learning rate")
-    if not 0 < lr <= 10:
-        raise ValueError(f"The learning rate must be above 0 and at most 10, got {lr:g}.")
+    if not 0 < lr <= LEARNING_RATE_MAX:
+        raise ValueError(f"The learning rate must be above 0 and at most {LEARNING_RATE_MAX:g}, got {lr:g}.")
     return lr
 
 

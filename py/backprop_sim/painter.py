@@ -26,7 +26,6 @@ from .presets import PRESETS
 from .scene import View, hit, loss_scene, network_scene
 
 TRANSITION_MS = 350  # the eased flow between two steps
-KEYS = {"f": "forward", "b": "backward", "arrowright": "backward", "arrowleft": "back", "a": "auto", "r": "reset", "t": "table"}
 
 
 def _el(element_id: str):
@@ -174,7 +173,7 @@ class Page:
         tag = str(event.target.tagName).lower()
         if tag in ("input", "textarea", "select") and str(event.target.type) != "checkbox":
             return  # fields and sliders use these keys themselves
-        action = KEYS.get(str(event.key).lower())
+        action = panels.KEYS.get(str(event.key).lower())
         if action is None:
             return
         event.preventDefault()

@@ -7,12 +7,13 @@ painter only puts them in the page. All text from outside (none yet) is escaped.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from html import escape
 
 import numpy as np
 
 from . import mathtex
-from .engine import ACTIVATIONS, Moment, dead_neurons
+from .engine import ACTIVATIONS, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, Moment, dead_neurons
 from .formatting import SUBSCRIPTS, number
 
 EMBED_HEIGHT = 1250  # px: the simulation's height in a lesson column (measured: 1241 px at 1280 px wide)
@@ -22,6 +23,36 @@ def embed_iframe(src: str) -> str:
     """The iframe a teacher pastes: the lesson's embed box and the Copy embed code button."""
     return (f'<iframe src="{escape(src)}" height="{EMBED_HEIGHT}px" width="100%" scrolling="no" '
             'title="Backpropagation MicroSim"></iframe>')
+
+@dataclass(frozen=True)
+class Shortcut:
+    action: str  # the Controller action it runs
+    keys: tuple[str, ...]  # KeyboardEvent.key values, as aria-keyshortcuts writes them
+    words: str  # what it does, for the page's keyboard help
+
+
+SHORTCUTS = (
+    Shortcut("forward", ("F",), "forward"),
+    Shortcut("backward", ("B", "ArrowRight"), "backward step"),
+    Shortcut("back", ("ArrowLeft",), "step back"),
+    Shortcut("auto", ("A",), "auto"),
+    Shortcut("reset", ("R",), "reset"),
+    Shortcut("table", ("T",), "values table"),
+)
+KEYS = {key.lower(): s.action for s in SHORTCUTS for key in s.keys}  # what the painter looks a key up in
+_KEY_SIGNS = {"ArrowRight": "→", "ArrowLeft": "←"}
+
+
+def keyboard_help() -> str:
+    """The page's keyboard line, written from SHORTCUTS (the build puts it in main.html)."""
+    parts = (" or ".join(f"<kbd>{_KEY_SIGNS.get(k, k)}</kbd>" for k in s.keys) + f" {s.words}" for s in SHORTCUTS)
+    return "Keyboard: " + " · ".join(parts) + "."
+
+
+def layers_help() -> str:
+    return (f"Inputs first, outputs last: 1–{MAX_INPUTS} inputs, up to {MAX_HIDDEN_LAYERS} hidden layers of "
+            f"1–{MAX_NEURONS} neurons, 1–{MAX_OUTPUTS} outputs.")
+
 
 PHASE_WORDS = {
     "ready": "ready: press Forward Pass",
