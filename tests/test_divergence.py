@@ -46,7 +46,7 @@ def everything_renders(ctl: Controller) -> None:
     panels.equation(moment), panels.shapes_html(moment)
     state = ctl.state()
     panels.trace_html(state["trace"]), panels.check_html(state["check"], state)
-    ctl.csv()
+    panels.csv(state)
     urlstate.encode(ctl)
 
 

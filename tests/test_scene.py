@@ -8,7 +8,7 @@ import pytest
 from backprop_sim import panels, svg
 from backprop_sim.controller import Controller
 from backprop_sim.presets import PRESETS, preset
-from backprop_sim.scene import FONT, PALETTES, Line, Polygon, Text, View, network_scene, overlaps, text_box
+from backprop_sim.scene import FONT, PALETTES, LabelMemory, Line, Polygon, Text, View, network_scene, overlaps, text_box
 
 
 def run(key="seed", steps=0, y=None):
@@ -145,16 +145,14 @@ def test_table_shows_each_weights_change_after_an_update():
 @pytest.mark.parametrize("key", ["deep", "seed"])
 def test_frames_of_a_transition_reuse_the_label_placement_and_draw_the_same(key):
     """The placement is remembered between frames (a speed-up); the picture must not change."""
-    from backprop_sim import scene as scene_module
-
     sim = run(key, steps=3)
-    scene_module._last_choice[:] = [None, None]
-    fresh = network_scene(sim.now, View(700, "light", 0.3))
-    network_scene(sim.now, View(700, "light", 1.0))  # the same labels: fills the memory
-    again = network_scene(sim.now, View(700, "light", 0.3))
+    memory = LabelMemory()
+    fresh = network_scene(sim.now, View(700, "light", 0.3))  # no memory: placed from scratch
+    network_scene(sim.now, View(700, "light", 1.0), memory)  # the same labels: fills the memory
+    assert memory.key is not None
+    again = network_scene(sim.now, View(700, "light", 0.3), memory)
     assert again.items == fresh.items and again.hidden_labels == fresh.hidden_labels
     # another width or another moment is placed afresh, as if nothing were remembered
     for width, moment in [(420, sim.now), (700, run(key, steps=2).now)]:
-        remembered = network_scene(moment, View(width, "light", 0.5))
-        scene_module._last_choice[:] = [None, None]
+        remembered = network_scene(moment, View(width, "light", 0.5), memory)
         assert network_scene(moment, View(width, "light", 0.5)).items == remembered.items

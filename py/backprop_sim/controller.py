@@ -6,9 +6,6 @@ Weight and neuron indices in actions follow the lesson: w[l]_jk with l, j, k cou
 
 from __future__ import annotations
 
-import csv
-import io
-
 import numpy as np
 
 from .engine import (
@@ -41,6 +38,7 @@ class Controller:
         self.score = [0, 0]  # right, asked
         self.selected: tuple | None = None  # ("weight", l, j, k) or ("neuron", l, j), 0-based j, k
         self.rules_result: dict | None = None  # the last run of edited rules.py
+        self._check_cache: tuple | None = None  # (moment, finite differences): computed once per moment
         self.message = ""  # the last hint or refusal, shown in the page
         self.diverged: tuple[Moment, str] | None = None  # the moment a step would have overflowed from, and why
 
@@ -119,16 +117,13 @@ class Controller:
         if not isinstance(value, str) or value not in PRESETS:
             raise ValueError(f"Unknown preset {value!r}; choose one of {', '.join(PRESETS)}.")
         net, x, y = PRESETS[value].make()
-        self._new_network(net, x, y)
-        self.preset = value
+        self._set_network(net, x, y, preset=value)
 
     def on_layers(self, value):
         layers = _int_list(value, "Layer sizes")
         net = self.sim.net
         seed = self.seed if self.seed is not None else 1
-        new = Network.random(layers, seed, net.hidden_activation, net.output_activation, net.loss_fn)
-        self._new_network(new)
-        self.seed = seed
+        self._set_network(Network.random(layers, seed, net.hidden_activation, net.output_activation, net.loss_fn), seed=seed)
 
     def on_activation(self, value):
         which, name = _pair(value, "activation", ("hidden", "output"))
@@ -143,9 +138,7 @@ class Controller:
     def on_seed(self, value):
         seed = _whole(value, "The seed")
         net = self.sim.net
-        new = Network.random(net.layers, seed, net.hidden_activation, net.output_activation, net.loss_fn)
-        self._new_network(new)
-        self.seed = seed
+        self._set_network(Network.random(net.layers, seed, net.hidden_activation, net.output_activation, net.loss_fn), seed=seed)
 
     def on_x(self, value):
         return self.sim.set_input(_float_list(value, "The input x"))
@@ -153,12 +146,12 @@ class Controller:
     def on_weight(self, value):
         l, j, k, w = _indices(value, 4, "weight", "[l, j, k, value]")
         self.sim.set_weight(l, j - 1, k - 1, w)
-        self.preset, self.seed = "", None
+        self._mark_edited()
 
     def on_bias(self, value):
         l, j, b = _indices(value, 3, "bias", "[l, j, value]")
         self.sim.set_bias(l, j - 1, b)
-        self.preset, self.seed = "", None
+        self._mark_edited()
 
     def on_parameters(self, value):
         """Every weight and bias at once: {"W": [...], "b": [...]}, each flat, layer by layer, row by row."""
@@ -175,7 +168,7 @@ class Controller:
             W.append(np.reshape(W_flat[i : i + rows * cols], (rows, cols)))
             b.append(b_flat[m : m + rows])
             i, m = i + rows * cols, m + rows
-        self._new_network(Network.build(net.layers, W, b, net.hidden_activation, net.output_activation, net.loss_fn))
+        self._set_network(Network.build(net.layers, W, b, net.hidden_activation, net.output_activation, net.loss_fn))
 
     def _rebuild(self, **change):
         """New activations or loss. Seeded weights are drawn again for them (the initialisation
@@ -183,19 +176,22 @@ class Controller:
         net = self.sim.net
         fields = dict(hidden_activation=net.hidden_activation, output_activation=net.output_activation, loss_fn=net.loss_fn)
         fields.update(change)
-        seed = self.seed
-        if seed is not None:
-            self._new_network(Network.random(net.layers, seed, **fields))
-            self.seed = seed
+        if self.seed is not None:
+            self._set_network(Network.random(net.layers, self.seed, **fields), seed=self.seed)
         else:
             W = [net.W[l] for l in range(1, net.L + 1)]
             b = [net.b[l] for l in range(1, net.L + 1)]
-            self._new_network(Network.build(net.layers, W, b, **fields))
+            self._set_network(Network.build(net.layers, W, b, **fields))
 
-    def _new_network(self, net: Network, x=None, y=None):
+    def _set_network(self, net: Network, x=None, y=None, seed: int | None = None, preset: str = ""):
+        """A new network from ready; `seed` and `preset` say where its weights came from (for the link)."""
         self.auto = self.training = False
         self.selected = None
         self.sim.set_network(net, x, y)
+        self.preset, self.seed = preset, seed
+
+    def _mark_edited(self):
+        """The weights are the learner's own now, no preset's or seed's: a link must carry them."""
         self.preset, self.seed = "", None
 
     # ---- train it
@@ -205,7 +201,7 @@ class Controller:
 
     def on_update(self, _):
         self.sim.update(self.learning_rate)
-        self.preset, self.seed = "", None  # the weights are the network's own now
+        self._mark_edited()
 
     def on_train(self, value):
         self.training = (not self.training) if value is None else _flag(value)
@@ -218,7 +214,7 @@ class Controller:
     def on_train_tick(self, _):
         if self.training:
             self.sim.train_step(self.learning_rate)
-            self.preset, self.seed = "", None
+            self._mark_edited()
 
     # ---- trace any gradient
 
@@ -231,11 +227,11 @@ class Controller:
         net = self.sim.net
         if kind == "weight" and len(value) == 4:
             l, j, k = (_whole(v, "index") for v in value[1:])
-            net._check_index(l, j - 1, k - 1)
+            net.check_index(l, j - 1, k - 1)
             self.selected = ("weight", l, j - 1, k - 1)
         elif kind == "neuron" and len(value) == 3:
             l, j = (_whole(v, "index") for v in value[1:])
-            net._check_index(l, j - 1, 0)
+            net.check_index(l, j - 1, 0)
             self.selected = ("neuron", l, j - 1)
         else:
             raise ValueError('Select ["weight", l, j, k] or ["neuron", l, j].')
@@ -349,9 +345,8 @@ class Controller:
         if not self.check or not now.steps:
             return None
         # 2 forward passes per weight: done once per moment, not on every render and state()
-        cached = getattr(self, "_check_cache", None)
-        if cached is not None and cached[0] is now:
-            return cached[1]
+        if self._check_cache is not None and self._check_cache[0] is now:
+            return self._check_cache[1]
         fdW, fdb = gradient_check(self.sim.net, now.x, now.y)
         layers = {}
         for s in now.steps:
@@ -416,32 +411,6 @@ class Controller:
             # why the next step was refused, while the simulation is still at the moment it came from
             "diverged": self.diverged[1] if self.diverged and self.diverged[0] is now else None,
         }
-
-    def csv(self) -> str:
-        """Every value, one per row: quantity, layer, row, column, value (lesson numbering)."""
-        state = self.state()
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["quantity", "layer", "row", "column", "value"])
-        for k, v in enumerate(state["x"]):
-            writer.writerow(["x", 0, k + 1, "", v])
-        for k, v in enumerate(state["y"]):
-            writer.writerow(["y", len(state["layers"]) - 1, k + 1, "", v])
-        for name in ("W", "dW"):
-            for l, matrix in enumerate(state[name], start=1):
-                for j, row in enumerate(matrix or []):
-                    for k, v in enumerate(row):
-                        writer.writerow([name, l, j + 1, k + 1, v])
-        for name in ("b", "z", "delta", "db"):
-            for l, vector in enumerate(state[name], start=1):
-                for j, v in enumerate(vector or []):
-                    writer.writerow([name, l, j + 1, "", v])
-        for l, vector in enumerate(state["a"]):
-            for j, v in enumerate(vector or []):
-                writer.writerow(["a", l, j + 1, "", v])
-        if state["loss"] is not None:
-            writer.writerow(["loss", "", "", "", state["loss"]])
-        return out.getvalue()
 
 
 # ---- reading values that come from buttons, fields, the URL or JavaScript

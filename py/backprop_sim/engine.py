@@ -340,7 +340,7 @@ class Network:
         return LOSSES[self.loss_fn]
 
     def with_weight(self, l: int, j: int, k: int, value) -> Network:
-        self._check_index(l, j, k)
+        self.check_index(l, j, k)
         value = check_number(value, f"The weight w[{l}]_{j + 1}{k + 1}")
         _check_size(np.array(value), f"The weight w[{l}]_{j + 1}{k + 1}")
         w = np.array(self.W[l])
@@ -348,14 +348,14 @@ class Network:
         return replace(self, W=self.W[:l] + (_frozen(w),) + self.W[l + 1 :])
 
     def with_bias(self, l: int, j: int, value) -> Network:
-        self._check_index(l, j, 0)
+        self.check_index(l, j, 0)
         value = check_number(value, f"The bias b[{l}]_{j + 1}")
         _check_size(np.array(value), f"The bias b[{l}]_{j + 1}")
         b = np.array(self.b[l])
         b[j, 0] = value
         return replace(self, b=self.b[:l] + (_frozen(b),) + self.b[l + 1 :])
 
-    def _check_index(self, l, j, k) -> None:
+    def check_index(self, l, j, k) -> None:
         if not (isinstance(l, (int, np.integer)) and 1 <= l <= self.L):
             raise ValueError(f"Weight layers are numbered 1 to {self.L}, got {l!r}.")
         rows, cols = self.layers[l], self.layers[l - 1]
@@ -550,7 +550,7 @@ def chain_for_weight(net: Network, fp: ForwardPass, y: np.ndarray, l: int, j: in
     dL/dw = dL/dŷ · g'(z[L]) · W[L] · g'(z[L-1]) ··· W[l+1] · g'(z[l]) · a[l-1]_k,
     one product per path of neurons from the output down to neuron j; their sum is dW[l][j, k].
     """
-    net._check_index(l, j, k)
+    net.check_index(l, j, k)
     L, z, a = net.L, fp.z, fp.a
 
     def g_prime(layer: int, n: int) -> Factor:
@@ -599,7 +599,7 @@ class DeltaSum:
 
 def delta_as_sum(net: Network, steps: tuple[BackwardStep, ...], y: np.ndarray, fp: ForwardPass, l: int, j: int) -> DeltaSum:
     """Why the transpose: neuron j's error collects column j of W[l+1], i.e. row j of (W[l+1])ᵀ."""
-    net._check_index(l, j, 0)
+    net.check_index(l, j, 0)
     by_layer = {s.layer: s for s in steps}
     if l not in by_layer:
         raise ValueError(f"δ[{l}] is not computed yet: keep pressing Backward Step.")

@@ -23,7 +23,7 @@ from . import panels, svg, urlstate
 from .controller import Controller
 from .engine import ACTIVATIONS, LOSSES, MAX_HIDDEN_LAYERS
 from .presets import PRESETS
-from .scene import View, hit, loss_scene, network_scene
+from .scene import LabelMemory, View, hit, loss_scene, network_scene
 
 TRANSITION_MS = 350  # the eased flow between two steps
 
@@ -77,9 +77,12 @@ class Page:
         self.last_height = 0
         self.width = 0.0  # the drawing's CSS width, kept from the ResizeObserver: reading it would force a layout
         self.last_scene = None
+        self.labels = LabelMemory()  # the label placement, reused by the frames of a transition
         self.last_hash = ""
         self.frame_ms: list[float] = []  # Python time per painted frame, for the benchmark
         self._proxies = []  # kept alive for as long as the page
+        self._once: dict = {}  # one long-lived proxy per callback kind (proxy_once)
+        self._katex: dict[str, str] = {}  # KaTeX's HTML by TeX: stepping back and forth renders nothing twice
 
     # ---- wiring: every control ends in self.do(action, value)
 
@@ -132,7 +135,7 @@ class Page:
         self.on("btn-png", "click", lambda e: self.download_png())
         self.on("btn-svg", "click", lambda e: self.download("backprop-network.svg", self.svg(), "image/svg+xml"))
         self.on("btn-json", "click", lambda e: self.download("backprop-state.json", json.dumps(self.ctl.state(), indent=2), "application/json"))
-        self.on("btn-csv", "click", lambda e: self.download("backprop-values.csv", self.ctl.csv(), "text/csv"))
+        self.on("btn-csv", "click", lambda e: self.download("backprop-values.csv", panels.csv(self.ctl.state()), "text/csv"))
         self.on("network", "click", self.on_canvas_click)
         self.on("train-tool", "toggle", lambda e: self.paint_loss(self.ctl.state()))
         self.on("error-reset", "click", lambda e: self.recover())
@@ -257,10 +260,9 @@ class Page:
 
     def proxy_once(self, key: str, fn):
         """One long-lived proxy per callback kind, rather than a new one every frame."""
-        attr = f"_proxy_{key}"
-        if not hasattr(self, attr):
-            setattr(self, attr, self.proxy(fn))
-        return getattr(self, attr)
+        if key not in self._once:
+            self._once[key] = self.proxy(fn)
+        return self._once[key]
 
     def on_frame(self) -> None:
         progress = self.progress()
@@ -487,7 +489,7 @@ class Page:
 
     def katex(self, tex: str) -> str:
         """KaTeX's HTML for one equation, remembered: stepping back and forth renders nothing twice."""
-        cache = self.__dict__.setdefault("_katex", {})
+        cache = self._katex
         if tex not in cache:
             if len(cache) > 300:
                 cache.clear()
@@ -505,7 +507,7 @@ class Page:
 
     def paint(self, progress: float = 1.0) -> None:
         started = time.perf_counter()
-        scene = network_scene(self.ctl.sim.now, self.view(progress))
+        scene = network_scene(self.ctl.sim.now, self.view(progress), self.labels)
         _draw(self.canvas, scene)
         self.frame_ms.append((time.perf_counter() - started) * 1000)
         del self.frame_ms[:-600]

@@ -6,6 +6,8 @@ painter only puts them in the page. All text from outside (none yet) is escaped.
 
 from __future__ import annotations
 
+import csv as _csv
+import io
 import math
 from dataclasses import dataclass
 from html import escape
@@ -289,3 +291,30 @@ def check_html(check: dict | None, state: dict) -> str:
             f"<th scope='col'>finite differences</th></tr></thead><tbody>{''.join(cells[:24])}</tbody></table>"
         )
     return "".join(out)
+
+
+def csv(state: dict) -> str:
+    """Every value of a state (Controller.state), one per row: quantity, layer, row, column,
+    value (lesson numbering): the CSV export."""
+    out = io.StringIO()
+    writer = _csv.writer(out)
+    writer.writerow(["quantity", "layer", "row", "column", "value"])
+    for k, v in enumerate(state["x"]):
+        writer.writerow(["x", 0, k + 1, "", v])
+    for k, v in enumerate(state["y"]):
+        writer.writerow(["y", len(state["layers"]) - 1, k + 1, "", v])
+    for name in ("W", "dW"):
+        for l, matrix in enumerate(state[name], start=1):
+            for j, row in enumerate(matrix or []):
+                for k, v in enumerate(row):
+                    writer.writerow([name, l, j + 1, k + 1, v])
+    for name in ("b", "z", "delta", "db"):
+        for l, vector in enumerate(state[name], start=1):
+            for j, v in enumerate(vector or []):
+                writer.writerow([name, l, j + 1, "", v])
+    for l, vector in enumerate(state["a"]):
+        for j, v in enumerate(vector or []):
+            writer.writerow(["a", l, j + 1, "", v])
+    if state["loss"] is not None:
+        writer.writerow(["loss", "", "", "", state["loss"]])
+    return out.getvalue()

@@ -241,7 +241,17 @@ def layer_name(l: int, L: int, hidden_count: int) -> str:
     return f"Hidden a[{l}]" if hidden_count == 1 else f"Hidden {l} a[{l}]"
 
 
-def network_scene(moment: Moment, view: View) -> Scene:
+class LabelMemory:
+    """The last label placement, kept by whoever draws frame after frame (the painter): the
+    frames of one transition place the same labels, and finding spots for the largest network's
+    labels is ~40% of a frame. The scene itself keeps nothing between calls."""
+
+    def __init__(self):
+        self.key: tuple | None = None  # what decided the placement: sizes, blocked boxes, label spots and texts
+        self.chosen: list | None = None  # the spot index of each label, or None where none fit
+
+
+def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None) -> Scene:
     net, fp, steps = moment.net, moment.forward, moment.steps
     pal = PALETTES.get(view.theme, PALETTES["light"])
     L, digits = net.L, view.digits
@@ -373,7 +383,7 @@ def network_scene(moment: Moment, view: View) -> Scene:
         items.append(Text(x, height - 16, name, FONT, pal.ink, align, l == latest))
         blocked.append(text_box(x, height - 16, name, FONT, align))
 
-    hidden = _place_labels(items, labels, blocked, view.width, height, pal)
+    hidden = _place_labels(items, labels, blocked, view.width, height, pal, memory)
     return Scene(view.width, height, pal.background, items, hidden + unlabelled, tuple(targets))
 
 
@@ -443,14 +453,14 @@ class _Boxes:
         return any(overlaps(box, other) for key in self._keys(box) for other in self.cells.get(key, ()))
 
 
-def _place_labels(items, labels, blocked, width, height, pal) -> int:
+def _place_labels(items, labels, blocked, width, height, pal, memory: LabelMemory | None) -> int:
     """Put each label at its first candidate spot that covers nothing; count those that fit nowhere.
 
     Labels come as (priority, [(x, y, align), ...], text, colour, fade, bold); lower
     priorities are placed first: δ, then bias, then gradients, then weights.
     """
     labels = sorted(labels, key=lambda item: item[0])
-    chosen = _choose_spots(labels, tuple(blocked), width, height)
+    chosen = _choose_spots(labels, tuple(blocked), width, height, memory)
     for (_, spots, text, colour, fade, bold), spot in zip(labels, chosen):
         if spot is not None:
             x, y, align = spots[spot]
@@ -458,17 +468,14 @@ def _place_labels(items, labels, blocked, width, height, pal) -> int:
     return chosen.count(None)
 
 
-_last_choice: list = [None, None]  # (key, spots): the frames of one transition place the same labels
-
-
-def _choose_spots(labels, blocked: tuple, width: float, height: float) -> list:
+def _choose_spots(labels, blocked: tuple, width: float, height: float, memory: LabelMemory | None) -> list:
     """For each label, the index of its first spot that covers nothing, or None.
 
     Only positions and texts decide it, not colours or fades, so the frames of a transition
-    reuse the first frame's answer (the largest network's placement is ~40% of a frame)."""
+    reuse the first frame's answer when the caller keeps a LabelMemory."""
     key = (width, height, blocked, tuple((tuple(spots), text) for _, spots, text, *_ in labels))
-    if _last_choice[0] == key:
-        return _last_choice[1]
+    if memory is not None and memory.key == key:
+        return memory.chosen
     placed = _Boxes(blocked)
     chosen = []
     for _, spots, text, *_ in labels:
@@ -482,5 +489,6 @@ def _choose_spots(labels, blocked: tuple, width: float, height: float) -> list:
                 break
         else:
             chosen.append(None)
-    _last_choice[:] = [key, chosen]
+    if memory is not None:
+        memory.key, memory.chosen = key, chosen
     return chosen
