@@ -112,10 +112,13 @@ def apply(ctl: Controller, fragment: str) -> list[str]:
         except ValueError:
             notices.append(f"Ignored step={_short(values['step'])}: it must be 0 to {ctl.sim.net.L + 1} for this network.")
             steps = 0
+        predicting = ctl.predict_mode  # prediction mode asks before each step: not while replaying a link
+        ctl.act("predict_mode", False)
         if steps >= 1:
             ctl.act("forward")
         for _ in range(steps - 1):
             ctl.act("backward")
+        ctl.act("predict_mode", predicting)
     ctl.sim.history.clear()  # the link's state is where this visit starts
     ctl.message = ""
     return notices
