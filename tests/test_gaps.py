@@ -43,3 +43,10 @@ def test_the_loss_plot_draws_each_loss_to_scale():
     texts = [t.text for t in scene.items if isinstance(t, Text)]
     assert "4.000" in texts and "step 3: loss 1.0000" in texts
     assert "Train to see the loss fall" in [t.text for t in loss_scene([0.5], 300).items if isinstance(t, Text)]
+
+
+def test_the_source_page_shows_every_module():
+    import lesson  # tools/lesson.py
+
+    modules = {p.name for p in lesson.PACKAGE.glob("*.py")} - {"__init__.py"}
+    assert set(lesson.SOURCE_ORDER) == modules

@@ -12,6 +12,7 @@ import pytest
 
 from backprop_sim import svg
 from backprop_sim.controller import Controller
+from backprop_sim.engine import Selection
 from backprop_sim.scene import View, loss_scene, network_scene
 
 pytestmark = pytest.mark.browser
@@ -100,8 +101,8 @@ def scenes():
     ctl.act("preset", "dead-relu")
     ctl.act("forward"), ctl.act("backward"), ctl.act("backward")
     moment = ctl.sim.now
-    yield "wide", network_scene(moment, View(1000, "light", 1.0, selected=("weight", 2, 0, 1)))
-    yield "narrow, dark", network_scene(moment, View(360, "dark", 0.6, selected=("neuron", 1, 1)))
+    yield "wide", network_scene(moment, View(1000, "light", 1.0, selected=Selection("weight", 2, 0, 1)))
+    yield "narrow, dark", network_scene(moment, View(360, "dark", 0.6, selected=Selection("neuron", 1, 1)))
     ctl.act("preset", "seed")
     ctl.act("lr", 2)
     ctl.act("train", True)

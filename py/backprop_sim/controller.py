@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import (
-    ACTIVATIONS, Diverged, Moment, Network, Simulation, chain_for_weight, check_learning_rate, check_number, dead_neurons,
+    ACTIVATIONS, Diverged, Moment, Network, Selection, Simulation, chain_for_weight, check_learning_rate, check_number, dead_neurons,
     delta_as_sum, gradient_check, relative_error,
 )
 from . import editing
@@ -20,6 +20,35 @@ from .presets import DEFAULT_PRESET, PRESETS, preset
 SPEEDS = (0.25, 4.0)  # steps per second for Auto
 TRAIN_SPEEDS = (1.0, 60.0)  # iterations per second for Train
 PREDICT_ABS, PREDICT_REL = 0.0005, 0.02  # a prediction within this of δ counts as right
+
+
+class Prediction:
+    """Predict before you see: with the mode on, each backward step waits for the learner's
+    guess of one δ (a number, or only its sign), then shows it and keeps the score."""
+
+    def __init__(self):
+        self.on = False
+        self.right = 0
+        self.asked = 0
+
+    @staticmethod
+    def target(sim: Simulation, selected: Selection | None) -> tuple[int, int]:
+        """The δ to predict, (l, j) with j 0-based: neuron 1 of the next layer, or the selected neuron there."""
+        l = sim.next_layer
+        if selected and selected.kind == "neuron" and selected.l == l:
+            return l, selected.j
+        return l, 0
+
+    def grade(self, value, truth: float, name: str) -> str:
+        """Score a guess of `name` (a δ) against its true value; the verdict and the running score, in words."""
+        if isinstance(value, str) and value.strip() in ("+", "-", "−"):
+            sign = 1 if value.strip() == "+" else -1
+            right, said = bool(np.sign(truth) == sign), "positive" if sign > 0 else "negative"
+        else:
+            guess = _number(value, "Your prediction")
+            right, said = abs(guess - truth) <= max(PREDICT_ABS, PREDICT_REL * abs(truth)), number(guess)
+        self.right, self.asked = self.right + int(right), self.asked + 1
+        return f"{'Right' if right else 'Not quite'}: {name} = {number(truth)} (you said {said}). Score: {self.right} of {self.asked}."
 
 
 class Controller:
@@ -34,9 +63,8 @@ class Controller:
         self.learning_rate = 0.5
         self.show_table = False
         self.check = False  # finite-difference values beside the backprop values
-        self.predict_mode = False
-        self.score = [0, 0]  # right, asked
-        self.selected: tuple | None = None  # ("weight", l, j, k) or ("neuron", l, j), 0-based j, k
+        self.prediction = Prediction()
+        self.selected: Selection | None = None
         self.rules_result: dict | None = None  # the last run of edited rules.py
         self._check_cache: tuple | None = None  # (moment, finite differences): computed once per moment
         self.message = ""  # the last hint or refusal, shown in the page
@@ -64,26 +92,27 @@ class Controller:
     # ---- the original's controls
 
     def on_forward(self, _):
-        return self.sim.forward()
+        self.sim.forward()
 
     def on_backward(self, _):
-        if self.predict_mode and self.sim.phase in ("forward", "backward"):
-            l, j = self.prediction_target()
+        if self.prediction.on and self.sim.phase in ("forward", "backward"):
+            l, j = Prediction.target(self.sim, self.selected)
             raise ValueError(f"Prediction mode: first predict δ[{l}]{SUBSCRIPTS[j + 1]} (a number, or + or −), then press Check.")
         return self.sim.backward_step()
 
     def on_back(self, _):
         self.auto = self.training = False
-        return self.sim.back()
+        self.sim.back()
 
     def on_reset(self, _):
         self.auto = self.training = False
-        return self.sim.reset()
+        self.sim.reset()
 
     def on_target(self, value):
         if isinstance(value, (list, tuple)) or (isinstance(value, str) and "," in value):
-            return self.sim.set_target(_float_list(value, "The target"))
-        return self.sim.set_target(_number(value, "The target"))
+            self.sim.set_target(_float_list(value, "The target"))
+        else:
+            self.sim.set_target(_number(value, "The target"))
 
     def on_speed(self, value):
         self.speed = _within(_number(value, "The speed"), SPEEDS, "Auto speed", "steps per second")
@@ -141,7 +170,7 @@ class Controller:
         self._set_network(Network.random(net.layers, seed, net.hidden_activation, net.output_activation, net.loss_fn), seed=seed)
 
     def on_x(self, value):
-        return self.sim.set_input(_float_list(value, "The input x"))
+        self.sim.set_input(_float_list(value, "The input x"))
 
     def on_weight(self, value):
         l, j, k, w = _indices(value, 4, "weight", "[l, j, k, value]")
@@ -225,52 +254,35 @@ class Controller:
             return None
         kind = value[0] if isinstance(value, (list, tuple)) and value else None
         net = self.sim.net
-        if kind == "weight" and len(value) == 4:
-            l, j, k = (_whole(v, "index") for v in value[1:])
-            net.check_index(l, j - 1, k - 1)
-            self.selected = ("weight", l, j - 1, k - 1)
-        elif kind == "neuron" and len(value) == 3:
-            l, j = (_whole(v, "index") for v in value[1:])
-            net.check_index(l, j - 1, 0)
-            self.selected = ("neuron", l, j - 1)
-        else:
+        if not ((kind == "weight" and len(value) == 4) or (kind == "neuron" and len(value) == 3)):
             raise ValueError('Select ["weight", l, j, k] or ["neuron", l, j].')
+        selection = Selection.from_lesson(kind, *(_whole(v, "index") for v in value[1:]))
+        net.check_index(selection.l, selection.j, selection.k or 0)
+        self.selected = selection
 
     def on_check(self, value):
         self.check = _flag(value)
 
     # ---- predict before you see
 
-    def on_predict_mode(self, value):
-        self.predict_mode = _flag(value)
+    @property
+    def predict_mode(self) -> bool:
+        return self.prediction.on
 
-    def prediction_target(self) -> tuple[int, int]:
-        """The δ the learner is asked to predict: neuron 1 of the next layer, or the selected one."""
-        l = self.sim.next_layer
-        if self.selected and self.selected[0] == "neuron" and self.selected[1] == l:
-            return l, self.selected[2]
-        return l, 0
+    def on_predict_mode(self, value):
+        self.prediction.on = _flag(value)
 
     def on_predict(self, value):
+        """Grade the guess of the next δ, then take the step that shows it."""
         if self.sim.phase not in ("forward", "backward"):
             raise ValueError("Predictions are for backward steps: press Forward Pass first." if self.sim.phase == "ready"
                              else "The backward pass is complete: Reset to predict again.")
-        now = self.sim.now
-        l, j = self.prediction_target()
-        step = self.sim.net.backward_step(now.forward, now.y, now.steps)  # pure: nothing is committed
-        truth = float(step.delta.result.value[j, 0])
-        if isinstance(value, str) and value.strip() in ("+", "-", "−"):
-            guess_sign = 1 if value.strip() == "+" else -1
-            right = np.sign(truth) == guess_sign
-            said = "positive" if guess_sign > 0 else "negative"
-        else:
-            guess = _number(value, "Your prediction")
-            right = abs(guess - truth) <= max(PREDICT_ABS, PREDICT_REL * abs(truth))
-            said = number(guess)
+        l, j = Prediction.target(self.sim, self.selected)
+        if not (isinstance(value, str) and value.strip() in ("+", "-", "−")):
+            _number(value, "Your prediction")  # refused before anything moves or counts
         self.sim.backward_step()
-        self.score = [self.score[0] + int(right), self.score[1] + 1]
-        verdict = "Right" if right else "Not quite"
-        return f"{verdict}: δ[{l}]{SUBSCRIPTS[j + 1]} = {number(truth)} (you said {said}). Score: {self.score[0]} of {self.score[1]}."
+        truth = float(self.sim.now.steps[-1].delta.result.value[j, 0])
+        return self.prediction.grade(value, truth, f"δ[{l}]{SUBSCRIPTS[j + 1]}")
 
     # ---- edit the MicroSim: the learner's own rules.py
 
@@ -315,8 +327,8 @@ class Controller:
             return None
         now, net = self.sim.now, self.sim.net
         by_layer = now.by_layer
-        if self.selected[0] == "weight":
-            _, l, j, k = self.selected
+        _, l, j, k = self.selected
+        if self.selected.kind == "weight":
             out = {"kind": "weight", "l": l, "j": j + 1, "k": k + 1, "w": float(net.W[l][j, k])}
             if now.last_update:
                 out["last_change"] = float(now.last_update.dW[l][j, k]) if l < len(now.last_update.dW) else None
@@ -328,7 +340,6 @@ class Controller:
             out["total"] = chain.total
             out["dW"] = float(by_layer[l].dW.result.value[j, k])
             return out
-        _, l, j = self.selected
         out = {"kind": "neuron", "l": l, "j": j + 1, "b": float(net.b[l][j, 0])}
         if now.forward is not None:
             out["z"] = float(now.forward.z[l][j, 0])
@@ -365,8 +376,8 @@ class Controller:
         values = sim.values()
         fp = now.forward
         prediction = None
-        if self.predict_mode and sim.phase in ("forward", "backward"):
-            l, j = self.prediction_target()
+        if self.prediction.on and sim.phase in ("forward", "backward"):
+            l, j = Prediction.target(sim, self.selected)
             prediction = {"l": l, "j": j + 1}
         return {
             "layers": list(net.layers),
@@ -400,12 +411,12 @@ class Controller:
                 "db": [_plain(v) for v in now.last_update.db[1:]],
             },
             "dead": [[l, j + 1] for l, j in dead_neurons(net, fp)] if fp else [],
-            "selected": None if not self.selected else [self.selected[0], self.selected[1], *[i + 1 for i in self.selected[2:]]],
+            "selected": self.selected.lesson() if self.selected else None,
             "trace": self.trace(),
             "check": self.gradient_check(),
-            "predict_mode": self.predict_mode,
+            "predict_mode": self.prediction.on,
             "prediction": prediction,
-            "score": {"right": self.score[0], "asked": self.score[1]},
+            "score": {"right": self.prediction.right, "asked": self.prediction.asked},
             "rules": self.rules_result,
             "can_undo": bool(sim.history),
             # why the next step was refused, while the simulation is still at the moment it came from

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -267,6 +267,27 @@ def _loss(name: str, output_activation: str) -> Loss:
     if loss.needs_output and output_activation != loss.needs_output:
         raise ValueError(f"{loss.label.capitalize()} needs a {loss.needs_output} output (ŷ must lie between 0 and 1).")
     return loss
+
+
+class Selection(NamedTuple):
+    """A weight w[l]_jk or a neuron j of layer l that the learner picked.
+
+    Stored as the arrays index it (j, k from 0); the lesson, the API and the URL count
+    neurons from 1. `from_lesson` and `lesson` are the one place where the two meet.
+    """
+
+    kind: str  # "weight" or "neuron"
+    l: int  # the weight layer, from 1 as in the lesson
+    j: int
+    k: int | None = None  # weights only
+
+    @staticmethod
+    def from_lesson(kind: str, l: int, j: int, k: int | None = None) -> Selection:
+        return Selection(kind, l, j - 1, None if k is None else k - 1)
+
+    def lesson(self) -> list:
+        """["weight", l, j, k] or ["neuron", l, j], counted from 1."""
+        return [self.kind, self.l, self.j + 1] + ([] if self.k is None else [self.k + 1])
 
 
 @dataclass(frozen=True)
@@ -754,8 +775,8 @@ def _divergence_message(found: str, moment: Moment) -> str:
 class Simulation:
     """Forward, backward one layer at a time, update; every change can be undone.
 
-    Each action either returns a short notice (or None) and moves to a new Moment, or
-    raises ValueError with a message for the learner and changes nothing. A step whose
+    Each action moves to a new Moment (backward_step may return a short notice), or raises
+    ValueError with a message for the learner and changes nothing. A step whose
     values overflow (∞, NaN, or past VALUE_LIMIT and LOSS_LIMIT) raises Diverged, a
     ValueError that says why: the simulation stays at its last finite moment.
     """
@@ -793,12 +814,11 @@ class Simulation:
         self.now = moment
 
     @_quiet
-    def forward(self) -> str | None:
+    def forward(self) -> None:
         if self.phase != "ready":
             raise ValueError("The forward pass is already done. Press Backward Step, or Reset to start over.")
         fp = self.net.forward(self.now.x, self.now.y)
         self._go(replace(self.now, forward=fp, losses=self.now.losses + (fp.loss,)))
-        return None
 
     @_quiet
     def backward_step(self) -> str | None:
@@ -812,30 +832,27 @@ class Simulation:
         self._go(replace(now, steps=now.steps + (step,)))
         return None
 
-    def back(self) -> str | None:
+    def back(self) -> None:
         """Undo the last action (a step, a pass, a change of target or weight)."""
         if not self.history:
             raise ValueError("Nothing to undo: this is the start.")
         self.now = self.history.pop()
-        return None
 
-    def reset(self) -> str | None:
+    def reset(self) -> None:
         """Back to the ready state, keeping the current network, input and target."""
         if self.phase == "ready" and not self.now.losses:
-            return None
+            return
         self._go(Moment(self.now.net, self.now.x, self.now.y))
-        return None
 
     @_quiet
-    def update(self, learning_rate) -> str | None:
+    def update(self, learning_rate) -> None:
         lr = check_learning_rate(learning_rate)
         if self.phase != "complete":
             raise ValueError("Updating the weights needs the whole backward pass: press Backward Step until it is complete.")
         self._go(_updated(self.now, lr))
-        return None
 
     @_quiet
-    def train_step(self, learning_rate) -> str | None:
+    def train_step(self, learning_rate) -> None:
         """Forward, whole backward, update: one iteration of training."""
         lr = check_learning_rate(learning_rate)
         fp, steps = self.net.gradients(self.now.x, self.now.y)
@@ -844,7 +861,6 @@ class Simulation:
         if _divergence(updated, complete):  # the gradients are fine, the step is too long: show them
             self._go(complete)
         self._go(updated)
-        return None
 
     # changes of the problem: earlier backward results are stale; keep the forward pass if
     # there was one (recomputed), drop the backward steps.
@@ -858,36 +874,31 @@ class Simulation:
             moment = replace(moment, forward=fp, losses=losses)
         self._go(moment)
 
-    def set_target(self, y) -> str | None:
+    def set_target(self, y) -> None:
         y = np.array([y] * self.net.layers[-1]) if np.ndim(y) == 0 else y
         y = _column(y, "The target y", self.net.layers[-1])
         low_high = self.net.loss.target_range
         if low_high and np.any((y < low_high[0]) | (y > low_high[1])):
             raise ValueError(f"With {self.net.loss.label} the target must lie between {low_high[0]:g} and {low_high[1]:g}.")
         self._changed(y=y)
-        return None
 
-    def set_input(self, x) -> str | None:
+    def set_input(self, x) -> None:
         self._changed(x=_column(x, "The input x", self.net.layers[0]))
-        return None
 
-    def set_weight(self, l, j, k, value) -> str | None:
+    def set_weight(self, l, j, k, value) -> None:
         self._changed(net=self.net.with_weight(l, j, k, value))
-        return None
 
-    def set_bias(self, l, j, value) -> str | None:
+    def set_bias(self, l, j, value) -> None:
         self._changed(net=self.net.with_bias(l, j, value))
-        return None
 
     @_quiet
-    def set_network(self, net: Network, x=None, y=None) -> str | None:
+    def set_network(self, net: Network, x=None, y=None) -> None:
         """A new network (preset, architecture or activation change): starts from ready."""
         x = self.now.x if x is None else x
         y = self.now.y if y is None else y
         x = _fit(x, net.layers[0])
         y = _fit(y, net.layers[-1])
         self._go(Moment(net, _column(x, "The input x", net.layers[0]), _column(y, "The target y", net.layers[-1])))
-        return None
 
     # ---- per-layer values for the UI (None where not computed yet)
 

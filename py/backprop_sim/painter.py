@@ -214,11 +214,8 @@ class Page:
 
     def edit_selected(self) -> None:
         sel = self.ctl.selected
-        value = str(_el("edit-value").value)
-        if sel and sel[0] == "weight":
-            self.do("weight", [sel[1], sel[2] + 1, sel[3] + 1, value])
-        elif sel and sel[0] == "neuron":
-            self.do("bias", [sel[1], sel[2] + 1, value])
+        if sel:  # the weight's or the bias's action, with the lesson's numbering: [l, j, (k,) value]
+            self.do("weight" if sel.kind == "weight" else "bias", [*sel.lesson()[1:], str(_el("edit-value").value)])
 
     # ---- actions
 

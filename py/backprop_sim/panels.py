@@ -56,10 +56,9 @@ def layers_help() -> str:
             f"1–{MAX_NEURONS} neurons, 1–{MAX_OUTPUTS} outputs.")
 
 
-PHASE_WORDS = {
+PHASE_WORDS = {  # the backward phase is written with its step: "backward step 1 of 2"
     "ready": "ready: press Forward Pass",
     "forward": "forward pass done",
-    "backward": "backward pass",
     "complete": "backward pass complete",
 }
 
@@ -87,9 +86,7 @@ def summary(moment: Moment) -> str:
 
 def status(moment: Moment) -> dict[str, str]:
     fp, phase = moment.forward, moment.phase
-    words = PHASE_WORDS[phase]
-    if phase == "backward":
-        words = f"backward step {len(moment.steps)} of {moment.net.L}"
+    words = f"backward step {len(moment.steps)} of {moment.net.L}" if phase == "backward" else PHASE_WORDS[phase]
     return {
         "phase": words,
         "y_hat": vector_text(fp.y_hat) if fp else "—",

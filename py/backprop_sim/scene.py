@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .engine import Moment, dead_neurons
+from .engine import Moment, Selection, dead_neurons
 from .formatting import number
 
 FONT = 14  # CSS px: the smallest text anywhere
@@ -148,7 +148,7 @@ class View:
     theme: str = "light"
     progress: float = 1.0  # 0 → 1 through the transition into this moment (eased by the scene)
     digits: int = 3
-    selected: tuple | None = None  # ("weight", l, j, k) or ("neuron", l, j), j and k 0-based
+    selected: Selection | None = None
 
 
 @dataclass(frozen=True)
@@ -305,7 +305,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
                 x1, y1, x2, y2 = xk + ux * r, yk + uy * r, xj - ux * r, yj - uy * r
                 emphasis = l == latest
                 targets.append(("weight", l, j, k, x1, y1, x2, y2))
-                if view.selected == ("weight", l, j, k):
+                if view.selected == Selection("weight", l, j, k):
                     items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.accent, 5))
                 # whole-pixel ends: the drawing looks the same and the display list is half as long to send
                 items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0))
@@ -343,7 +343,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
             is_dead = (l, j) in dead
             if l > 0:
                 targets.append(("neuron", l, j, x, y, r))
-            if view.selected == ("neuron", l, j):
+            if view.selected == Selection("neuron", l, j):
                 items.append(Circle(x, y, r + 5, None, pal.accent, 4))
             items.append(Circle(x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, DEAD_DASH if is_dead else ()))
             blocked.append((x - r, y - r, x + r, y + r))
