@@ -135,6 +135,12 @@ def state(page):
     return page.evaluate("window.backpropSim.state()")
 
 
+def wait_drawn(page):
+    """Until the transition into the current moment has been painted to its end."""
+    wait_for(page, """window.backpropSim.pyodide.runPython(
+        'import backprop_sim.painter as p; p._page.progress() >= 1 and p._page.last_scene is not None')""")
+
+
 @pytest.fixture(scope="module")
 def sim(browser, site):
     """One booted simulation page for a module's tests (a boot costs seconds); each test's own

@@ -6,7 +6,7 @@ import string
 import numpy as np
 import pytest
 
-from backprop_sim import urlstate
+from backprop_sim import panels, urlstate
 from backprop_sim.controller import Controller
 from backprop_sim.engine import MAX_HIDDEN_LAYERS
 
@@ -163,7 +163,7 @@ def test_building_a_network_within_the_limits():
 def test_csv_has_every_value():
     ctl = Controller()
     ctl.act("forward"), ctl.act("backward"), ctl.act("backward")
-    rows = ctl.csv().strip().splitlines()
+    rows = panels.csv(ctl.state()).strip().splitlines()
     assert rows[0] == "quantity,layer,row,column,value"
     names = {r.split(",")[0] for r in rows[1:]}
     assert names == {"x", "y", "W", "dW", "b", "z", "a", "delta", "db", "loss"}

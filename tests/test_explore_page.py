@@ -98,7 +98,7 @@ def test_dead_relu_is_drawn_and_its_gradients_are_zero(page):
     assert "Dead ReLU" in page.locator("#trace").inner_text()
     labels = page.evaluate("""window.backpropSim.pyodide.runPython(`
 import backprop_sim.painter as p
-[t[3] for t in p._page.last_scene.items if t[0] == "text"]
+[t.text for t in p._page.last_scene.items if t.kind == "text"]
 `).toJs()""")
     assert "dead" in labels
 

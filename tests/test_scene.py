@@ -8,7 +8,7 @@ import pytest
 from backprop_sim import panels, svg
 from backprop_sim.controller import Controller
 from backprop_sim.presets import PRESETS, preset
-from backprop_sim.scene import FONT, PALETTES, View, network_scene, overlaps, text_box
+from backprop_sim.scene import FONT, PALETTES, LabelMemory, Line, Polygon, Text, View, network_scene, overlaps, text_box
 
 
 def run(key="seed", steps=0, y=None):
@@ -23,7 +23,7 @@ def run(key="seed", steps=0, y=None):
 
 
 def texts(scene):
-    return [item for item in scene.items if item[0] == "text"]
+    return [item for item in scene.items if isinstance(item, Text)]
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -31,7 +31,7 @@ def test_delta_labels_have_the_expected_values_and_colours(theme):
     sim = run(steps=3)
     scene = network_scene(sim.now, View(1000, theme))
     pal = PALETTES[theme]
-    deltas = {t[3]: t[5] for t in texts(scene) if t[3].startswith("δ ")}
+    deltas = {t.text: t.colour for t in texts(scene) if t.text.startswith("δ ")}
     # by hand: δ[2] = (ŷ − 1)·ŷ(1 − ŷ) is negative; δ[1]_j = 0.3, −0.2, 0.5 times δ[2] times σ'
     assert deltas == {
         "δ −0.0989": pal.neg,
@@ -44,13 +44,13 @@ def test_delta_labels_have_the_expected_values_and_colours(theme):
 def test_target_zero_turns_the_output_delta_red():
     sim = run(steps=2, y=0.0)
     scene = network_scene(sim.now, View(1000))
-    (label,) = [t for t in texts(scene) if t[3].startswith("δ +")]
-    assert label[5] == PALETTES["light"].pos
+    (label,) = [t for t in texts(scene) if t.text.startswith("δ +")]
+    assert label.colour == PALETTES["light"].pos
 
 
 def test_values_not_computed_yet_are_dashes():
     scene = network_scene(run().now, View(1000))
-    values = [t[3] for t in texts(scene)]
+    values = [t.text for t in texts(scene)]
     assert values.count("—") == 4  # 3 hidden + 1 output activation
     assert values.count("δ —") == 4
     assert "1.00" in values and "0.50" in values
@@ -61,24 +61,31 @@ def test_values_not_computed_yet_are_dashes():
 def test_no_text_overlaps_another_and_all_stays_inside(key, width):
     sim = run(key, steps=2)
     scene = network_scene(sim.now, View(width))
-    boxes = [text_box(t[1], t[2], t[3], t[4], t[6]) for t in texts(scene)]
+    boxes = [text_box(t.x, t.y, t.text, t.size, t.align) for t in texts(scene)]
     for i, a in enumerate(boxes):
         assert a[0] >= -1 and a[2] <= width + 1 and a[1] >= -1 and a[3] <= scene.height + 1, texts(scene)[i]
         for j in range(i):
-            assert not overlaps(a, boxes[j], pad=-1), (texts(scene)[i][3], texts(scene)[j][3])
-    assert all(t[4] >= FONT for t in texts(scene))
+            assert not overlaps(a, boxes[j], pad=-1), (texts(scene)[i].text, texts(scene)[j].text)
+    assert all(t.size >= FONT for t in texts(scene))
 
 
 def test_gradient_arrows_grow_with_the_gradient():
     sim = run(steps=2)
     scene = network_scene(sim.now, View(1000))
-    arrows = [a for a in scene.items if a[0] == "arrow"]
+    arrows = [a for a in scene.items if isinstance(a, Line) and a.cap == "round"]  # the shafts
+    heads = [p for p in scene.items if isinstance(p, Polygon)]
     dW = np.abs(sim.now.steps[0].dW.result.value.ravel())
-    assert len(arrows) == 3
-    widths = [a[6] for a in arrows]
+    assert len(arrows) == len(heads) == 3
+    widths = [a.width for a in arrows]
     assert np.argsort(widths).tolist() == np.argsort(dW).tolist()
-    # backward: each arrow points from the output side toward the input side
-    assert all(a[3] < a[1] for a in arrows)
+    # backward: each arrow points from the output side toward the input side, its head's tip leftmost
+    assert all(a.x2 < a.x1 for a in arrows)
+    for shaft, head in zip(arrows, heads):
+        tip = min(head.points)
+        assert tip[0] < shaft.x2 and head.fill == shaft.colour
+        # the head grows with the width: its base is 2·(5 + 1.5 w)·sin(0.45) long, by hand
+        base = np.hypot(head.points[1][0] - head.points[2][0], head.points[1][1] - head.points[2][1])
+        assert base == pytest.approx(2 * (5 + 1.5 * shaft.width) * np.sin(0.45), abs=0.2)
 
 
 def test_svg_renders_every_label_escaped():
@@ -138,16 +145,14 @@ def test_table_shows_each_weights_change_after_an_update():
 @pytest.mark.parametrize("key", ["deep", "seed"])
 def test_frames_of_a_transition_reuse_the_label_placement_and_draw_the_same(key):
     """The placement is remembered between frames (a speed-up); the picture must not change."""
-    from backprop_sim import scene as scene_module
-
     sim = run(key, steps=3)
-    scene_module._last_choice[:] = [None, None]
-    fresh = network_scene(sim.now, View(700, "light", 0.3))
-    network_scene(sim.now, View(700, "light", 1.0))  # the same labels: fills the memory
-    again = network_scene(sim.now, View(700, "light", 0.3))
+    memory = LabelMemory()
+    fresh = network_scene(sim.now, View(700, "light", 0.3))  # no memory: placed from scratch
+    network_scene(sim.now, View(700, "light", 1.0), memory)  # the same labels: fills the memory
+    assert memory.key is not None
+    again = network_scene(sim.now, View(700, "light", 0.3), memory)
     assert again.items == fresh.items and again.hidden_labels == fresh.hidden_labels
     # another width or another moment is placed afresh, as if nothing were remembered
     for width, moment in [(420, sim.now), (700, run(key, steps=2).now)]:
-        remembered = network_scene(moment, View(width, "light", 0.5))
-        scene_module._last_choice[:] = [None, None]
+        remembered = network_scene(moment, View(width, "light", 0.5), memory)
         assert network_scene(moment, View(width, "light", 0.5)).items == remembered.items

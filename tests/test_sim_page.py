@@ -3,7 +3,7 @@
 
 import pytest
 
-from conftest import ROOT, Server, act, state, wait_for
+from conftest import ROOT, Server, act, state, wait_drawn, wait_for
 from test_foundation import NON_BLANK
 
 pytestmark = pytest.mark.browser
@@ -105,8 +105,10 @@ def test_auto_can_be_paused(page):
     act(page, "auto", True)
     wait_for(page, "window.backpropSim.state().phase === 'forward'")
     act(page, "auto", False)
-    page.wait_for_timeout(300)
-    assert state(page)["phase"] == "forward"
+    # paused: the next beat is cancelled, not merely ignored when it comes
+    assert page.evaluate("""window.backpropSim.pyodide.runPython(
+        'import backprop_sim.painter as p; p._page.timers["auto"] is None')""")
+    assert state(page)["phase"] == "forward" and not state(page)["auto"]
 
 
 def test_keyboard_only_run(page):
@@ -198,7 +200,7 @@ def test_no_horizontal_overflow_and_the_canvas_is_drawn(visit, server, width):
     v = visit(width=width, height=800)
     page = v.open(server.url("sim/main.html"))
     act(page, "forward"), act(page, "backward")
-    page.wait_for_timeout(450)  # let the transition finish
+    wait_drawn(page)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.evaluate(NON_BLANK) > 500
     assert page.evaluate("document.getElementById('network').getBoundingClientRect().width") <= width

@@ -4,7 +4,9 @@
   `{{ worked_example }}` (the seed example, every number from the engine) and
   `{{ python_source }}` (the package's source, for the "Edit the MicroSim" link);
 - `write_preview(main_html)`: the static SVG shown before Python has started, drawn by the
-  same scene code as the live canvas.
+  same scene code as the live canvas, and every `{{ name }}` of the page (`page_values`):
+  limits, ranges, defaults, help and keyboard shortcuts, written from the Python constants
+  the simulation enforces, so the page never repeats a number by hand.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from backprop_sim import mathtex, svg
+from backprop_sim import mathtex, panels, svg
+from backprop_sim.controller import SPEEDS, TRAIN_SPEEDS, Controller
+from backprop_sim.engine import LEARNING_RATE_MAX, SEED_MAX
 from backprop_sim.panels import COMPACT_HEIGHT, EMBED_HEIGHT, embed_iframe
 from backprop_sim.presets import preset
 from backprop_sim.scene import View, network_scene
 
 PACKAGE = Path(__file__).resolve().parent.parent / "py" / "backprop_sim"
-SOURCE_ORDER = ("rules.py", "engine.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "controller.py", "urlstate.py", "editing.py", "painter.py")
+SOURCE_ORDER = ("rules.py", "formatting.py", "engine.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "controller.py", "urlstate.py", "editing.py", "painter.py")
 
 
 def worked_example(plain: bool = False) -> str:
@@ -168,9 +172,32 @@ def preview_svgs() -> str:
     return f'<div class="preview-wide">{wide}</div><div class="preview-narrow">{narrow}</div>'
 
 
+def page_values() -> dict[str, str]:
+    """What main.html's {{ name }} markers become: each from the constant the Python enforces."""
+    ctl = Controller()  # its defaults: the speeds and the learning rate a visit starts with
+    values = {
+        "layers_help": panels.layers_help(),
+        "keyboard_help": panels.keyboard_help(),
+        "speed_min": SPEEDS[0], "speed_max": SPEEDS[1], "speed": ctl.speed,
+        "train_speed_min": TRAIN_SPEEDS[0], "train_speed_max": TRAIN_SPEEDS[1], "train_speed": ctl.train_speed,
+        "learning_rate_max": LEARNING_RATE_MAX, "learning_rate": ctl.learning_rate,
+        "seed_max": SEED_MAX,
+    }
+    values.update({f"keys_{s.action}": " ".join(s.keys) for s in panels.SHORTCUTS})
+    return {name: f"{v:g}" if isinstance(v, float) else str(v) for name, v in values.items()}
+
+
 def write_preview(main_html: Path) -> None:
     html = main_html.read_text()
     marker = "<!-- static preview: build-time SVG of the first state -->"
     if marker not in html:
         raise RuntimeError(f"{main_html} has no preview marker")
-    main_html.write_text(html.replace(marker, preview_svgs()))
+    html = html.replace(marker, preview_svgs())
+    values = page_values()
+
+    def fill(match: re.Match) -> str:
+        if match.group(1) not in values:
+            raise RuntimeError(f"{main_html}: no value for {{{{ {match.group(1)} }}}}")
+        return values[match.group(1)]
+
+    main_html.write_text(re.sub(r"\{\{ (\w+) \}\}", fill, html))

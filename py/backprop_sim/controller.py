@@ -6,22 +6,49 @@ Weight and neuron indices in actions follow the lesson: w[l]_jk with l, j, k cou
 
 from __future__ import annotations
 
-import csv
-import io
-
 import numpy as np
 
 from .engine import (
-    ACTIVATIONS, Network, Simulation, chain_for_weight, check_learning_rate, check_number, dead_neurons,
+    ACTIVATIONS, Diverged, Moment, Network, Selection, Simulation, chain_for_weight, check_learning_rate, check_number, dead_neurons,
     delta_as_sum, gradient_check, relative_error,
 )
 from . import editing
-from .panels import SUBSCRIPTS, num
+from .formatting import number
+from .panels import SUBSCRIPTS
 from .presets import DEFAULT_PRESET, PRESETS, preset
 
 SPEEDS = (0.25, 4.0)  # steps per second for Auto
 TRAIN_SPEEDS = (1.0, 60.0)  # iterations per second for Train
 PREDICT_ABS, PREDICT_REL = 0.0005, 0.02  # a prediction within this of δ counts as right
+
+
+class Prediction:
+    """Predict before you see: with the mode on, each backward step waits for the learner's
+    guess of one δ (a number, or only its sign), then shows it and keeps the score."""
+
+    def __init__(self):
+        self.on = False
+        self.right = 0
+        self.asked = 0
+
+    @staticmethod
+    def target(sim: Simulation, selected: Selection | None) -> tuple[int, int]:
+        """The δ to predict, (l, j) with j 0-based: neuron 1 of the next layer, or the selected neuron there."""
+        l = sim.next_layer
+        if selected and selected.kind == "neuron" and selected.l == l:
+            return l, selected.j
+        return l, 0
+
+    def grade(self, value, truth: float, name: str) -> str:
+        """Score a guess of `name` (a δ) against its true value; the verdict and the running score, in words."""
+        if isinstance(value, str) and value.strip() in ("+", "-", "−"):
+            sign = 1 if value.strip() == "+" else -1
+            right, said = bool(np.sign(truth) == sign), "positive" if sign > 0 else "negative"
+        else:
+            guess = _number(value, "Your prediction")
+            right, said = abs(guess - truth) <= max(PREDICT_ABS, PREDICT_REL * abs(truth)), number(guess)
+        self.right, self.asked = self.right + int(right), self.asked + 1
+        return f"{'Right' if right else 'Not quite'}: {name} = {number(truth)} (you said {said}). Score: {self.right} of {self.asked}."
 
 
 class Controller:
@@ -36,11 +63,12 @@ class Controller:
         self.learning_rate = 0.5
         self.show_table = False
         self.check = False  # finite-difference values beside the backprop values
-        self.predict_mode = False
-        self.score = [0, 0]  # right, asked
-        self.selected: tuple | None = None  # ("weight", l, j, k) or ("neuron", l, j), 0-based j, k
+        self.prediction = Prediction()
+        self.selected: Selection | None = None
         self.rules_result: dict | None = None  # the last run of edited rules.py
+        self._check_cache: tuple | None = None  # (moment, finite differences): computed once per moment
         self.message = ""  # the last hint or refusal, shown in the page
+        self.diverged: tuple[Moment, str] | None = None  # the moment a step would have overflowed from, and why
 
     def act(self, name: str, value=None) -> str:
         """Run one action. Returns the message for the learner ("" when all went as asked).
@@ -53,6 +81,10 @@ class Controller:
             return self.message
         try:
             self.message = handler(value) or ""
+        except Diverged as overflow:  # a lesson, not a failure: stop running, keep the last finite moment
+            self.auto = self.training = False
+            self.diverged = (self.sim.now, str(overflow))
+            self.message = str(overflow)
         except ValueError as refusal:
             self.message = str(refusal)
         except editing.RuleStopped as stopped:  # the learner's rules.py, stopped by its budget
@@ -63,26 +95,27 @@ class Controller:
     # ---- the original's controls
 
     def on_forward(self, _):
-        return self.sim.forward()
+        self.sim.forward()
 
     def on_backward(self, _):
-        if self.predict_mode and self.sim.phase in ("forward", "backward"):
-            l, j = self.prediction_target()
+        if self.prediction.on and self.sim.phase in ("forward", "backward"):
+            l, j = Prediction.target(self.sim, self.selected)
             raise ValueError(f"Prediction mode: first predict δ[{l}]{SUBSCRIPTS[j + 1]} (a number, or + or −), then press Check.")
         return self.sim.backward_step()
 
     def on_back(self, _):
         self.auto = self.training = False
-        return self.sim.back()
+        self.sim.back()
 
     def on_reset(self, _):
         self.auto = self.training = False
-        return self.sim.reset()
+        self.sim.reset()
 
     def on_target(self, value):
         if isinstance(value, (list, tuple)) or (isinstance(value, str) and "," in value):
-            return self.sim.set_target(_float_list(value, "The target"))
-        return self.sim.set_target(_number(value, "The target"))
+            self.sim.set_target(_float_list(value, "The target"))
+        else:
+            self.sim.set_target(_number(value, "The target"))
 
     def on_speed(self, value):
         self.speed = _within(_number(value, "The speed"), SPEEDS, "Auto speed", "steps per second")
@@ -113,19 +146,16 @@ class Controller:
     # ---- build your own network
 
     def on_preset(self, value):
-        if value not in PRESETS:
+        if not isinstance(value, str) or value not in PRESETS:
             raise ValueError(f"Unknown preset {value!r}; choose one of {', '.join(PRESETS)}.")
         net, x, y = PRESETS[value].make()
-        self._new_network(net, x, y)
-        self.preset = value
+        self._set_network(net, x, y, preset=value)
 
     def on_layers(self, value):
         layers = _int_list(value, "Layer sizes")
         net = self.sim.net
         seed = self.seed if self.seed is not None else 1
-        new = Network.random(layers, seed, net.hidden_activation, net.output_activation, net.loss_fn)
-        self._new_network(new)
-        self.seed = seed
+        self._set_network(Network.random(layers, seed, net.hidden_activation, net.output_activation, net.loss_fn), seed=seed)
 
     def on_activation(self, value):
         which, name = _pair(value, "activation", ("hidden", "output"))
@@ -140,22 +170,20 @@ class Controller:
     def on_seed(self, value):
         seed = _whole(value, "The seed")
         net = self.sim.net
-        new = Network.random(net.layers, seed, net.hidden_activation, net.output_activation, net.loss_fn)
-        self._new_network(new)
-        self.seed = seed
+        self._set_network(Network.random(net.layers, seed, net.hidden_activation, net.output_activation, net.loss_fn), seed=seed)
 
     def on_x(self, value):
-        return self.sim.set_input(_float_list(value, "The input x"))
+        self.sim.set_input(_float_list(value, "The input x"))
 
     def on_weight(self, value):
         l, j, k, w = _indices(value, 4, "weight", "[l, j, k, value]")
         self.sim.set_weight(l, j - 1, k - 1, w)
-        self.preset, self.seed = "", None
+        self._mark_edited()
 
     def on_bias(self, value):
         l, j, b = _indices(value, 3, "bias", "[l, j, value]")
         self.sim.set_bias(l, j - 1, b)
-        self.preset, self.seed = "", None
+        self._mark_edited()
 
     def on_parameters(self, value):
         """Every weight and bias at once: {"W": [...], "b": [...]}, each flat, layer by layer, row by row."""
@@ -172,7 +200,7 @@ class Controller:
             W.append(np.reshape(W_flat[i : i + rows * cols], (rows, cols)))
             b.append(b_flat[m : m + rows])
             i, m = i + rows * cols, m + rows
-        self._new_network(Network.build(net.layers, W, b, net.hidden_activation, net.output_activation, net.loss_fn))
+        self._set_network(Network.build(net.layers, W, b, net.hidden_activation, net.output_activation, net.loss_fn))
 
     def _rebuild(self, **change):
         """New activations or loss. Seeded weights are drawn again for them (the initialisation
@@ -180,19 +208,22 @@ class Controller:
         net = self.sim.net
         fields = dict(hidden_activation=net.hidden_activation, output_activation=net.output_activation, loss_fn=net.loss_fn)
         fields.update(change)
-        seed = self.seed
-        if seed is not None:
-            self._new_network(Network.random(net.layers, seed, **fields))
-            self.seed = seed
+        if self.seed is not None:
+            self._set_network(Network.random(net.layers, self.seed, **fields), seed=self.seed)
         else:
             W = [net.W[l] for l in range(1, net.L + 1)]
             b = [net.b[l] for l in range(1, net.L + 1)]
-            self._new_network(Network.build(net.layers, W, b, **fields))
+            self._set_network(Network.build(net.layers, W, b, **fields))
 
-    def _new_network(self, net: Network, x=None, y=None):
+    def _set_network(self, net: Network, x=None, y=None, seed: int | None = None, preset: str = ""):
+        """A new network from ready; `seed` and `preset` say where its weights came from (for the link)."""
         self.auto = self.training = False
         self.selected = None
         self.sim.set_network(net, x, y)
+        self.preset, self.seed = preset, seed
+
+    def _mark_edited(self):
+        """The weights are the learner's own now, no preset's or seed's: a link must carry them."""
         self.preset, self.seed = "", None
 
     # ---- train it
@@ -202,7 +233,7 @@ class Controller:
 
     def on_update(self, _):
         self.sim.update(self.learning_rate)
-        self.preset, self.seed = "", None  # the weights are the network's own now
+        self._mark_edited()
 
     def on_train(self, value):
         self.training = (not self.training) if value is None else _flag(value)
@@ -215,7 +246,7 @@ class Controller:
     def on_train_tick(self, _):
         if self.training:
             self.sim.train_step(self.learning_rate)
-            self.preset, self.seed = "", None
+            self._mark_edited()
 
     # ---- trace any gradient
 
@@ -226,52 +257,35 @@ class Controller:
             return None
         kind = value[0] if isinstance(value, (list, tuple)) and value else None
         net = self.sim.net
-        if kind == "weight" and len(value) == 4:
-            l, j, k = (_whole(v, "index") for v in value[1:])
-            net._check_index(l, j - 1, k - 1)
-            self.selected = ("weight", l, j - 1, k - 1)
-        elif kind == "neuron" and len(value) == 3:
-            l, j = (_whole(v, "index") for v in value[1:])
-            net._check_index(l, j - 1, 0)
-            self.selected = ("neuron", l, j - 1)
-        else:
+        if not ((kind == "weight" and len(value) == 4) or (kind == "neuron" and len(value) == 3)):
             raise ValueError('Select ["weight", l, j, k] or ["neuron", l, j].')
+        selection = Selection.from_lesson(kind, *(_whole(v, "index") for v in value[1:]))
+        net.check_index(selection.l, selection.j, selection.k or 0)
+        self.selected = selection
 
     def on_check(self, value):
         self.check = _flag(value)
 
     # ---- predict before you see
 
-    def on_predict_mode(self, value):
-        self.predict_mode = _flag(value)
+    @property
+    def predict_mode(self) -> bool:
+        return self.prediction.on
 
-    def prediction_target(self) -> tuple[int, int]:
-        """The δ the learner is asked to predict: neuron 1 of the next layer, or the selected one."""
-        l = self.sim.next_layer
-        if self.selected and self.selected[0] == "neuron" and self.selected[1] == l:
-            return l, self.selected[2]
-        return l, 0
+    def on_predict_mode(self, value):
+        self.prediction.on = _flag(value)
 
     def on_predict(self, value):
+        """Grade the guess of the next δ, then take the step that shows it."""
         if self.sim.phase not in ("forward", "backward"):
             raise ValueError("Predictions are for backward steps: press Forward Pass first." if self.sim.phase == "ready"
                              else "The backward pass is complete: Reset to predict again.")
-        now = self.sim.now
-        l, j = self.prediction_target()
-        step = self.sim.net.backward_step(now.forward, now.y, now.steps)  # pure: nothing is committed
-        truth = float(step.delta.result.value[j, 0])
-        if isinstance(value, str) and value.strip() in ("+", "-", "−"):
-            guess_sign = 1 if value.strip() == "+" else -1
-            right = np.sign(truth) == guess_sign
-            said = "positive" if guess_sign > 0 else "negative"
-        else:
-            guess = _number(value, "Your prediction")
-            right = abs(guess - truth) <= max(PREDICT_ABS, PREDICT_REL * abs(truth))
-            said = num(guess)
+        l, j = Prediction.target(self.sim, self.selected)
+        if not (isinstance(value, str) and value.strip() in ("+", "-", "−")):
+            _number(value, "Your prediction")  # refused before anything moves or counts
         self.sim.backward_step()
-        self.score = [self.score[0] + int(right), self.score[1] + 1]
-        verdict = "Right" if right else "Not quite"
-        return f"{verdict}: δ[{l}]{SUBSCRIPTS[j + 1]} = {num(truth)} (you said {said}). Score: {self.score[0]} of {self.score[1]}."
+        truth = float(self.sim.now.steps[-1].delta.result.value[j, 0])
+        return self.prediction.grade(value, truth, f"δ[{l}]{SUBSCRIPTS[j + 1]}")
 
     # ---- edit the MicroSim: the learner's own rules.py
 
@@ -316,11 +330,11 @@ class Controller:
             return None
         now, net = self.sim.now, self.sim.net
         by_layer = now.by_layer
-        if self.selected[0] == "weight":
-            _, l, j, k = self.selected
+        _, l, j, k = self.selected
+        if self.selected.kind == "weight":
             out = {"kind": "weight", "l": l, "j": j + 1, "k": k + 1, "w": float(net.W[l][j, k])}
             if now.last_update:
-                out["last_change"] = float(now.last_update[1][l][j, k]) if l < len(now.last_update[1]) else None
+                out["last_change"] = float(now.last_update.dW[l][j, k]) if l < len(now.last_update.dW) else None
             if now.forward is None or l not in by_layer:
                 return out
             chain = chain_for_weight(net, now.forward, now.y, l, j, k)
@@ -329,7 +343,6 @@ class Controller:
             out["total"] = chain.total
             out["dW"] = float(by_layer[l].dW.result.value[j, k])
             return out
-        _, l, j = self.selected
         out = {"kind": "neuron", "l": l, "j": j + 1, "b": float(net.b[l][j, 0])}
         if now.forward is not None:
             out["z"] = float(now.forward.z[l][j, 0])
@@ -346,9 +359,8 @@ class Controller:
         if not self.check or not now.steps:
             return None
         # 2 forward passes per weight: done once per moment, not on every render and state()
-        cached = getattr(self, "_check_cache", None)
-        if cached is not None and cached[0] is now:
-            return cached[1]
+        if self._check_cache is not None and self._check_cache[0] is now:
+            return self._check_cache[1]
         fdW, fdb = gradient_check(self.sim.net, now.x, now.y)
         layers = {}
         for s in now.steps:
@@ -367,8 +379,8 @@ class Controller:
         values = sim.values()
         fp = now.forward
         prediction = None
-        if self.predict_mode and sim.phase in ("forward", "backward"):
-            l, j = self.prediction_target()
+        if self.prediction.on and sim.phase in ("forward", "backward"):
+            l, j = Prediction.target(sim, self.selected)
             prediction = {"l": l, "j": j + 1}
         return {
             "layers": list(net.layers),
@@ -386,7 +398,7 @@ class Controller:
             "y_hat": _plain(fp.y_hat) if fp else None,
             "loss": fp.loss if fp else None,
             "delta": [_plain(v) for v in values["delta"]],
-            "dW": [_plain(v) for v in values["dW"]],
+            "dW": [None if v is None else v.tolist() for v in values["dW"]],  # matrices, like W, even with one column
             "db": [_plain(v) for v in values["db"]],
             "preset": self.preset,
             "seed": self.seed,
@@ -397,46 +409,22 @@ class Controller:
             "learning_rate": self.learning_rate,
             "losses": list(now.losses[-500:]),
             "last_update": None if now.last_update is None else {
-                "learning_rate": now.last_update[0],
-                "dW": [v.tolist() for v in now.last_update[1][1:]],
-                "db": [_plain(v) for v in now.last_update[2][1:]],
+                "learning_rate": now.last_update.learning_rate,
+                "dW": [v.tolist() for v in now.last_update.dW[1:]],
+                "db": [_plain(v) for v in now.last_update.db[1:]],
             },
             "dead": [[l, j + 1] for l, j in dead_neurons(net, fp)] if fp else [],
-            "selected": None if not self.selected else [self.selected[0], self.selected[1], *[i + 1 for i in self.selected[2:]]],
+            "selected": self.selected.lesson() if self.selected else None,
             "trace": self.trace(),
             "check": self.gradient_check(),
-            "predict_mode": self.predict_mode,
+            "predict_mode": self.prediction.on,
             "prediction": prediction,
-            "score": {"right": self.score[0], "asked": self.score[1]},
+            "score": {"right": self.prediction.right, "asked": self.prediction.asked},
             "rules": self.rules_result,
             "can_undo": bool(sim.history),
+            # why the next step was refused, while the simulation is still at the moment it came from
+            "diverged": self.diverged[1] if self.diverged and self.diverged[0] is now else None,
         }
-
-    def csv(self) -> str:
-        """Every value, one per row: quantity, layer, row, column, value (lesson numbering)."""
-        state = self.state()
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["quantity", "layer", "row", "column", "value"])
-        for k, v in enumerate(state["x"]):
-            writer.writerow(["x", 0, k + 1, "", v])
-        for k, v in enumerate(state["y"]):
-            writer.writerow(["y", len(state["layers"]) - 1, k + 1, "", v])
-        for name in ("W", "dW"):
-            for l, matrix in enumerate(state[name], start=1):
-                for j, row in enumerate(matrix or []):
-                    for k, v in enumerate(row):
-                        writer.writerow([name, l, j + 1, k + 1, v])
-        for name in ("b", "z", "delta", "db"):
-            for l, vector in enumerate(state[name], start=1):
-                for j, v in enumerate(vector or []):
-                    writer.writerow([name, l, j + 1, "", v])
-        for l, vector in enumerate(state["a"]):
-            for j, v in enumerate(vector or []):
-                writer.writerow(["a", l, j + 1, "", v])
-        if state["loss"] is not None:
-            writer.writerow(["loss", "", "", "", state["loss"]])
-        return out.getvalue()
 
 
 # ---- reading values that come from buttons, fields, the URL or JavaScript
@@ -500,7 +488,7 @@ def _pair(value, what: str, keys: tuple[str, ...]):
         value = value.split(":", 1)
     if not isinstance(value, (list, tuple)) or len(value) != 2 or value[0] not in keys:
         raise ValueError(f"Set the {what} with [{' or '.join(repr(k) for k in keys)}, name], got {value!r}.")
-    if value[1] not in ACTIVATIONS:
+    if not isinstance(value[1], str) or value[1] not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {value[1]!r}; choose one of {', '.join(ACTIVATIONS)}.")
     return value[0], value[1]
 

@@ -198,7 +198,7 @@ def checks() -> list[dict]:
             numeric[i] = (loss(y_hat + e, y, zL + dz) - loss(y_hat - e, y, zL - dz)) / (2 * h)
         diff = relative_error(grad(y_hat, y), numeric)
         found.append(_finding(f"{name}_grad", f"the slope of {name}", diff, y_hat, grad(y_hat, y), numeric))
-    for key in ("seed", "deep"):
+    for key in ("seed", "deep", "classifier"):  # the classifier's δ[L] goes through bce_grad and output_delta
         found.append(_network_check(*_example(key), f"the {key} network"))
     return found
 

@@ -14,12 +14,14 @@ Conventions, exactly as in the lesson:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
 from . import rules
+from .formatting import SUBSCRIPTS, number
 
 # The limits the simulation promises to draw and explain well.
 MAX_HIDDEN_LAYERS = 4
@@ -31,6 +33,21 @@ MAX_OUTPUTS = 3
 LARGEST_LAYERS = (MAX_INPUTS, *[MAX_NEURONS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS)
 
 MAX_HISTORY = 1000  # moments kept for Step Back
+LEARNING_RATE_MAX = 10.0  # η: above 0, at most this
+SEED_MAX = 2**32 - 1  # numpy's seeds
+
+# The largest size of an input, target, weight or bias, whether a learner types it or training
+# makes it. float64 ends near 1.8e308, and a few layers multiply sizes together: past this,
+# a weight means training has run away, and a typed value would overflow in a few steps.
+VALUE_LIMIT = 1e6
+LOSS_LIMIT = 1e30  # a loss past this means training has diverged
+
+
+class Diverged(ValueError):
+    """A step whose numbers left the range of floating point (∞, NaN) or passed their limit.
+
+    Raised instead of moving to that moment, so the simulation keeps its last finite state;
+    the message says what grew, after how many updates, and what the learner can do."""
 
 
 # --------------------------------------------------------------------------
@@ -66,11 +83,34 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+_ORIGINAL_RULES = dict(vars(rules))  # to tell the rules as shipped from a learner's edit (editing.install)
+
+
+def _edited(name: str) -> bool:
+    return getattr(rules, name) is not _ORIGINAL_RULES.get(name)
+
+
 @dataclass(frozen=True)
 class Loss:
+    """A loss, and the output layer's step that follows from it: the one owner of dL/dŷ.
+
+    The formulas below describe the rules as shipped; once a learner edits the loss or its
+    derivative (the Edit page), the text and TeX name the edited function instead of a
+    formula it may no longer compute, and every number comes from the rule itself.
+    """
+
     name: str  # the function's name in rules.py; its derivative is name + "_grad"
     label: str
-    tex: str
+    formula_tex: str  # L, symbolic
+    summary: str  # the network summary line's words for it
+    grad_text: str  # dL/dŷ as the lesson writes it: "(ŷ − y)"
+    grad_tex: str
+    neuron_text: str  # dL/dŷ for output neuron {n}, plain text
+    term_tex: str  # one output's share of L with numbers; fields p = ŷ, t = y, q = 1 − ŷ, s = 1 − y
+    sum_tex: str  # the shares together; field terms
+    needs_output: str | None = None  # the output activation the loss needs
+    target_range: tuple[float, float] | None = None  # the targets it is defined for
+    cancels: str | None = None  # the output activation whose g' cancels dL/dŷ's denominator
 
     def value(self, y_hat: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
         return float(getattr(rules, self.name)(y_hat, y, z))
@@ -79,10 +119,74 @@ class Loss:
         """dL/dŷ"""
         return getattr(rules, self.name + "_grad")(y_hat, y)
 
+    @property
+    def edited(self) -> bool:
+        return _edited(self.name) or _edited(self.name + "_grad")
+
+    @property
+    def tex(self) -> str:
+        return rf"\mathcal{{L}} = \texttt{{{self.name}}}(\hat{{y}}, y)" if _edited(self.name) else self.formula_tex
+
+    def output_step(self, g: Activation, L: int, z: np.ndarray, y_hat: np.ndarray, y: np.ndarray) -> OutputStep:
+        """δ[L] = dL/dŷ ⊙ g'(z[L]), through the rules: every view of the output layer's error
+        (the backward step, the traces, the equations) starts here."""
+        dL_dy_hat = self.grad(y_hat, y)
+        g_prime = g.g_prime(z)
+        return OutputStep(self, g, L, dL_dy_hat, g_prime, rules.output_delta(dL_dy_hat, g_prime))
+
+
+@dataclass(frozen=True)
+class OutputStep:
+    """The output layer's error: dL/dŷ, g'(z[L]) and δ[L] = output_delta(dL/dŷ, g'(z[L]))."""
+
+    loss: Loss
+    g: Activation
+    layer: int  # the lesson's L
+    dL_dy_hat: np.ndarray
+    g_prime: np.ndarray
+    delta: np.ndarray
+
+    @property
+    def cancels(self) -> bool:
+        """Cross-entropy after a sigmoid: σ'(z) = ŷ(1 − ŷ) cancels dL/dŷ's denominator, δ = ŷ − y."""
+        return self.loss.cancels == self.g.name and not self.loss.edited and not _edited("output_delta")
+
+    @property
+    def grad_names(self) -> tuple[str, str]:
+        """dL/dŷ as plain text and TeX: the loss's formula, or its function once edited."""
+        loss = self.loss
+        if _edited(loss.name + "_grad"):
+            return f"{loss.name}_grad(ŷ, y)", rf"\texttt{{{loss.name}\_grad}}(\hat{{y}}, y)"
+        return loss.grad_text, loss.grad_tex
+
+    def factors(self, n: int) -> tuple[Factor, ...]:
+        """Output neuron n's start of every chain (n 0-based): dL/dŷ_n · g'(z[L]_n), or δ[L]_n
+        alone when an edited output_delta is not that product, so the chain still sums to ∂L/∂W."""
+        L, d, gp = self.layer, float(self.dL_dy_hat[n, 0]), float(self.g_prime[n, 0])
+        if _edited(self.loss.name + "_grad"):
+            error = Factor(f"∂L/∂ŷ_{n + 1}", rf"\frac{{\partial \mathcal{{L}}}}{{\partial \hat{{y}}_{{{n + 1}}}}}", d)
+        else:
+            error = Factor(self.loss.neuron_text.format(n=n + 1), rf"\frac{{\partial \mathcal{{L}}}}{{\partial \hat{{y}}_{{{n + 1}}}}}", d)
+        slope = Factor(f"{self.g.label}'(z[{L}]_{n + 1})", rf"{self.g.tex}'(z^{{[{L}]}}_{{{n + 1}}})", gp)
+        delta = float(self.delta[n, 0])
+        if d * gp == delta or np.isclose(d * gp, delta, rtol=1e-12, atol=0.0):
+            return (error, slope)
+        return (Factor(f"δ[{L}]_{n + 1}", rf"\delta^{{[{L}]}}_{{{n + 1}}}", delta),)
+
 
 LOSSES: dict[str, Loss] = {
-    "mse": Loss("mse", "mean squared error", r"\mathcal{L} = \tfrac{1}{2}\sum (\hat{y}-y)^2"),
-    "bce": Loss("bce", "binary cross-entropy", r"\mathcal{L} = -\sum \left[y \log\hat{y} + (1-y)\log(1-\hat{y})\right]"),
+    "mse": Loss(
+        "mse", "mean squared error", r"\mathcal{L} = \tfrac{1}{2}\sum (\hat{y}-y)^2", "loss ½(ŷ − y)²",
+        "(ŷ − y)", r"(\hat{y} - y)", "(ŷ_{n} − y_{n})",
+        r"({p} - {t})^2", r"\tfrac{{1}}{{2}}\left[{terms}\right]",
+    ),
+    "bce": Loss(
+        "bce", "binary cross-entropy", r"\mathcal{L} = -\sum \left[y \log\hat{y} + (1-y)\log(1-\hat{y})\right]",
+        "loss: binary cross-entropy",
+        "(ŷ − y)/(ŷ(1 − ŷ))", r"\frac{\hat{y} - y}{\hat{y}(1 - \hat{y})}", "∂L/∂ŷ_{n}",
+        r"{t}\log {p} + {s}\log {q}", r"-\left[{terms}\right]",
+        needs_output="sigmoid", target_range=(0.0, 1.0), cancels="sigmoid",
+    ),
 }
 
 
@@ -105,14 +209,22 @@ def _column(values, name: str, expected: int | None = None) -> np.ndarray:
         raise ValueError(f"{name} needs {expected} value(s), got {array.shape[0]}.")
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} must be finite numbers (no NaN or infinity), got {array.ravel().tolist()}.")
+    _check_size(array, name)
     return _frozen(array)
+
+
+def _check_size(array: np.ndarray, name: str) -> None:
+    if np.any(np.abs(array) > VALUE_LIMIT):
+        big = float(array.ravel()[np.argmax(np.abs(array))])
+        raise ValueError(f"{name} must lie between {number(-VALUE_LIMIT, 0)} and {number(VALUE_LIMIT, 0)}, got {number(big)}: "
+                         "larger values overflow the arithmetic within a few steps.")
 
 
 def check_number(value, name: str) -> float:
     """A finite float, or a ValueError a learner can read that names the value."""
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float, 10**400
         raise ValueError(f"{name} must be a number, got {value!r}.") from None
     if not np.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {value!r}.")
@@ -151,9 +263,31 @@ def _activation(name: str) -> Activation:
 def _loss(name: str, output_activation: str) -> Loss:
     if name not in LOSSES:
         raise ValueError(f"Unknown loss {name!r}; choose one of {', '.join(LOSSES)}.")
-    if name == "bce" and output_activation != "sigmoid":
-        raise ValueError("Binary cross-entropy needs a sigmoid output (ŷ must lie between 0 and 1).")
-    return LOSSES[name]
+    loss = LOSSES[name]
+    if loss.needs_output and output_activation != loss.needs_output:
+        raise ValueError(f"{loss.label.capitalize()} needs a {loss.needs_output} output (ŷ must lie between 0 and 1).")
+    return loss
+
+
+class Selection(NamedTuple):
+    """A weight w[l]_jk or a neuron j of layer l that the learner picked.
+
+    Stored as the arrays index it (j, k from 0); the lesson, the API and the URL count
+    neurons from 1. `from_lesson` and `lesson` are the one place where the two meet.
+    """
+
+    kind: str  # "weight" or "neuron"
+    l: int  # the weight layer, from 1 as in the lesson
+    j: int
+    k: int | None = None  # weights only
+
+    @staticmethod
+    def from_lesson(kind: str, l: int, j: int, k: int | None = None) -> Selection:
+        return Selection(kind, l, j - 1, None if k is None else k - 1)
+
+    def lesson(self) -> list:
+        """["weight", l, j, k] or ["neuron", l, j], counted from 1."""
+        return [self.kind, self.l, self.j + 1] + ([] if self.k is None else [self.k + 1])
 
 
 @dataclass(frozen=True)
@@ -187,6 +321,7 @@ class Network:
                 raise ValueError(f"W[{l}] must have shape {shape[0]}×{shape[1]}, got {'×'.join(map(str, w.shape))}.")
             if not np.all(np.isfinite(w)):
                 raise ValueError(f"W[{l}] must hold finite numbers.")
+            _check_size(w, f"W[{l}]")
             Ws.append(_frozen(w))
             bs.append(_column(b[l - 1], f"b[{l}]", sizes[l]))
         return Network(sizes, hidden_activation, output_activation, loss_fn, tuple(Ws), tuple(bs))
@@ -200,8 +335,8 @@ class Network:
         """
         sizes = check_layers(layers)
         seed = int(check_number(seed, "The seed"))
-        if not 0 <= seed < 2**32:
-            raise ValueError(f"The seed must be a whole number from 0 to {2**32 - 1}, got {seed}.")
+        if not 0 <= seed <= SEED_MAX:
+            raise ValueError(f"The seed must be a whole number from 0 to {SEED_MAX}, got {seed}.")
         rng = np.random.default_rng(seed)
         W, b = [], []
         L = len(sizes) - 1
@@ -226,20 +361,22 @@ class Network:
         return LOSSES[self.loss_fn]
 
     def with_weight(self, l: int, j: int, k: int, value) -> Network:
-        self._check_index(l, j, k)
+        self.check_index(l, j, k)
         value = check_number(value, f"The weight w[{l}]_{j + 1}{k + 1}")
+        _check_size(np.array(value), f"The weight w[{l}]_{j + 1}{k + 1}")
         w = np.array(self.W[l])
         w[j, k] = value
         return replace(self, W=self.W[:l] + (_frozen(w),) + self.W[l + 1 :])
 
     def with_bias(self, l: int, j: int, value) -> Network:
-        self._check_index(l, j, 0)
+        self.check_index(l, j, 0)
         value = check_number(value, f"The bias b[{l}]_{j + 1}")
+        _check_size(np.array(value), f"The bias b[{l}]_{j + 1}")
         b = np.array(self.b[l])
         b[j, 0] = value
         return replace(self, b=self.b[:l] + (_frozen(b),) + self.b[l + 1 :])
 
-    def _check_index(self, l, j, k) -> None:
+    def check_index(self, l, j, k) -> None:
         if not (isinstance(l, (int, np.integer)) and 1 <= l <= self.L):
             raise ValueError(f"Weight layers are numbered 1 to {self.L}, got {l!r}.")
         rows, cols = self.layers[l], self.layers[l - 1]
@@ -260,6 +397,11 @@ class Network:
 
     # ---- backward, one layer at a time
 
+    def output_step(self, fp: ForwardPass, y: np.ndarray) -> OutputStep:
+        """δ[L] = dL/dŷ ⊙ g'(z[L]): the loss owns it (Loss.output_step)."""
+        L = self.L
+        return self.loss.output_step(self.g(L), L, fp.z[L], fp.a[L], y)
+
     def backward_step(self, fp: ForwardPass, y: np.ndarray, done: tuple[BackwardStep, ...]) -> BackwardStep:
         """The next step of backpropagation, after the steps already done.
 
@@ -270,22 +412,17 @@ class Network:
         g = self.g(l)
         z, a = fp.z, fp.a
         gz = Operand(f"{g.label}'(z[{l}])", rf"{g.tex}'(z^{{[{l}]}})", g.g_prime(z[l]))
-        if l == L and self.loss_fn == "bce":
-            # sigmoid and cross-entropy cancel: dL/dz[L] = ŷ − y, no σ' left over
-            delta = a[L] - y
+        if l == L:
+            out = self.output_step(fp, y)  # delta[L] = dL/dŷ ⊙ g'(z[L]), as the loss's rules say
+            delta = out.delta
+            grad_text, grad_tex = out.grad_names
+            symbolic = rf"\delta^{{[{L}]}} = {grad_tex} \odot {g.tex}'(z^{{[{L}]}})"
             delta_eq = Equation(
                 Operand(f"δ[{L}]", rf"\delta^{{[{L}]}}", delta),
-                (Operand("ŷ", r"\hat{y}", a[L]), Operand("y", "y", y)), ("−",),
-                rf"\delta^{{[{L}]}} = \hat{{y}} - y",
-                note="Cross-entropy after a sigmoid: σ'(z) cancels, so δ = ŷ − y.",
-            )
-        elif l == L:
-            dL_dy_hat = self.loss.grad(a[L], y)
-            delta = rules.output_delta(dL_dy_hat, gz.value)  # delta[L] = dL/dŷ ⊙ g'(z[L])
-            delta_eq = Equation(
-                Operand(f"δ[{L}]", rf"\delta^{{[{L}]}}", delta),
-                (Operand("(ŷ − y)", r"(\hat{y} - y)", dL_dy_hat), gz), ("⊙",),
-                rf"\delta^{{[{L}]}} = (\hat{{y}} - y) \odot {g.tex}'(z^{{[{L}]}})",
+                (Operand(grad_text, grad_tex, out.dL_dy_hat), replace(gz, value=out.g_prime)), ("⊙",),
+                symbolic + (r" = \hat{y} - y" if out.cancels else ""),
+                note=(f"Cross-entropy after a sigmoid: σ'(z) = ŷ(1 − ŷ) cancels the denominator of ∂L/∂ŷ, so δ[{L}] = ŷ − y."
+                      if out.cancels else ""),
             )
         else:
             W_next, delta_next = self.W[l + 1], done[-1].delta.result.value
@@ -434,21 +571,19 @@ def chain_for_weight(net: Network, fp: ForwardPass, y: np.ndarray, l: int, j: in
     dL/dw = dL/dŷ · g'(z[L]) · W[L] · g'(z[L-1]) ··· W[l+1] · g'(z[l]) · a[l-1]_k,
     one product per path of neurons from the output down to neuron j; their sum is dW[l][j, k].
     """
-    net._check_index(l, j, k)
+    net.check_index(l, j, k)
     L, z, a = net.L, fp.z, fp.a
 
     def g_prime(layer: int, n: int) -> Factor:
         g = net.g(layer)
         return Factor(f"{g.label}'(z[{layer}]_{n + 1})", rf"{g.tex}'(z^{{[{layer}]}}_{{{n + 1}}})", float(g.g_prime(z[layer])[n, 0]))
 
+    out = net.output_step(fp, y)  # the loss's own dL/dŷ and δ[L]: an edited rule changes the chain too
+
     def to_z(layer: int, n: int):
         """Every path from the loss down to z[layer]_n: (neurons top-down, factors top-down)."""
         if layer == L:
-            error = Factor(f"(ŷ_{n + 1} − y_{n + 1})", rf"(\hat{{y}}_{{{n + 1}}} - y_{{{n + 1}}})", float(a[L][n, 0] - y[n, 0]))
-            if net.loss_fn == "bce":  # σ' cancels: dL/dz[L] = ŷ − y
-                yield (n,), (error,)
-            else:
-                yield (n,), (error, g_prime(L, n))
+            yield (n,), out.factors(n)
             return
         for m in range(net.layers[layer + 1]):
             w = Factor(f"W[{layer + 1}]_{m + 1}{n + 1}", rf"W^{{[{layer + 1}]}}_{{{m + 1}{n + 1}}}", float(net.W[layer + 1][m, n]))
@@ -485,16 +620,15 @@ class DeltaSum:
 
 def delta_as_sum(net: Network, steps: tuple[BackwardStep, ...], y: np.ndarray, fp: ForwardPass, l: int, j: int) -> DeltaSum:
     """Why the transpose: neuron j's error collects column j of W[l+1], i.e. row j of (W[l+1])ᵀ."""
-    net._check_index(l, j, 0)
+    net.check_index(l, j, 0)
     by_layer = {s.layer: s for s in steps}
     if l not in by_layer:
         raise ValueError(f"δ[{l}] is not computed yet: keep pressing Backward Step.")
     value = float(by_layer[l].delta.result.value[j, 0])
     g_prime = float(net.g(l).g_prime(fp.z[l])[j, 0])
     if l == net.L:
-        y_hat = fp.a[l][j, 0]
-        upstream = float(y_hat - y[j, 0]) if net.loss_fn == "mse" else float((y_hat - y[j, 0]) / (y_hat * (1 - y_hat)))
-        return DeltaSum(l, j, g_prime, (), upstream, value)
+        out = net.output_step(fp, y)
+        return DeltaSum(l, j, float(out.g_prime[j, 0]), (), float(out.dL_dy_hat[j, 0]), value)
     delta_next = by_layer[l + 1].delta.result.value
     terms = tuple(DeltaTerm(m, float(net.W[l + 1][m, j]), float(delta_next[m, 0])) for m in range(net.layers[l + 1]))
     return DeltaSum(l, j, g_prime, terms, float(sum(t.product for t in terms)), value)
@@ -550,8 +684,9 @@ class Moment:
     y: np.ndarray  # the target
     forward: ForwardPass | None = None
     steps: tuple[BackwardStep, ...] = ()
-    last_update: tuple | None = None  # (learning_rate, ΔW list, Δb list) of the last update
+    last_update: Update | None = None  # the last step of gradient descent
     losses: tuple[float, ...] = ()  # loss after each forward pass since the last reset
+    updates: int = 0  # steps of gradient descent since the last reset
 
     @property
     def by_layer(self) -> dict[int, BackwardStep]:
@@ -567,11 +702,83 @@ class Moment:
         return "complete" if len(self.steps) == self.net.L else "backward"
 
 
+def _quiet(action):
+    """numpy's overflow warnings are not for the learner: Simulation._go checks every new value
+    and explains what left the range, so the warnings are silenced while an action computes."""
+
+    @functools.wraps(action)
+    def run(self, *args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return action(self, *args, **kwargs)
+
+    return run
+
+
+def _out_of_range(name: str, value: np.ndarray, limit: float) -> str | None:
+    """The first entry of value that is ∞, NaN or larger than limit, in words; None if none is."""
+    bad = ~np.isfinite(value) | (np.abs(np.nan_to_num(value, nan=0.0)) > limit)
+    if not np.any(bad):
+        return None
+    j, k = np.argwhere(bad)[0]
+    v = float(value[j, k])
+    where = f"{name}{SUBSCRIPTS[j + 1]}" + (f"{SUBSCRIPTS[k + 1]}" if value.shape[1] > 1 else "")
+    if np.isnan(v):
+        return f"{where} became NaN (not a number)"
+    if np.isinf(v):
+        return f"{where} became {number(v)}"
+    return f"{where} grew past {number(limit, 0)} (to {number(v)})"
+
+
+def _divergence(moment: Moment, before: Moment) -> str | None:
+    """What in the new moment left the range of the numbers, checking only what changed."""
+    net, fp = moment.net, moment.forward
+    if net is not before.net:
+        for l in range(1, net.L + 1):
+            found = _out_of_range(f"w[{l}]", net.W[l], VALUE_LIMIT) or _out_of_range(f"b[{l}]", net.b[l], VALUE_LIMIT)
+            if found:
+                return "the weight " + found if found.startswith("w") else "the bias " + found
+    if fp is not None and fp is not before.forward:
+        for l in range(1, net.L + 1):
+            found = _out_of_range(f"z[{l}]", fp.z[l], np.inf) or _out_of_range(f"a[{l}]", fp.a[l], np.inf)
+            if found:
+                return found
+        if not np.isfinite(fp.loss):
+            return "the loss became " + number(fp.loss)
+        if fp.loss > LOSS_LIMIT:
+            return f"the loss grew past {number(LOSS_LIMIT, 0)} (to {number(fp.loss)})"
+    known = {id(s) for s in before.steps}
+    for step in moment.steps:
+        if id(step) not in known:
+            l = step.layer
+            found = (_out_of_range(f"δ[{l}]", step.delta.result.value, np.inf)
+                     or _out_of_range(f"∂L/∂W[{l}]", step.dW.result.value, np.inf)
+                     or _out_of_range(f"∂L/∂b[{l}]", step.db.result.value, np.inf))
+            if found:
+                return found
+    return None
+
+
+def _divergence_message(found: str, moment: Moment) -> str:
+    """The learner's explanation: what happened, why, and what to do."""
+    found = "T" + found[1:] if found.startswith("the ") else found  # symbols keep their case: δ, z
+    if moment.updates and moment.last_update is not None:
+        lr = moment.last_update.learning_rate
+        updates = f"{moment.updates} update" + ("s" if moment.updates > 1 else "")
+        return (f"{found} after {updates}: the learning rate {lr:g} is too large for this network, "
+                "so each step overshoots and the error grows instead of shrinking. "
+                "The last finite state is kept: Step Back, lower the learning rate, or Reset.")
+    why = ("these numbers are too large for the computer's floating-point arithmetic"
+           if "NaN" not in found else "a rule gave an undefined result, such as 0/0 or ∞ − ∞")
+    return f"{found}: {why}. The last finite state is kept: Step Back, use smaller values, or Reset."
+
+
 class Simulation:
     """Forward, backward one layer at a time, update; every change can be undone.
 
-    Each action either returns a short notice (or None) and moves to a new Moment, or
-    raises ValueError with a message for the learner and changes nothing.
+    Each action moves to a new Moment (backward_step may return a short notice), or raises
+    ValueError with a message for the learner and changes nothing. A step whose
+    values overflow (∞, NaN, or past VALUE_LIMIT and LOSS_LIMIT) raises Diverged, a
+    ValueError that says why: the simulation stays at its last finite moment.
     """
 
     def __init__(self, net: Network, x, y):
@@ -599,17 +806,21 @@ class Simulation:
     # ---- act
 
     def _go(self, moment: Moment) -> None:
+        found = _divergence(moment, self.now)
+        if found:
+            raise Diverged(_divergence_message(found, moment))
         self.history.append(self.now)
         del self.history[:-MAX_HISTORY]  # long training runs keep only the recent past
         self.now = moment
 
-    def forward(self) -> str | None:
+    @_quiet
+    def forward(self) -> None:
         if self.phase != "ready":
             raise ValueError("The forward pass is already done. Press Backward Step, or Reset to start over.")
         fp = self.net.forward(self.now.x, self.now.y)
         self._go(replace(self.now, forward=fp, losses=self.now.losses + (fp.loss,)))
-        return None
 
+    @_quiet
     def backward_step(self) -> str | None:
         if self.phase == "ready":
             self.forward()
@@ -621,37 +832,40 @@ class Simulation:
         self._go(replace(now, steps=now.steps + (step,)))
         return None
 
-    def back(self) -> str | None:
+    def back(self) -> None:
         """Undo the last action (a step, a pass, a change of target or weight)."""
         if not self.history:
             raise ValueError("Nothing to undo: this is the start.")
         self.now = self.history.pop()
-        return None
 
-    def reset(self) -> str | None:
+    def reset(self) -> None:
         """Back to the ready state, keeping the current network, input and target."""
         if self.phase == "ready" and not self.now.losses:
-            return None
+            return
         self._go(Moment(self.now.net, self.now.x, self.now.y))
-        return None
 
-    def update(self, learning_rate) -> str | None:
+    @_quiet
+    def update(self, learning_rate) -> None:
         lr = check_learning_rate(learning_rate)
         if self.phase != "complete":
             raise ValueError("Updating the weights needs the whole backward pass: press Backward Step until it is complete.")
         self._go(_updated(self.now, lr))
-        return None
 
-    def train_step(self, learning_rate) -> str | None:
+    @_quiet
+    def train_step(self, learning_rate) -> None:
         """Forward, whole backward, update: one iteration of training."""
         lr = check_learning_rate(learning_rate)
         fp, steps = self.net.gradients(self.now.x, self.now.y)
-        self._go(_updated(replace(self.now, forward=fp, steps=steps, losses=self.now.losses + (fp.loss,)), lr))
-        return None
+        complete = replace(self.now, forward=fp, steps=steps, losses=self.now.losses + (fp.loss,))
+        updated = _updated(complete, lr)
+        if _divergence(updated, complete):  # the gradients are fine, the step is too long: show them
+            self._go(complete)
+        self._go(updated)
 
     # changes of the problem: earlier backward results are stale; keep the forward pass if
     # there was one (recomputed), drop the backward steps.
 
+    @_quiet
     def _changed(self, **fields) -> None:
         moment = replace(self.now, steps=(), **fields)
         if self.now.forward is not None:
@@ -660,34 +874,31 @@ class Simulation:
             moment = replace(moment, forward=fp, losses=losses)
         self._go(moment)
 
-    def set_target(self, y) -> str | None:
+    def set_target(self, y) -> None:
         y = np.array([y] * self.net.layers[-1]) if np.ndim(y) == 0 else y
         y = _column(y, "The target y", self.net.layers[-1])
-        if self.net.loss_fn == "bce" and np.any((y < 0) | (y > 1)):
-            raise ValueError("With cross-entropy the target must lie between 0 and 1.")
+        low_high = self.net.loss.target_range
+        if low_high and np.any((y < low_high[0]) | (y > low_high[1])):
+            raise ValueError(f"With {self.net.loss.label} the target must lie between {low_high[0]:g} and {low_high[1]:g}.")
         self._changed(y=y)
-        return None
 
-    def set_input(self, x) -> str | None:
+    def set_input(self, x) -> None:
         self._changed(x=_column(x, "The input x", self.net.layers[0]))
-        return None
 
-    def set_weight(self, l, j, k, value) -> str | None:
+    def set_weight(self, l, j, k, value) -> None:
         self._changed(net=self.net.with_weight(l, j, k, value))
-        return None
 
-    def set_bias(self, l, j, value) -> str | None:
+    def set_bias(self, l, j, value) -> None:
         self._changed(net=self.net.with_bias(l, j, value))
-        return None
 
-    def set_network(self, net: Network, x=None, y=None) -> str | None:
+    @_quiet
+    def set_network(self, net: Network, x=None, y=None) -> None:
         """A new network (preset, architecture or activation change): starts from ready."""
         x = self.now.x if x is None else x
         y = self.now.y if y is None else y
         x = _fit(x, net.layers[0])
         y = _fit(y, net.layers[-1])
         self._go(Moment(net, _column(x, "The input x", net.layers[0]), _column(y, "The target y", net.layers[-1])))
-        return None
 
     # ---- per-layer values for the UI (None where not computed yet)
 
@@ -707,21 +918,30 @@ class Simulation:
 
 def check_learning_rate(value) -> float:
     lr = check_number(value, "The learning rate")
-    if not 0 < lr <= 10:
-        raise ValueError(f"The learning rate must be above 0 and at most 10, got {lr:g}.")
+    if not 0 < lr <= LEARNING_RATE_MAX:
+        raise ValueError(f"The learning rate must be above 0 and at most {LEARNING_RATE_MAX:g}, got {lr:g}.")
     return lr
+
+
+@dataclass(frozen=True)
+class Update:
+    """The last step of gradient descent: ΔW[l] = −η ∂L/∂W[l], Δb[l] = −η ∂L/∂b[l] (index 0 None)."""
+
+    learning_rate: float
+    dW: tuple
+    db: tuple
 
 
 def _updated(moment: Moment, lr: float) -> Moment:
     """The moment after one step of gradient descent; the forward pass must be redone."""
     net = moment.net
     new = net.updated(moment.steps, lr)
-    change = (
+    change = Update(
         lr,
-        [None] + [new.W[l] - net.W[l] for l in range(1, net.L + 1)],
-        [None] + [new.b[l] - net.b[l] for l in range(1, net.L + 1)],
+        (None,) + tuple(new.W[l] - net.W[l] for l in range(1, net.L + 1)),
+        (None,) + tuple(new.b[l] - net.b[l] for l in range(1, net.L + 1)),
     )
-    return replace(moment, net=new, forward=None, steps=(), last_update=change)
+    return replace(moment, net=new, forward=None, steps=(), last_update=change, updates=moment.updates + 1)
 
 
 def _fit(values, n: int) -> np.ndarray:

@@ -9,23 +9,18 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import Equation, ForwardPass, Network
+from .formatting import DIGITS, number
 
-DIGITS = 4
 OPS = {"·": r"\,", "⊙": r"\odot", "−": "-"}
-
-
-def number(value: float, digits: int = DIGITS) -> str:
-    text = f"{float(value):.{digits}f}"
-    return "0." + "0" * digits if text == "-0." + "0" * digits else text
 
 
 def matrix(value: np.ndarray, digits: int = DIGITS) -> str:
     """A 1×1 value as a plain number; anything larger as a bracketed matrix."""
     value = np.asarray(value, dtype=float)
     if value.size == 1:
-        return number(value.item(), digits)
+        return number(value.item(), digits, tex=True)
     rows = value.reshape(value.shape[0], -1)
-    body = r" \\ ".join(" & ".join(number(v, digits) for v in row) for row in rows)
+    body = r" \\ ".join(" & ".join(number(v, digits, tex=True) for v in row) for row in rows)
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
 
 
@@ -65,12 +60,11 @@ def forward_numeric(net: Network, fp: ForwardPass, l: int, digits: int = DIGITS)
 
 
 def loss_numeric(net: Network, fp: ForwardPass, y: np.ndarray, digits: int = DIGITS) -> str:
-    y_hat = fp.y_hat
-    if net.loss_fn == "mse":
-        terms = " + ".join(rf"({number(p, digits)} - {number(t, digits)})^2" for p, t in zip(y_hat.ravel(), y.ravel()))
-        return rf"\mathcal{{L}} = \tfrac{{1}}{{2}}\left[{terms}\right] = {number(fp.loss, digits)}"
-    terms = " + ".join(
-        rf"{number(t, digits)}\log {number(p, digits)} + {number(1 - t, digits)}\log {number(1 - p, digits)}"
-        for p, t in zip(y_hat.ravel(), y.ravel())
-    )
-    return rf"\mathcal{{L}} = -\left[{terms}\right] = {number(fp.loss, digits)}"
+    """L with the numbers substituted, in the loss's own form (Loss.term_tex, Loss.sum_tex);
+    once the learner has edited the loss, its function's name and value, not a stale formula."""
+    loss, value = net.loss, number(fp.loss, digits, tex=True)
+    if loss.edited:
+        return rf"{loss.tex} = {value}"
+    n = lambda v: number(v, digits, tex=True)  # noqa: E731
+    terms = " + ".join(loss.term_tex.format(p=n(p), t=n(t), q=n(1 - p), s=n(1 - t)) for p, t in zip(fp.y_hat.ravel(), y.ravel()))
+    return rf"\mathcal{{L}} = {loss.sum_tex.format(terms=terms)} = {value}"

@@ -23,10 +23,9 @@ from . import panels, svg, urlstate
 from .controller import Controller
 from .engine import ACTIVATIONS, LOSSES, MAX_HIDDEN_LAYERS
 from .presets import PRESETS
-from .scene import View, hit, loss_scene, network_scene
+from .scene import LabelMemory, View, hit, loss_scene, network_scene
 
 TRANSITION_MS = 350  # the eased flow between two steps
-KEYS = {"f": "forward", "b": "backward", "arrowright": "backward", "arrowleft": "back", "a": "auto", "r": "reset", "t": "table"}
 
 
 def _el(element_id: str):
@@ -37,9 +36,28 @@ def _options(items) -> str:
     return "".join(f'<option value="{escape(str(value))}">{escape(label)}</option>' for value, label in items)
 
 
+def _json(data) -> str:
+    """JSON that JavaScript can parse: JSON has no NaN or ∞, so those (never in a committed
+    state, but a bug must not make the page unreadable) become the strings "NaN", "Infinity"."""
+    try:
+        return json.dumps(data, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(data), separators=(",", ":"), allow_nan=False)
+
+
+def _finite(data):
+    if isinstance(data, float) and not math.isfinite(data):
+        return "NaN" if math.isnan(data) else "Infinity" if data > 0 else "-Infinity"
+    if isinstance(data, dict):
+        return {key: _finite(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_finite(value) for value in data]
+    return data
+
+
 def _draw(canvas, scene) -> None:
     """One bridge call: paint.js draws the whole display list."""
-    js.backpropPaint(canvas, json.dumps(scene.items, separators=(",", ":")), scene.width, scene.height, scene.background)
+    js.backpropPaint(canvas, _json(scene.items), scene.width, scene.height, scene.background)
 
 
 def _own_origin() -> str | None:
@@ -50,7 +68,7 @@ def _own_origin() -> str | None:
 
 def _obj(data) -> object:
     """A plain JavaScript object (or array) from JSON-able Python data."""
-    return js.JSON.parse(json.dumps(data))
+    return js.JSON.parse(_json(data))
 
 
 class Page:
@@ -65,9 +83,12 @@ class Page:
         self.last_height = 0
         self.width = 0.0  # the drawing's CSS width, kept from the ResizeObserver: reading it would force a layout
         self.last_scene = None
+        self.labels = LabelMemory()  # the label placement, reused by the frames of a transition
         self.last_hash = ""
         self.frame_ms: list[float] = []  # Python time per painted frame, for the benchmark
         self._proxies = []  # kept alive for as long as the page
+        self._once: dict = {}  # one long-lived proxy per callback kind (proxy_once)
+        self._katex: dict[str, str] = {}  # KaTeX's HTML by TeX: stepping back and forth renders nothing twice
 
     # ---- wiring: every control ends in self.do(action, value)
 
@@ -120,7 +141,7 @@ class Page:
         self.on("btn-png", "click", lambda e: self.download_png())
         self.on("btn-svg", "click", lambda e: self.download("backprop-network.svg", self.svg(), "image/svg+xml"))
         self.on("btn-json", "click", lambda e: self.download("backprop-state.json", json.dumps(self.ctl.state(), indent=2), "application/json"))
-        self.on("btn-csv", "click", lambda e: self.download("backprop-values.csv", self.ctl.csv(), "text/csv"))
+        self.on("btn-csv", "click", lambda e: self.download("backprop-values.csv", panels.csv(self.ctl.state()), "text/csv"))
         self.on("network", "click", self.on_canvas_click)
         self.on("train-tool", "toggle", lambda e: self.paint_loss(self.ctl.state()))
         self.on("error-reset", "click", lambda e: self.recover())
@@ -177,7 +198,7 @@ class Page:
         tag = str(event.target.tagName).lower()
         if tag in ("input", "textarea", "select") and str(event.target.type) != "checkbox":
             return  # fields and sliders use these keys themselves
-        action = KEYS.get(str(event.key).lower())
+        action = panels.KEYS.get(str(event.key).lower())
         if action is None:
             return
         event.preventDefault()
@@ -188,7 +209,10 @@ class Page:
 
     def on_resize(self, entries=None) -> None:
         self.width = float(entries[0].contentRect.width) if entries else float(self.wrap.clientWidth)
-        self.paint(self.progress())
+        try:
+            self.paint(self.progress())
+        except Exception as exc:
+            self.show_error(exc)
 
     def on_canvas_click(self, event) -> None:
         if self.last_scene is None:
@@ -213,21 +237,25 @@ class Page:
 
     def edit_selected(self) -> None:
         sel = self.ctl.selected
-        value = str(_el("edit-value").value)
-        if sel and sel[0] == "weight":
-            self.do("weight", [sel[1], sel[2] + 1, sel[3] + 1, value])
-        elif sel and sel[0] == "neuron":
-            self.do("bias", [sel[1], sel[2] + 1, value])
+        if sel:  # the weight's or the bias's action, with the lesson's numbering: [l, j, (k,) value]
+            self.do("weight" if sel.kind == "weight" else "bias", [*sel.lesson()[1:], str(_el("edit-value").value)])
 
     # ---- actions
 
     def do(self, name, value=None) -> None:
-        before, was = self.ctl.sim.now, (self.ctl.auto, self.ctl.training)
+        """Every control ends here. A refusal is a message (Controller.act); anything else raised
+        is a bug: it shows in the error panel, Auto and Train stop, the state and the page stay."""
         try:
-            self.ctl.act(name, value)
-        except Exception as exc:  # a bug, not a refusal: say so, keep the page and the state
+            self._do(name, value)
+        except Exception as exc:
+            self.ctl.auto = self.ctl.training = False
+            for timer in self.timers:
+                self.schedule(timer, False, False, False, 0, "")
             self.show_error(exc)
-            return
+
+    def _do(self, name, value) -> None:
+        before, was = self.ctl.sim.now, (self.ctl.auto, self.ctl.training)
+        self.ctl.act(name, value)
         if self.ctl.sim.now is not before:
             self.anim_start = js.performance.now()
             js.requestAnimationFrame(self.proxy_once("frame", lambda t: self.on_frame()))
@@ -252,14 +280,17 @@ class Page:
 
     def proxy_once(self, key: str, fn):
         """One long-lived proxy per callback kind, rather than a new one every frame."""
-        attr = f"_proxy_{key}"
-        if not hasattr(self, attr):
-            setattr(self, attr, self.proxy(fn))
-        return getattr(self, attr)
+        if key not in self._once:
+            self._once[key] = self.proxy(fn)
+        return self._once[key]
 
     def on_frame(self) -> None:
         progress = self.progress()
-        self.paint(progress)
+        try:
+            self.paint(progress)
+        except Exception as exc:  # a bug in the drawing: say so, and stop animating it
+            self.show_error(exc)
+            return
         if progress < 1:
             js.requestAnimationFrame(self.proxy_once("frame", lambda t: self.on_frame()))
 
@@ -296,14 +327,25 @@ class Page:
     # ---- the API (window.backpropSim)
 
     def js_state(self, message: str | None = None):
-        state = self.ctl.state()
+        """Every value as a plain object; never throws to the caller: a bug comes back as `error`
+        (and shows in the page's error panel)."""
+        try:
+            state = self.ctl.state()
+        except Exception as exc:
+            self.show_error(exc)
+            state = {"error": traceback.format_exception_only(type(exc), exc)[-1].strip()}
         if message:
             state["message"] = message
         return _obj(state)
 
     def js_act(self, name, value=None):
-        if hasattr(value, "to_py"):
-            value = value.to_py()
+        """The API's one way in: the same do() as the buttons, then the new state."""
+        try:
+            if hasattr(value, "to_py"):
+                value = value.to_py()
+        except Exception:  # a value JSON cannot hold (a function, a DOM node): refuse it, like any bad value
+            self.ctl.message = f"Could not read the value given to {str(name)!r}: use numbers, strings, lists or objects."
+            return self.js_state(self.ctl.message)
         self.ctl.message = ""
         self.do(name, value)
         return self.js_state(self.ctl.message)
@@ -362,7 +404,7 @@ class Page:
         y = float(moment.y[0, 0])
         if abs(float(_el("target").value) - y) > 1e-9:
             _el("target").value = y
-        _el("target-value").textContent = f"{y:.2f}"
+        _el("target-value").textContent = panels.number(y, 2)
         _el("speed").value = ctl.speed
         _el("speed-value").textContent = f"{ctl.speed:g} step/s"
         for button_id, on, label_on, label_off in (("btn-auto", ctl.auto, "Pause ❚❚", "Auto ▶"), ("btn-train", ctl.training, "Stop ■", "Train ▶")):
@@ -467,7 +509,7 @@ class Page:
 
     def katex(self, tex: str) -> str:
         """KaTeX's HTML for one equation, remembered: stepping back and forth renders nothing twice."""
-        cache = self.__dict__.setdefault("_katex", {})
+        cache = self._katex
         if tex not in cache:
             if len(cache) > 300:
                 cache.clear()
@@ -485,7 +527,7 @@ class Page:
 
     def paint(self, progress: float = 1.0) -> None:
         started = time.perf_counter()
-        scene = network_scene(self.ctl.sim.now, self.view(progress))
+        scene = network_scene(self.ctl.sim.now, self.view(progress), self.labels)
         _draw(self.canvas, scene)
         self.frame_ms.append((time.perf_counter() - started) * 1000)
         del self.frame_ms[:-600]
@@ -504,7 +546,7 @@ class Page:
         scene = loss_scene(state["losses"], width, "dark" if self.dark.matches else "light")
         _draw(canvas, scene)
         losses = state["losses"]
-        _el("loss-text").textContent = (f"{len(losses)} forward pass(es); loss now {losses[-1]:.4f}." if losses else "No forward pass yet.")
+        _el("loss-text").textContent = (f"{len(losses)} forward pass(es); loss now {panels.number(losses[-1])}." if losses else "No forward pass yet.")
 
     def update_hash(self) -> None:
         """Keep the address current, so that a reload or a copied URL restores this state."""

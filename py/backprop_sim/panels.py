@@ -6,14 +6,17 @@ painter only puts them in the page. All text from outside (none yet) is escaped.
 
 from __future__ import annotations
 
+import csv as _csv
+import io
+import math
+from dataclasses import dataclass
 from html import escape
 
 import numpy as np
 
 from . import mathtex
-from .engine import ACTIVATIONS, LOSSES, Moment, dead_neurons
-
-SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"
+from .engine import ACTIVATIONS, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, Moment, dead_neurons
+from .formatting import SUBSCRIPTS, number
 
 COMPACT_HEIGHT = 502  # px: the MicroSim textbooks' iframe; the compact view (sim.css, height ≤ 620 px) fits it
 EMBED_HEIGHT = 1250  # px: the full view in a lesson column (measured: 1241 px at 1280 px wide)
@@ -28,23 +31,48 @@ def embed_iframe(src: str, height: int = COMPACT_HEIGHT) -> str:
     return f'<iframe src="{escape(src)}" height="{height}px" width="100%" title="Backpropagation MicroSim"></iframe>'
 
 
-PHASE_WORDS = {
+@dataclass(frozen=True)
+class Shortcut:
+    action: str  # the Controller action it runs
+    keys: tuple[str, ...]  # KeyboardEvent.key values, as aria-keyshortcuts writes them
+    words: str  # what it does, for the page's keyboard help
+
+
+SHORTCUTS = (
+    Shortcut("forward", ("F",), "forward"),
+    Shortcut("backward", ("B", "ArrowRight"), "backward step"),
+    Shortcut("back", ("ArrowLeft",), "step back"),
+    Shortcut("auto", ("A",), "auto"),
+    Shortcut("reset", ("R",), "reset"),
+    Shortcut("table", ("T",), "values table"),
+)
+KEYS = {key.lower(): s.action for s in SHORTCUTS for key in s.keys}  # what the painter looks a key up in
+_KEY_SIGNS = {"ArrowRight": "→", "ArrowLeft": "←"}
+
+
+def keyboard_help() -> str:
+    """The page's keyboard line, written from SHORTCUTS (the build puts it in main.html)."""
+    parts = (" or ".join(f"<kbd>{_KEY_SIGNS.get(k, k)}</kbd>" for k in s.keys) + f" {s.words}" for s in SHORTCUTS)
+    return "Keyboard: " + " · ".join(parts) + "."
+
+
+def layers_help() -> str:
+    return (f"Inputs first, outputs last: 1–{MAX_INPUTS} inputs, up to {MAX_HIDDEN_LAYERS} hidden layers of "
+            f"1–{MAX_NEURONS} neurons, 1–{MAX_OUTPUTS} outputs.")
+
+
+PHASE_WORDS = {  # the backward phase is written with its step: "backward step 1 of 2"
     "ready": "ready: press Forward Pass",
     "forward": "forward pass done",
-    "backward": "backward pass",
     "complete": "backward pass complete",
 }
-
-
-def num(value: float, digits: int = 4) -> str:
-    return mathtex.number(value, digits).replace("-", "−")
 
 
 def vector_text(value: np.ndarray, digits: int = 4) -> str:
     values = np.asarray(value).ravel()
     if values.size == 1:
-        return num(values[0], digits)
-    return "[" + ", ".join(num(v, digits) for v in values) + "]"
+        return number(values[0], digits)
+    return "[" + ", ".join(number(v, digits) for v in values) + "]"
 
 
 def summary(moment: Moment) -> str:
@@ -57,20 +85,18 @@ def summary(moment: Moment) -> str:
         acts = f"{hidden.name} in every layer"
     else:
         acts = f"{hidden.name} hidden, {out.name} output"
-    loss = "loss ½(ŷ − y)²" if net.loss_fn == "mse" else f"loss: {LOSSES[net.loss_fn].label}"
+    loss = f"loss: your {net.loss.name}" if net.loss.edited else net.loss.summary
     return f"{arch} network · {acts} · {loss}"
 
 
 def status(moment: Moment) -> dict[str, str]:
     fp, phase = moment.forward, moment.phase
-    words = PHASE_WORDS[phase]
-    if phase == "backward":
-        words = f"backward step {len(moment.steps)} of {moment.net.L}"
+    words = f"backward step {len(moment.steps)} of {moment.net.L}" if phase == "backward" else PHASE_WORDS[phase]
     return {
         "phase": words,
         "y_hat": vector_text(fp.y_hat) if fp else "—",
         "y": vector_text(moment.y, 2),
-        "loss": num(fp.loss) if fp else "—",
+        "loss": number(fp.loss) if fp else "—",
         "error": vector_text(fp.y_hat - moment.y) if fp else "—",
     }
 
@@ -109,7 +135,7 @@ def narration(moment: Moment) -> str:
     if not steps:
         return (
             f"Forward pass: output ŷ = {vector_text(fp.y_hat)}, target y = {vector_text(moment.y, 2)}, "
-            f"loss = {num(fp.loss)}. Press Backward Step to compute the output layer's δ."
+            f"loss = {number(fp.loss)}. Press Backward Step to compute the output layer's δ."
         )
     step = steps[-1]
     l = step.layer
@@ -136,7 +162,7 @@ def table(moment: Moment) -> str:
     by_layer = moment.by_layer
     out = []
     rows = "".join(
-        f"<tr><th scope='row'>x{SUBSCRIPTS[k + 1]} = a[0]{SUBSCRIPTS[k + 1]}</th><td>{num(v)}</td></tr>"
+        f"<tr><th scope='row'>x{SUBSCRIPTS[k + 1]} = a[0]{SUBSCRIPTS[k + 1]}</th><td>{number(v)}</td></tr>"
         for k, v in enumerate(moment.x.ravel())
     )
     out.append(f"<table class='values' data-layer='0'><caption>Inputs</caption><tbody>{rows}</tbody></table>")
@@ -146,11 +172,11 @@ def table(moment: Moment) -> str:
         body = []
         for j in range(net.layers[l]):
             cells = [
-                num(net.b[l][j, 0]),
-                num(fp.z[l][j, 0]) if fp else "—",
-                num(fp.a[l][j, 0]) if fp else "—",
-                num(step.delta.result.value[j, 0]) if step else "—",
-                num(step.db.result.value[j, 0]) if step else "—",
+                number(net.b[l][j, 0]),
+                number(fp.z[l][j, 0]) if fp else "—",
+                number(fp.a[l][j, 0]) if fp else "—",
+                number(step.delta.result.value[j, 0]) if step else "—",
+                number(step.db.result.value[j, 0]) if step else "—",
             ]
             keys = ("b", "z", "a", "delta", "db")
             tds = "".join(f"<td data-key='{k}'>{c}</td>" for k, c in zip(keys, cells))
@@ -161,14 +187,14 @@ def table(moment: Moment) -> str:
             f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
         )
         whead = "".join(f"<th scope='col'>from {k + 1}</th>" for k in range(net.layers[l - 1]))
-        change = moment.last_update[1][l] if moment.last_update is not None else None
+        change = moment.last_update.dW[l] if moment.last_update is not None else None
         wbody = []
         for j in range(net.layers[l]):
             cells = []
             for k in range(net.layers[l - 1]):
-                w = num(net.W[l][j, k])
-                g = num(step.dW.result.value[j, k]) if step else "—"
-                moved = f" / Δ <span data-key='dW_change'>{num(change[j, k])}</span>" if change is not None else ""
+                w = number(net.W[l][j, k])
+                g = number(step.dW.result.value[j, k]) if step else "—"
+                moved = f" / Δ <span data-key='dW_change'>{number(change[j, k])}</span>" if change is not None else ""
                 cells.append(f"<td data-j='{j}' data-k='{k}'><span data-key='W'>{w}</span> / <span data-key='dW'>{g}</span>{moved}</td>")
             wbody.append(f"<tr><th scope='row'>to {j + 1}</th>{''.join(cells)}</tr>")
         what = f"W[{l}] / ∂L/∂W[{l}]" + (" / Δ in the last update" if change is not None else "")
@@ -181,7 +207,7 @@ def table(moment: Moment) -> str:
             f"<table class='values' data-layer='loss'><caption>Output and loss</caption><tbody>"
             f"<tr><th scope='row'>ŷ</th><td data-key='y_hat'>{vector_text(fp.y_hat)}</td></tr>"
             f"<tr><th scope='row'>y</th><td data-key='y'>{vector_text(moment.y)}</td></tr>"
-            f"<tr><th scope='row'>loss</th><td data-key='loss'>{num(fp.loss)}</td></tr></tbody></table>"
+            f"<tr><th scope='row'>loss</th><td data-key='loss'>{number(fp.loss)}</td></tr></tbody></table>"
         )
     return "".join(out)
 
@@ -194,37 +220,39 @@ def trace_html(trace: dict | None) -> str:
     if trace["kind"] == "weight":
         k = trace["k"]
         head = (f"<p><b>w[{l}]{SUBSCRIPTS[j]}{SUBSCRIPTS[k]}</b>: the weight from neuron {k} of layer {l - 1} "
-                f"to neuron {j} of layer {l}, now {num(trace['w'])}.</p>")
+                f"to neuron {j} of layer {l}, now {number(trace['w'])}.</p>")
         if "last_change" in trace and trace["last_change"] is not None:
-            head += f"<p>Its change in the last update: {num(trace['last_change'])}.</p>"
+            head += f"<p>Its change in the last update: {number(trace['last_change'])}.</p>"
         if "paths" not in trace:
             return head + f"<p>Its gradient appears after the backward step for layer {l}.</p>"
         rows = []
         for path in trace["paths"][:12]:
-            factors = " · ".join(f"<span title='{escape(name)}'>{escape(name)} = {num(v)}</span>" for name, v in path["factors"])
-            rows.append(f"<li>{factors} = <b>{num(path['product'])}</b></li>")
+            factors = " · ".join(f"<span title='{escape(name)}'>{escape(name)} = {number(v)}</span>" for name, v in path["factors"])
+            rows.append(f"<li>{factors} = <b>{number(path['product'])}</b></li>")
         more = len(trace["paths"]) - 12
         extra = f"<li>… and {more} more path(s).</li>" if more > 0 else ""
         paths = len(trace["paths"])
         summary = (f"<p>∂L/∂w = {'the product' if paths == 1 else f'the sum over {paths} paths'} = "
-                   f"<b>{num(trace['total'])}</b>, the same as backprop's ∂L/∂W[{l}]{SUBSCRIPTS[j]}{SUBSCRIPTS[k]} = {num(trace['dW'])}.</p>")
+                   f"<b>{number(trace['total'])}</b>, the same as backprop's ∂L/∂W[{l}]{SUBSCRIPTS[j]}{SUBSCRIPTS[k]} = {number(trace['dW'])}.</p>")
         return head + f"<ol class='chain'>{''.join(rows)}{extra}</ol>" + summary
-    head = f"<p><b>Neuron {j} of layer {l}</b>: bias {num(trace['b'])}"
+    head = f"<p><b>Neuron {j} of layer {l}</b>: bias {number(trace['b'])}"
     if "z" in trace:
-        head += f", z = {num(trace['z'])}"
+        head += f", z = {number(trace['z'])}"
     head += "." + (" <b>Dead ReLU</b>: z ≤ 0, so ReLU'(z) = 0 and no gradient flows back through it." if trace.get("dead") else "") + "</p>"
     if "delta" not in trace:
         return head + f"<p>Its δ appears after the backward step for layer {l}.</p>"
     if not trace["terms"]:
-        return head + (f"<p>δ[{l}]{SUBSCRIPTS[j]} = ∂L/∂ŷ{SUBSCRIPTS[j]} · g'(z) = {num(trace['upstream'])} · "
-                       f"{num(trace['g_prime'])} = <b>{num(trace['delta'])}</b>.</p>")
-    terms = " + ".join(f"({num(w)})({num(d)})" for _, w, d, _ in trace["terms"])
+        product = math.isclose(trace["upstream"] * trace["g_prime"], trace["delta"], rel_tol=1e-9, abs_tol=1e-15)
+        how = "∂L/∂ŷ{0} · g'(z) = {1} · {2}" if product else "output_delta(∂L/∂ŷ{0}, g'(z)) = output_delta({1}, {2})"
+        return head + (f"<p>δ[{l}]{SUBSCRIPTS[j]} = " + how.format(SUBSCRIPTS[j], number(trace["upstream"]), number(trace["g_prime"]))
+                       + f" = <b>{number(trace['delta'])}</b>.</p>")
+    terms = " + ".join(f"({number(w)})({number(d)})" for _, w, d, _ in trace["terms"])
     ms = ", ".join(f"W[{l + 1}]{SUBSCRIPTS[m]}{SUBSCRIPTS[j]}" for m, *_ in trace["terms"])
     return head + (
         f"<p>Why the transpose: neuron {j} sent its output to every neuron of layer {l + 1}, through column {j} of "
         f"W[{l + 1}] ({ms}), which is row {j} of (W[{l + 1}])ᵀ. Its error collects theirs:</p>"
-        f"<p>δ[{l}]{SUBSCRIPTS[j]} = [{terms}] · g'(z) = {num(trace['upstream'])} · {num(trace['g_prime'])} = "
-        f"<b>{num(trace['delta'])}</b></p>"
+        f"<p>δ[{l}]{SUBSCRIPTS[j]} = [{terms}] · g'(z) = {number(trace['upstream'])} · {number(trace['g_prime'])} = "
+        f"<b>{number(trace['delta'])}</b></p>"
     )
 
 
@@ -258,10 +286,37 @@ def check_html(check: dict | None, state: dict) -> str:
         cells = []
         for j, row in enumerate(layer["dW_numeric"]):
             for k, v in enumerate(row):
-                cells.append(f"<tr><td>w[{l}]{SUBSCRIPTS[j + 1]}{SUBSCRIPTS[k + 1]}</td><td>{num(backprop[j][k], 6)}</td><td>{num(v, 6)}</td></tr>")
+                cells.append(f"<tr><td>w[{l}]{SUBSCRIPTS[j + 1]}{SUBSCRIPTS[k + 1]}</td><td>{number(backprop[j][k], 6)}</td><td>{number(v, 6)}</td></tr>")
         out.append(
             f"<table class='values check-table' data-layer='{l}'><caption>Layer {l}: relative difference "
             f"{layer['relative_difference']:.1e}</caption><thead><tr><th scope='col'>weight</th><th scope='col'>backprop</th>"
             f"<th scope='col'>finite differences</th></tr></thead><tbody>{''.join(cells[:24])}</tbody></table>"
         )
     return "".join(out)
+
+
+def csv(state: dict) -> str:
+    """Every value of a state (Controller.state), one per row: quantity, layer, row, column,
+    value (lesson numbering): the CSV export."""
+    out = io.StringIO()
+    writer = _csv.writer(out)
+    writer.writerow(["quantity", "layer", "row", "column", "value"])
+    for k, v in enumerate(state["x"]):
+        writer.writerow(["x", 0, k + 1, "", v])
+    for k, v in enumerate(state["y"]):
+        writer.writerow(["y", len(state["layers"]) - 1, k + 1, "", v])
+    for name in ("W", "dW"):
+        for l, matrix in enumerate(state[name], start=1):
+            for j, row in enumerate(matrix or []):
+                for k, v in enumerate(row):
+                    writer.writerow([name, l, j + 1, k + 1, v])
+    for name in ("b", "z", "delta", "db"):
+        for l, vector in enumerate(state[name], start=1):
+            for j, v in enumerate(vector or []):
+                writer.writerow([name, l, j + 1, "", v])
+    for l, vector in enumerate(state["a"]):
+        for j, v in enumerate(vector or []):
+            writer.writerow(["a", l, j + 1, "", v])
+    if state["loss"] is not None:
+        writer.writerow(["loss", "", "", "", state["loss"]])
+    return out.getvalue()

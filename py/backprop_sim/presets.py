@@ -22,7 +22,6 @@ SEED_Y = [1.0]
 class Preset:
     key: str
     title: str
-    description: str
     make: callable  # () -> (Network, x, y)
 
     def simulation(self) -> Simulation:
@@ -33,40 +32,40 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     p.key: p
     for p in (
+        # The original MicroSim's 2 → 3 → 1 network, inputs and weights, sigmoid in every layer.
         Preset(
             "seed", "Seed example (sigmoid)",
-            "The original MicroSim's 2 → 3 → 1 network, inputs and weights, sigmoid in every layer.",
             lambda: (Network.build([2, 3, 1], SEED_W, SEED_B, "sigmoid", "sigmoid", "mse"), SEED_X, SEED_Y),
         ),
+        # The same network with a ReLU hidden layer, as the original's code computed it.
         Preset(
             "seed-relu", "Seed example (ReLU hidden)",
-            "The same network with a ReLU hidden layer, as the original's code computed it.",
             lambda: (Network.build([2, 3, 1], SEED_W, SEED_B, "relu", "sigmoid", "mse"), SEED_X, SEED_Y),
         ),
+        # Round numbers and a linear hidden layer: every value can be checked with pencil and paper.
         Preset(
             "hand", "2 → 2 → 1 for hand calculation",
-            "Round numbers and a linear hidden layer: every value can be checked with pencil and paper.",
             lambda: (
                 Network.build([2, 2, 1], ([[0.5, 0.5], [1.0, -1.0]], [[1.0, 0.5]]), ([0.0, 0.0], [0.0]), "linear", "linear", "mse"),
                 [1.0, 2.0], [0.0],
             ),
         ),
+        # Two tanh hidden layers: the error signal passes through two transposes.
         Preset(
             "deep", "Deeper: 2 → 4 → 3 → 1 (tanh)",
-            "Two tanh hidden layers: the error signal passes through two transposes.",
             lambda: (Network.random([2, 4, 3, 1], seed=7, hidden_activation="tanh"), SEED_X, SEED_Y),
         ),
+        # Hidden neuron 2 has z ≤ 0 for this input, so its ReLU' is 0 and no gradient flows through it.
         Preset(
             "dead-relu", "A dead ReLU neuron",
-            "Hidden neuron 2 has z ≤ 0 for this input, so its ReLU' is 0 and no gradient flows through it.",
             lambda: (
                 Network.build([2, 3, 1], ([[0.5, -0.3], [-0.4, -0.2], [-0.1, 0.6]], [[0.3, -0.2, 0.5]]), SEED_B, "relu", "sigmoid", "mse"),
                 SEED_X, SEED_Y,
             ),
         ),
+        # A sigmoid output with binary cross-entropy: the output error is simply δ = ŷ − y.
         Preset(
             "classifier", "Cross-entropy output",
-            "A sigmoid output with binary cross-entropy: the output error is simply δ = ŷ − y.",
             lambda: (Network.build([2, 3, 1], SEED_W, SEED_B, "sigmoid", "sigmoid", "bce"), SEED_X, SEED_Y),
         ),
     )

@@ -1,13 +1,11 @@
 """The network as a display list: a pure function of the simulation's moment and the view.
 
-The painter sends the list to a canvas in one call; svg.py turns the same list into SVG
-(tests, the static preview). Primitives, as tuples:
-
-    ("rect",   x, y, w, h, fill, stroke, radius)
-    ("circle", x, y, r, fill, stroke, line_width, dash)
-    ("line",   x1, y1, x2, y2, color, line_width, dash)
-    ("arrow",  x1, y1, x2, y2, color, line_width)          head at (x2, y2)
-    ("text",   x, y, text, size, color, align, bold, background)   y is the middle
+The painter sends the list to a canvas in one call (paint.js); svg.py turns the same list
+into SVG (tests, the static preview, the export). The scene computes every point: arrowheads
+are polygons, label backgrounds are rectangles, dashes are patterns, so both painters only
+fill and stroke what they are given and cannot drift apart. The primitives are the named
+tuples Rect, Circle, Line, Polygon and Text below; each one's `kind` comes last, where
+paint.js reads it.
 
 Colours: red for positive, blue for negative (a pair red–green colour-blind viewers tell
 apart, and every label also carries its sign); text meets WCAG AA contrast on its background.
@@ -17,13 +15,107 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from .engine import Moment, dead_neurons
+from .engine import Moment, Selection, dead_neurons
+from .formatting import number
 
 FONT = 14  # CSS px: the smallest text anywhere
 CHAR_WIDTH = 0.6  # of the font size: a safe upper bound for digits and signs in system-ui
+
+
+class Rect(NamedTuple):
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str | None
+    stroke: str | None  # 1 px wide
+    radius: float
+    kind: str = "rect"
+
+
+class Circle(NamedTuple):
+    x: float
+    y: float
+    r: float
+    fill: str | None
+    stroke: str | None
+    width: float
+    dash: tuple = ()  # the stroke's pattern of dash and gap lengths, () for solid
+    kind: str = "circle"
+
+
+class Line(NamedTuple):
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    colour: str
+    width: float
+    dash: tuple = ()
+    cap: str = "butt"  # or "round"
+    kind: str = "line"
+
+
+class Polygon(NamedTuple):
+    points: tuple  # ((x, y), ...), closed and filled
+    fill: str
+    kind: str = "polygon"
+
+
+class Text(NamedTuple):
+    x: float
+    y: float  # the middle of the line
+    text: str
+    size: float
+    colour: str
+    align: str  # "left", "center", "right": where x is
+    bold: bool
+    kind: str = "text"
+
+
+DEAD_DASH = (4, 4)  # the outline of a dead ReLU neuron
+
+
+def arrows(specs: list) -> list[tuple[Line, Polygon]]:
+    """For each (x1, y1, x2, y2, colour, width): a shaft from (x1, y1) and a triangular head
+    whose tip is (x2, y2), its sides 0.45 rad off the shaft, its length 5 + 1.5·width.
+
+    All arrows at once with numpy: the largest network has 248, and one at a time in Python
+    cost a millisecond a frame."""
+    if not specs:
+        return []
+    x1, y1, x2, y2, colours, width = zip(*specs)
+    x1, y1, x2, y2, width = (np.array(v, dtype=float) for v in (x1, y1, x2, y2, width))
+    head = 5 + 1.5 * width
+    length = np.hypot(x2 - x1, y2 - y1)
+    length[length == 0] = 1.0
+    ux, uy = (x2 - x1) / length, (y2 - y1) / length  # the direction (cos θ, sin θ)
+    ax, ay, bx, by = ux * head * _HEAD_COS, uy * head * _HEAD_COS, uy * head * _HEAD_SIN, ux * head * _HEAD_SIN
+    # the shaft ends inside the head, on a whole pixel; the head's corners to a tenth: a short list to send
+    ends = np.stack([x2 - head * 0.8 * ux, y2 - head * 0.8 * uy], axis=1).astype(int).tolist()
+    corners = np.stack([x2 - ax - bx, y2 - ay + by, x2 - ax + bx, y2 - ay - by], axis=1).round(1).tolist()
+    return [
+        (Line(spec[0], spec[1], end[0], end[1], spec[4], spec[5], (), "round"),
+         Polygon(((spec[2], spec[3]), (c[0], c[1]), (c[2], c[3])), spec[4]))
+        for spec, end, c in zip(specs, ends, corners)
+    ]
+
+
+_HEAD_COS, _HEAD_SIN = math.cos(0.45), math.sin(0.45)
+
+
+def label(x: float, y: float, text: str, size: float, colour: str, align: str, bold: bool, background: str | None) -> list:
+    """A text, on a rounded box of the background colour (the box text_box reserved) when given."""
+    item = Text(x, y, text, size, colour, align, bold)
+    if not background:
+        return [item]
+    w = len(text) * size * CHAR_WIDTH + 6
+    left = x - w / 2 if align == "center" else x - w + 3 if align == "right" else x - 3
+    return [Rect(round(left, 1), round(y - size * 0.7, 1), round(w, 1), round(size * 1.4, 1), background, None, 3), item]
 
 
 @dataclass(frozen=True)
@@ -56,7 +148,7 @@ class View:
     theme: str = "light"
     progress: float = 1.0  # 0 → 1 through the transition into this moment (eased by the scene)
     digits: int = 3
-    selected: tuple | None = None  # ("weight", l, j, k) or ("neuron", l, j), j and k 0-based
+    selected: Selection | None = None
 
 
 @dataclass(frozen=True)
@@ -85,17 +177,6 @@ def hit(scene: Scene, x: float, y: float) -> tuple | None:
         if d < best_d:
             best, best_d = ("weight", t[1], t[2] + 1, t[3] + 1), d
     return best
-
-
-def fmt(value: float, digits: int) -> str:
-    text = f"{value:.{digits}f}"
-    return (f"{0:.{digits}f}" if float(text) == 0 else text).replace("-", "−")
-
-
-def signed(value: float, digits: int) -> str:
-    """Gradients always carry their sign, so colour is never the only cue."""
-    text = f"{value:+.{digits}f}"
-    return (f"{0:.{digits}f}" if float(text) == 0 else text).replace("-", "−")
 
 
 def ease(t: float) -> float:
@@ -160,7 +241,17 @@ def layer_name(l: int, L: int, hidden_count: int) -> str:
     return f"Hidden a[{l}]" if hidden_count == 1 else f"Hidden {l} a[{l}]"
 
 
-def network_scene(moment: Moment, view: View) -> Scene:
+class LabelMemory:
+    """The last label placement, kept by whoever draws frame after frame (the painter): the
+    frames of one transition place the same labels, and finding spots for the largest network's
+    labels is ~40% of a frame. The scene itself keeps nothing between calls."""
+
+    def __init__(self):
+        self.key: tuple | None = None  # what decided the placement: sizes, blocked boxes, label spots and texts
+        self.chosen: list | None = None  # the spot index of each label, or None where none fit
+
+
+def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None) -> Scene:
     net, fp, steps = moment.net, moment.forward, moment.steps
     pal = PALETTES.get(view.theme, PALETTES["light"])
     L, digits = net.L, view.digits
@@ -191,13 +282,16 @@ def network_scene(moment: Moment, view: View) -> Scene:
         xs = [c[0] for c in centres[latest]]
         ys = [c[1] for c in centres[latest]]
         if vertical:
-            items.append(("rect", 4, ys[0] - r - 30, view.width - 8, 2 * r + 58, pal.band, None, 10))
+            items.append(Rect(4, ys[0] - r - 30, view.width - 8, 2 * r + 58, pal.band, None, 10))
         else:
-            items.append(("rect", xs[0] - r - 14, min(ys) - r - 30, 2 * r + 28, max(ys) - min(ys) + 2 * r + 58, pal.band, None, 10))
+            items.append(Rect(xs[0] - r - 14, min(ys) - r - 30, 2 * r + 28, max(ys) - min(ys) + 2 * r + 58, pal.band, None, 10))
 
     # connections, their weights and (once computed) their gradients
-    max_dW = max((float(np.max(np.abs(s.dW.result.value))) for s in steps), default=0.0) or 1.0
+    # the widest arrow is the largest gradient; a non-finite one (never in a committed moment) counts as widest
+    max_dW = max((float(np.max(np.abs(s.dW.result.value), initial=0.0, where=np.isfinite(s.dW.result.value))) for s in steps), default=0.0) or 1.0
     unlabelled = 0  # connections too many to label: the values table has their numbers
+    arrow_slots: list[int] = []
+    arrow_specs: list[tuple] = []
     for l in range(1, L + 1):
         # more than 16 connections between two layers leave no room for their labels
         dense = net.layers[l] * net.layers[l - 1] > 16
@@ -211,10 +305,10 @@ def network_scene(moment: Moment, view: View) -> Scene:
                 x1, y1, x2, y2 = xk + ux * r, yk + uy * r, xj - ux * r, yj - uy * r
                 emphasis = l == latest
                 targets.append(("weight", l, j, k, x1, y1, x2, y2))
-                if view.selected == ("weight", l, j, k):
-                    items.append(("line", int(x1), int(y1), int(x2), int(y2), pal.accent, 5, 0))
+                if view.selected == Selection("weight", l, j, k):
+                    items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.accent, 5))
                 # whole-pixel ends: the drawing looks the same and the display list is half as long to send
-                items.append(("line", int(x1), int(y1), int(x2), int(y2), pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0, 0))
+                items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0))
                 w = weights[j][k]
                 at = _along(x1, y1, x2, y2)
                 if grads is not None:
@@ -224,18 +318,23 @@ def network_scene(moment: Moment, view: View) -> Scene:
                     nx, ny = -uy * 6, ux * 6
                     sx, sy = at(0.78)
                     ex, ey = at(0.78 - 0.5 * f)
-                    width = 1.5 + 4.5 * abs(g) / max_dW
-                    items.append(("arrow", int(sx + nx), int(sy + ny), int(ex + nx), int(ey + ny), grad_colour(g), round(width, 1)))
+                    width = 1.5 + 4.5 * (min(1.0, abs(g) / max_dW) if math.isfinite(g) else 1.0)
+                    arrow_slots.append(len(items))
+                    items.extend((None, None))  # the shaft and head, made below with every other arrow
+                    arrow_specs.append((int(sx + nx), int(sy + ny), int(ex + nx), int(ey + ny), grad_colour(g), round(width, 1)))
                     if dense:
                         unlabelled += 1
                     else:
                         spots = [(*at(t), "center") for t in (0.5, 0.62, 0.38, 0.7, 0.3)]
-                        labels.append((2, spots, f"∂ {signed(g, digits)}", grad_colour(g), f, False))
+                        labels.append((2, spots, f"∂ {number(g, digits, sign=True)}", grad_colour(g), f, False))
                 if dense:
                     unlabelled += 1
                 else:
                     spots = [(*at(t), "center") for t in (0.3, 0.4, 0.22, 0.5, 0.6)]
-                    labels.append((3, spots, f"w {fmt(w, 2)}", pal.muted, 1.0, False))
+                    labels.append((3, spots, f"w {number(w, 2)}", pal.muted, 1.0, False))
+
+    for slot, (shaft, head) in zip(arrow_slots, arrows(arrow_specs)):
+        items[slot], items[slot + 1] = shaft, head
 
     # neurons, their values, δ above and the bias (or its gradient) below
     for l, column in enumerate(centres):
@@ -244,17 +343,17 @@ def network_scene(moment: Moment, view: View) -> Scene:
             is_dead = (l, j) in dead
             if l > 0:
                 targets.append(("neuron", l, j, x, y, r))
-            if view.selected == ("neuron", l, j):
-                items.append(("circle", x, y, r + 5, None, pal.accent, 4, 0))
-            items.append(("circle", x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, 4 if is_dead else 0))
+            if view.selected == Selection("neuron", l, j):
+                items.append(Circle(x, y, r + 5, None, pal.accent, 4))
+            items.append(Circle(x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, DEAD_DASH if is_dead else ()))
             blocked.append((x - r, y - r, x + r, y + r))
             if l == 0:
-                value = fmt(float(moment.x[j, 0]), 2)
+                value = number(float(moment.x[j, 0]), 2)
             elif fp is not None and fresh(l) > 0.5:
-                value = fmt(float(fp.a[l][j, 0]), 3 if r >= 24 else 2)
+                value = number(float(fp.a[l][j, 0]), 3 if r >= 24 else 2)
             else:
                 value = "—"
-            items.append(("text", x, y, value, FONT, pal.ink, "center", True, None))
+            items.append(Text(x, y, value, FONT, pal.ink, "center", True))
             if l == 0:
                 continue
             above = [(x, y - r - 13, "center"), (x + r + 4, y - 10, "left"), (x - r - 4, y - 10, "right")]
@@ -262,11 +361,11 @@ def network_scene(moment: Moment, view: View) -> Scene:
             if l in by_layer:
                 d = float(by_layer[l].delta.result.value[j, 0])
                 colour, f = grad_colour(d), fresh(l)
-                labels.append((0, above, f"δ {signed(d, 4)}", colour, f, True))
-                labels.append((1, below, f"∂b {signed(d, 4)}", colour, f, False))
+                labels.append((0, above, f"δ {number(d, 4, sign=True)}", colour, f, True))
+                labels.append((1, below, f"∂b {number(d, 4, sign=True)}", colour, f, False))
             else:
                 labels.append((0, above, "δ —", pal.muted, 1.0, False))
-                labels.append((1, below, f"b {fmt(float(net.b[l][j, 0]), 2)}", pal.muted, 1.0, False))
+                labels.append((1, below, f"b {number(float(net.b[l][j, 0]), 2)}", pal.muted, 1.0, False))
             if is_dead:
                 labels.append((1, [(x + r + 4, y, "left"), (x - r - 4, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
@@ -275,16 +374,16 @@ def network_scene(moment: Moment, view: View) -> Scene:
         name = layer_name(l, L, L - 1)
         if vertical:
             y = column[0][1] - r - (13 if l == 0 else 36)
-            items.append(("text", 8, y, name, FONT, pal.ink, "left", l == latest, pal.label_bg))
+            items.extend(label(8, y, name, FONT, pal.ink, "left", l == latest, pal.label_bg))
             blocked.append(text_box(8, y, name, FONT, "left"))
             continue
         x = column[0][0]
         align = "left" if l == 0 else "right" if l == L else "center"
         x = x - r if l == 0 else x + r if l == L else x
-        items.append(("text", x, height - 16, name, FONT, pal.ink, align, l == latest, None))
+        items.append(Text(x, height - 16, name, FONT, pal.ink, align, l == latest))
         blocked.append(text_box(x, height - 16, name, FONT, align))
 
-    hidden = _place_labels(items, labels, blocked, view.width, height, pal)
+    hidden = _place_labels(items, labels, blocked, view.width, height, pal, memory)
     return Scene(view.width, height, pal.background, items, hidden + unlabelled, tuple(targets))
 
 
@@ -294,12 +393,12 @@ def loss_scene(losses, width: float, theme: str = "light") -> Scene:
     height = 150.0
     items: list = []
     left, right, top, bottom = 64.0, width - 12.0, 14.0, height - 28.0
-    items.append(("line", left, top, left, bottom, pal.muted, 1, 0))
-    items.append(("line", left, bottom, right, bottom, pal.muted, 1, 0))
-    items.append(("text", 8, (top + bottom) / 2, "loss", FONT, pal.muted, "left", False, None))
+    items.append(Line(left, top, left, bottom, pal.muted, 1))
+    items.append(Line(left, bottom, right, bottom, pal.muted, 1))
+    items.append(Text(8, (top + bottom) / 2, "loss", FONT, pal.muted, "left", False))
     values = [float(v) for v in losses if np.isfinite(v)]
     if len(values) < 2:
-        items.append(("text", (left + right) / 2, (top + bottom) / 2, "Train to see the loss fall", FONT, pal.muted, "center", False, None))
+        items.append(Text((left + right) / 2, (top + bottom) / 2, "Train to see the loss fall", FONT, pal.muted, "center", False))
         return Scene(width, height, pal.background, items)
     top_value = max(values) or 1.0
     n = len(values)
@@ -307,10 +406,10 @@ def loss_scene(losses, width: float, theme: str = "light") -> Scene:
     points = [(left + (right - left) * i / (n - 1), bottom - (bottom - top) * v / top_value) for i, v in list(enumerate(values))[::step]]
     points.append((right, bottom - (bottom - top) * values[-1] / top_value))
     for (x1, y1), (x2, y2) in zip(points, points[1:]):
-        items.append(("line", round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), pal.neg, 2, 0))
-    items.append(("text", left - 4, top + 2, f"{top_value:.3g}", FONT, pal.muted, "right", False, None))
-    items.append(("text", left - 4, bottom, "0", FONT, pal.muted, "right", False, None))
-    items.append(("text", right, height - 10, f"step {n}: loss {values[-1]:.4f}", FONT, pal.ink, "right", False, None))
+        items.append(Line(round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), pal.neg, 2))
+    items.append(Text(left - 4, top + 2, number(top_value, 3), FONT, pal.muted, "right", False))
+    items.append(Text(left - 4, bottom, "0", FONT, pal.muted, "right", False))
+    items.append(Text(right, height - 10, f"step {n}: loss {number(values[-1])}", FONT, pal.ink, "right", False))
     return Scene(width, height, pal.background, items)
 
 
@@ -354,32 +453,29 @@ class _Boxes:
         return any(overlaps(box, other) for key in self._keys(box) for other in self.cells.get(key, ()))
 
 
-def _place_labels(items, labels, blocked, width, height, pal) -> int:
+def _place_labels(items, labels, blocked, width, height, pal, memory: LabelMemory | None) -> int:
     """Put each label at its first candidate spot that covers nothing; count those that fit nowhere.
 
     Labels come as (priority, [(x, y, align), ...], text, colour, fade, bold); lower
     priorities are placed first: δ, then bias, then gradients, then weights.
     """
     labels = sorted(labels, key=lambda item: item[0])
-    chosen = _choose_spots(labels, tuple(blocked), width, height)
+    chosen = _choose_spots(labels, tuple(blocked), width, height, memory)
     for (_, spots, text, colour, fade, bold), spot in zip(labels, chosen):
         if spot is not None:
             x, y, align = spots[spot]
-            items.append(("text", x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.label_bg))
+            items.extend(label(x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.label_bg))
     return chosen.count(None)
 
 
-_last_choice: list = [None, None]  # (key, spots): the frames of one transition place the same labels
-
-
-def _choose_spots(labels, blocked: tuple, width: float, height: float) -> list:
+def _choose_spots(labels, blocked: tuple, width: float, height: float, memory: LabelMemory | None) -> list:
     """For each label, the index of its first spot that covers nothing, or None.
 
     Only positions and texts decide it, not colours or fades, so the frames of a transition
-    reuse the first frame's answer (the largest network's placement is ~40% of a frame)."""
+    reuse the first frame's answer when the caller keeps a LabelMemory."""
     key = (width, height, blocked, tuple((tuple(spots), text) for _, spots, text, *_ in labels))
-    if _last_choice[0] == key:
-        return _last_choice[1]
+    if memory is not None and memory.key == key:
+        return memory.chosen
     placed = _Boxes(blocked)
     chosen = []
     for _, spots, text, *_ in labels:
@@ -393,5 +489,6 @@ def _choose_spots(labels, blocked: tuple, width: float, height: float) -> list:
                 break
         else:
             chosen.append(None)
-    _last_choice[:] = [key, chosen]
+    if memory is not None:
+        memory.key, memory.chosen = key, chosen
     return chosen

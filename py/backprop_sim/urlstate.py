@@ -21,7 +21,14 @@ KEYS = ("preset", "layers", "hidden", "output", "loss", "seed", "W", "b", "x", "
 
 
 def _numbers(values) -> str:
-    return ",".join(repr(float(v)) if float(v) != int(float(v)) else str(int(float(v))) for v in values)
+    """Shortest exact text per value, "1" for 1.0; ∞ and NaN come out as "inf" and "nan",
+    which reading the link refuses with a notice (never int(): it raises on those)."""
+    return ",".join(_number(float(v)) for v in values)
+
+
+def _number(v: float) -> str:
+    text = repr(v)
+    return text[:-2] if text.endswith(".0") else text
 
 
 def encode(ctl: Controller) -> str:
@@ -41,7 +48,7 @@ def encode(ctl: Controller) -> str:
         else:
             parts.append(("W", _numbers(w for l in range(1, net.L + 1) for w in net.W[l].ravel())))
             parts.append(("b", _numbers(v for l in range(1, net.L + 1) for v in net.b[l].ravel())))
-    parts += [("x", _numbers(now.x.ravel())), ("y", _numbers(now.y.ravel())), ("lr", repr(ctl.learning_rate))]
+    parts += [("x", _numbers(now.x.ravel())), ("y", _numbers(now.y.ravel())), ("lr", _number(ctl.learning_rate))]
     phase_steps = {"ready": 0, "forward": 1}.get(ctl.sim.phase, 1 + len(now.steps))
     parts.append(("step", str(phase_steps)))
     return "&".join(f"{k}={quote(v, safe=',-.')}" for k, v in parts)
@@ -105,10 +112,13 @@ def apply(ctl: Controller, fragment: str) -> list[str]:
         except ValueError:
             notices.append(f"Ignored step={_short(values['step'])}: it must be 0 to {ctl.sim.net.L + 1} for this network.")
             steps = 0
+        predicting = ctl.predict_mode  # prediction mode asks before each step: not while replaying a link
+        ctl.act("predict_mode", False)
         if steps >= 1:
             ctl.act("forward")
         for _ in range(steps - 1):
             ctl.act("backward")
+        ctl.act("predict_mode", predicting)
     ctl.sim.history.clear()  # the link's state is where this visit starts
     ctl.message = ""
     return notices

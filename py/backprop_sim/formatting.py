@@ -1,0 +1,42 @@
+"""One way to write a number for the learner: the drawing, the panels, the equations and the
+exports all call `number`, so a value reads the same everywhere.
+
+Fixed decimals (the numbers a student checks by hand); a value too large for fixed decimals
+in powers of ten, so it cannot stretch a label across the page; ∞ and NaN by name. Nothing
+here converts a number to an int, so no value, however large or undefined, can raise.
+"""
+
+from __future__ import annotations
+
+import math
+
+DIGITS = 4
+SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"  # neuron numbers as the lesson writes them: w[2]₁₃
+LARGE = 1e6  # from this size on, fixed decimals would be a long row of digits: 1.235e7 instead
+
+
+def number(value, digits: int = DIGITS, sign: bool = False, tex: bool = False) -> str:
+    """'0.5909', '−0.0989' (U+2212), '+0.0012' with sign=True, '1.235e7', '∞', 'NaN'.
+
+    −0.0000 is written 0.0000 (and without a sign): a rounded zero has no direction.
+    tex=True gives LaTeX: an ASCII minus, '1.235 \\times 10^{7}', '\\infty', '\\mathrm{NaN}'.
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "NaN" if not tex else r"\mathrm{NaN}"
+    minus = "-" if tex else "−"
+    plus = "+" if sign else ""
+    if math.isnan(v):
+        return r"\mathrm{NaN}" if tex else "NaN"
+    if math.isinf(v):
+        return (plus if v > 0 else minus) + (r"\infty" if tex else "∞")
+    if abs(v) >= LARGE:
+        mantissa, exponent = f"{abs(v):.{min(digits, 3)}e}".split("e")
+        power = int(exponent)  # the exponent's digits, always finite
+        body = rf"{mantissa} \times 10^{{{power}}}" if tex else f"{mantissa}e{power}"
+        return (plus if v > 0 else minus) + body
+    text = f"{abs(v):.{digits}f}"
+    if float(text) == 0:
+        return text
+    return (plus if v > 0 else minus) + text

@@ -1,0 +1,62 @@
+"""Issue 17, item 5: the limits, ranges, defaults, help and shortcuts the page shows are written
+from the Python constants the simulation enforces, never typed twice."""
+
+import re
+import shutil
+
+import pytest
+
+import lesson  # tools/lesson.py
+from backprop_sim import panels
+from backprop_sim.controller import SPEEDS, TRAIN_SPEEDS, Controller
+from backprop_sim.engine import LEARNING_RATE_MAX, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, SEED_MAX
+from conftest import ROOT
+
+
+def attribute(html: str, element_id: str, name: str) -> str:
+    tag = re.search(rf'<[^>]*\bid="{element_id}"[^>]*>', html).group(0)
+    return re.search(rf'\b{name}="([^"]*)"', tag).group(1)
+
+
+def test_the_built_page_shows_the_limits_python_enforces(site):
+    html = (site / "sim" / "main.html").read_text()
+    assert "{{" not in html and "}}" not in html
+    assert float(attribute(html, "speed", "min")) == SPEEDS[0] and float(attribute(html, "speed", "max")) == SPEEDS[1]
+    assert float(attribute(html, "train-speed", "min")) == TRAIN_SPEEDS[0]
+    assert float(attribute(html, "train-speed", "max")) == TRAIN_SPEEDS[1]
+    assert float(attribute(html, "lr", "max")) == LEARNING_RATE_MAX
+    assert int(attribute(html, "seed", "max")) == SEED_MAX
+    ctl = Controller()
+    assert float(attribute(html, "lr", "value")) == ctl.learning_rate
+    assert float(attribute(html, "speed", "value")) == ctl.speed
+    assert float(attribute(html, "train-speed", "value")) == ctl.train_speed
+    help_text = re.search(r'id="layers-help"[^>]*>([^<]*)<', html).group(1)
+    for limit in (MAX_INPUTS, MAX_HIDDEN_LAYERS, MAX_NEURONS, MAX_OUTPUTS):
+        assert str(limit) in help_text
+    # every key the painter answers is in the help line and on its button
+    keyboard = re.search(r'id="keyboard-help">(.*?)</p>', html).group(1)
+    for key, action in panels.KEYS.items():
+        sign = {"arrowright": "→", "arrowleft": "←"}.get(key, key.upper())
+        assert f"<kbd>{sign}</kbd>" in keyboard
+        button = "show-table" if action == "table" else f"btn-{action}"
+        assert key in attribute(html, button, "aria-keyshortcuts").lower().split()
+
+
+def test_changing_a_constant_changes_the_page(tmp_path, monkeypatch):
+    """The page follows the constants: a different limit in Python is a different page."""
+    page = tmp_path / "main.html"
+    shutil.copy(ROOT / "site" / "sim" / "main.html", page)
+    monkeypatch.setattr(lesson, "TRAIN_SPEEDS", (2.0, 90.0))
+    monkeypatch.setattr(lesson, "LEARNING_RATE_MAX", 3.0)
+    monkeypatch.setattr(panels, "MAX_NEURONS", 12)
+    lesson.write_preview(page)
+    html = page.read_text()
+    assert attribute(html, "train-speed", "max") == "90" and attribute(html, "lr", "max") == "3"
+    assert "1–12 neurons" in html
+
+
+def test_an_unknown_marker_stops_the_build(tmp_path):
+    page = tmp_path / "main.html"
+    page.write_text(shutil.copy(ROOT / "site" / "sim" / "main.html", page) and page.read_text().replace("</main>", "{{ nonsense }}</main>"))
+    with pytest.raises(RuntimeError, match="nonsense"):
+        lesson.write_preview(page)
