@@ -261,7 +261,8 @@ def test_saved_code_that_did_not_finish_is_not_run_again_by_itself(visit, server
     page.click("#run-saved")
     assert _result(page) == "mismatch"
     assert page.evaluate("localStorage.getItem('backprop-microsim:rules-running')") is None
-    # the plain link clears the saved code, with no Python involved
+    # the plain link, opened afresh, clears the saved code with no Python involved
+    page.goto("about:blank")
     page.goto(server.url("sim/edit.html#original"))
     assert _result(page) == "ok"
     assert page.evaluate("localStorage.getItem('backprop-microsim:rules.py')") is None
