@@ -58,6 +58,8 @@ def test_a_build_can_leave_the_snapshot_out(tmp_path, monkeypatch):
     for path in stale:
         path.write_bytes(b"from an earlier build")
     monkeypatch.setenv("BACKPROP_SNAPSHOT", "0")
+    # in-process, beside the tests' own browser: no trimming boot (tests/test_runtime_size.py covers it)
+    monkeypatch.setenv("BACKPROP_TRIM_STDLIB", "0")
     sizes = runtime.write_runtime(tmp_path)
     assert snapshot.NAME not in sizes
     assert not any(path.exists() for path in stale)
