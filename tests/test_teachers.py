@@ -4,20 +4,19 @@ textbook, the SCORM package, and no dead link in any copy of the site."""
 
 from __future__ import annotations
 
-import functools
 import re
 import shutil
 import subprocess
 import sys
 import zipfile
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import quote, urlparse
 from xml.etree import ElementTree
 
 import pytest
 
-from conftest import ROOT, Server, act, wait_for, wait_ready_or_error
+from conftest import ROOT, Server, act, wait_for
+from test_site import dead_links, parsed
 
 import lesson  # tools/lesson.py
 
@@ -204,50 +203,6 @@ def test_resize_script_takes_only_finite_heights_from_the_frame_that_sent_them(v
 
 # ---------------------------------------------------------------- 5. no dead link, online or offline
 
-class Links(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.links, self.ids = [], set()
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if "id" in attrs:
-            self.ids.add(attrs["id"])
-        for key in ("href", "src"):
-            if attrs.get(key) and not (tag == "link" and attrs.get("rel") == "canonical"):
-                self.links.append(attrs[key])
-
-
-@functools.lru_cache(maxsize=None)
-def _parsed(path: Path) -> Links:
-    p = Links()
-    p.feed(path.read_text(encoding="utf-8"))
-    return p
-
-
-def dead_links(root: Path) -> list[str]:
-    """Every href and src of every HTML page under root that names a missing file or anchor.
-    Root-relative links (the 404 page's) resolve against root."""
-    pages = sorted(root.rglob("*.html"))
-    assert pages
-    bad = []
-    for page in pages:
-        for link in _parsed(page).links:
-            url = urlparse(link)
-            if url.scheme in ("http", "https", "mailto", "data", "javascript", "blob") or link.startswith("//"):
-                bad += [f"{page.relative_to(root)} → {link} (another host)"] if url.scheme in ("http", "https") else []
-                continue
-            base = root if url.path.startswith("/") else page.parent
-            target = (base / unquote(url.path).lstrip("/")).resolve() if url.path else page
-            if target.is_dir():
-                target = target / "index.html"
-            if not target.exists():
-                bad.append(f"{page.relative_to(root)} → {link}")
-            elif url.fragment and target.suffix == ".html" and url.fragment not in _parsed(target).ids:
-                bad.append(f"{page.relative_to(root)} → {link} (no anchor)")
-    return bad
-
-
 def test_no_dead_link_online(site):
     assert dead_links(site) == []
     lesson_html = (site / "sim" / "index.html").read_text()
@@ -287,7 +242,7 @@ def test_folder_zip_holds_one_folder_with_relative_paths_only(site, tmp_path):
         assert not urlparse(target).scheme and not target.startswith(("/", "../")), target
         assert (folder / target.split("#")[0]).exists(), target
     for page in ("main.html", "edit.html"):
-        for link in _parsed(folder / page).links:
+        for link in parsed(folder / page).links:
             url = urlparse(link)
             if url.scheme == "data":
                 continue
