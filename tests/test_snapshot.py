@@ -67,7 +67,7 @@ def test_a_build_can_leave_the_snapshot_out(tmp_path, monkeypatch):
 
 
 def test_page_starts_from_the_snapshot_over_http(visit, server):
-    v = visit()
+    v = visit().assume_a_fast_link()
     page = v.open(server.url("sim/main.html"))
     assert page.evaluate(SNAPSHOT_STATE) == {"used": True}
     assert any(u.endswith("/sim/runtime/" + snapshot.NAME) for u in v.paths)
@@ -89,7 +89,7 @@ def test_each_page_draws_its_own_random_numbers(visit, server):
     """The snapshot froze one random state; the loader reseeds, so two learners differ."""
     draws = []
     for _ in range(2):
-        page = visit().open(server.url("sim/main.html"))
+        page = visit().assume_a_fast_link().open(server.url("sim/main.html"))
         assert page.evaluate(SNAPSHOT_STATE)["used"] is True
         draws.append(page.evaluate(RANDOM_DRAW))
     assert draws[0] != draws[1]
