@@ -153,7 +153,7 @@ def state(page):
 def wait_drawn(page):
     """Until the transition into the current moment has been painted to its end."""
     wait_for(page, """window.backpropSim.pyodide.runPython(
-        'import backprop_sim.painter as p; p._page.progress() >= 1 and p._page.last_scene is not None')""")
+        'import backprop_sim.painter as p; p._page.renderer.progress() >= 1 and p._page.renderer.last_scene is not None')""")
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
 """Issue 6 on CPython: the controller's new actions and the URL state, fuzzed."""
 
+import json
 import random
+from html import escape
 import string
 
 import numpy as np
@@ -168,3 +170,44 @@ def test_csv_has_every_value():
     names = {r.split(",")[0] for r in rows[1:]}
     assert names == {"x", "y", "W", "dW", "b", "z", "a", "delta", "db", "loss"}
     assert len([r for r in rows if r.startswith("dW,")]) == 9
+
+
+def test_depth_adds_and_removes_hidden_layers_within_the_limits():
+    ctl = Controller()
+    assert ctl.act("depth", 1) == "" and ctl.state()["layers"] == [2, 3, 3, 1]  # as wide as the last hidden layer
+    assert ctl.act("depth", "-1") == "" and ctl.act("depth", -1) == ""
+    assert ctl.state()["layers"] == [2, 1]
+    assert "no hidden layer" in ctl.act("depth", -1) and ctl.state()["layers"] == [2, 1]
+    assert ctl.act("depth", 1) == "" and ctl.state()["layers"] == [2, 3, 1]  # a first hidden layer has 3
+    for _ in range(MAX_HIDDEN_LAYERS - 1):
+        assert ctl.act("depth", 1) == ""
+    before = ctl.state()
+    assert f"At most {MAX_HIDDEN_LAYERS} hidden layers" in ctl.act("depth", 1)
+    assert "1 or −1" in ctl.act("depth", 2) and "depth" in ctl.act("depth", "deeper")
+    assert ctl.state() == before
+
+
+def test_the_tools_words_come_from_the_state():
+    ctl = Controller()
+    weights, neurons = panels.trace_choices(ctl.sim.net.layers)
+    # every weight of the 2-3-1 network and every non-input neuron, after the "none" choice
+    assert len(weights) == 1 + 3 * 2 + 1 * 3 and len(neurons) == 1 + 3 + 1
+    value, name = weights[2]  # layer 1, neuron 1, from input 2: the lesson's w[1]₁₂
+    assert ctl.act("select", json.loads(value)) == "" and ctl.state()["selected"] == ["weight", 1, 1, 2]
+    assert name == "w[1]₁₂" and panels.edit_label(ctl.state()["selected"]) == "Weight w[1]₁₂"
+    assert panels.edit_label(["neuron", 2, 1]) == "Bias b[2]₁"
+    assert panels.predict_prompt(None, False).startswith("Turn on prediction mode")
+    ctl.act("predict_mode", True), ctl.act("forward")
+    prompt = panels.predict_prompt(ctl.state()["prediction"], True)
+    assert prompt.startswith("Predict δ[2]₁")
+    ctl.act("predict", "+")
+    assert panels.score_line(ctl.state()["score"]) == "Score this visit: 0 of 1 right."  # δ[2]₁ is −0.0989
+    assert panels.score_line({"right": 0, "asked": 0}) == ""
+    assert panels.loss_line([]) == "No forward pass yet." and panels.loss_line([0.08374]) == "1 forward pass(es); loss now 0.0837."
+    assert panels.rate(1.0, "step") == "1 step/s" and panels.rate(0.25, "step") == "0.25 step/s"
+    assert panels.hidden_labels_note(0) == "" and panels.hidden_labels_note(3).startswith("3 label(s)")
+    assert panels.flow_legend(False).startswith("←") and panels.flow_legend(True).startswith("↑")
+    assert panels.inputs_html(2).count("<input") == 2 and 'for="x1">x₂<' in panels.inputs_html(2)
+    eq = panels.equation(ctl.sim.now)
+    html = panels.equation_html(eq, lambda tex: f"[{tex}]")
+    assert html.count('<div class="tex">') == sum(len(row) for row in eq["rows"]) and f"<b>{escape(eq['title'])}</b>" in html

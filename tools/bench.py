@@ -118,7 +118,7 @@ def frame_times(page, setup: str, passes: int = 1, presses: int = 4):
         page.evaluate(f"window.backpropSim.pyodide.runPython({json.dumps(setup)})")
         page.evaluate("window.backpropSim.act('reset')")
     page.evaluate("window.backpropSim.frameStats().length = 0")
-    page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.frame_ms.clear()')")
+    page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.renderer.frame_ms.clear()')")
     samples = []
     for _ in range(passes):
         page.evaluate("window.backpropSim.act('speed', 4); window.backpropSim.act('auto', true)")

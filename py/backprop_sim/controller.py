@@ -157,6 +157,20 @@ class Controller:
         seed = self.seed if self.seed is not None else 1
         self._set_network(Network.random(layers, seed, net.hidden_activation, net.output_activation, net.loss_fn), seed=seed)
 
+    def on_depth(self, value):
+        """One hidden layer more (+1, as wide as the last hidden layer, or 3) or fewer (−1, the last)."""
+        change = _whole(value, "The change of depth")
+        layers = list(self.sim.net.layers)
+        if change == 1:
+            layers.insert(-1, layers[-2] if len(layers) > 2 else 3)
+        elif change == -1:
+            if len(layers) == 2:
+                raise ValueError("This network has no hidden layer to remove.")
+            del layers[-2]
+        else:
+            raise ValueError("Change the depth by 1 or −1: one hidden layer at a time.")
+        return self.on_layers(layers)  # the engine refuses more hidden layers than it allows
+
     def on_activation(self, value):
         which, name = _pair(value, "activation", ("hidden", "output"))
         net = self.sim.net

@@ -1,8 +1,10 @@
 """The browser shell: the only module that imports `js` and `pyodide`.
 
-It paints the scene's display lists on the canvases (one bridge call a frame), puts the
-panels' text in the page, and turns DOM events into `Controller.act`. Nothing here
-computes anything the learner sees.
+Two parts. `Page` is the wiring: DOM events, timers, messages, the URL and the
+`window.backpropSim` API, each ending in `Controller.act`. `Renderer` puts a state in the
+page: the scene's display lists on the canvases (one bridge call a frame) and the panels'
+words in their elements. Nothing here computes or words anything the learner sees: the
+numbers come from the engine, the shapes from `scene`, every sentence from `panels`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from pyodide.ffi import create_proxy, to_js
 
 from . import panels, svg, urlstate
 from .controller import Controller
-from .engine import ACTIVATIONS, LOSSES, MAX_HIDDEN_LAYERS
+from .engine import ACTIVATIONS, LOSSES
 from .presets import PRESETS
 from .scene import LabelMemory, View, hit, loss_scene, network_scene
 
@@ -71,31 +73,238 @@ def _obj(data) -> object:
     return js.JSON.parse(_json(data))
 
 
-class Page:
-    def __init__(self, api):
-        self.api = api
-        self.ctl = Controller()
+class Proxies:
+    """JavaScript handles to Python callbacks, kept alive for as long as the page."""
+
+    def __init__(self):
+        self._all = []
+        self._once: dict = {}
+
+    def __call__(self, fn):
+        p = create_proxy(fn)
+        self._all.append(p)
+        return p
+
+    def once(self, key: str, fn):
+        """One long-lived proxy per callback kind, rather than a new one every frame."""
+        if key not in self._once:
+            self._once[key] = self(fn)
+        return self._once[key]
+
+
+class Renderer:
+    """Puts the controller's state in the page: the drawing, the panels' words, the tools.
+
+    It reads the state and writes the DOM; it never acts. `controller` gives the current
+    Controller (a link that cannot be used replaces it)."""
+
+    def __init__(self, controller, proxies: Proxies, on_inputs):
+        self.controller = controller
+        self.proxies = proxies
+        self.on_inputs = on_inputs  # the input fields x₁…xₙ are made here; their change is the page's
         self.canvas = _el("network")
         self.wrap = self.canvas.parentElement
         self.dark = js.window.matchMedia("(prefers-color-scheme: dark)")
-        self.anim_start = None
-        self.timers: dict[str, int | None] = {"auto": None, "train": None}
-        self.last_height = 0
         self.width = 0.0  # the drawing's CSS width, kept from the ResizeObserver: reading it would force a layout
+        self.anim_start = None
         self.last_scene = None
         self.labels = LabelMemory()  # the label placement, reused by the frames of a transition
-        self.last_hash = ""
         self.frame_ms: list[float] = []  # Python time per painted frame, for the benchmark
-        self._proxies = []  # kept alive for as long as the page
-        self._once: dict = {}  # one long-lived proxy per callback kind (proxy_once)
         self._katex: dict[str, str] = {}  # KaTeX's HTML by TeX: stepping back and forth renders nothing twice
 
-    # ---- wiring: every control ends in self.do(action, value)
+    @property
+    def ctl(self) -> Controller:
+        return self.controller()
 
-    def proxy(self, fn):
-        p = create_proxy(fn)
-        self._proxies.append(p)
-        return p
+    # ---- the transition between two moments
+
+    def start_transition(self) -> None:
+        self.anim_start = js.performance.now()
+        js.requestAnimationFrame(self.proxies.once("frame", lambda t: self.on_frame()))
+
+    def progress(self) -> float:
+        if self.anim_start is None:
+            return 1.0
+        return min(1.0, (js.performance.now() - self.anim_start) / TRANSITION_MS)
+
+    def on_frame(self) -> None:
+        progress = self.progress()
+        try:
+            self.paint(progress)
+        except Exception as exc:  # a bug in the drawing: say so, and stop animating it
+            self.show_error(exc)
+            return
+        if progress < 1:
+            js.requestAnimationFrame(self.proxies.once("frame", lambda t: self.on_frame()))
+
+    def resized(self, width: float) -> None:
+        self.width = width
+        try:
+            self.paint(self.progress())
+        except Exception as exc:
+            self.show_error(exc)
+
+    # ---- the whole page
+
+    def render(self) -> None:
+        ctl, moment = self.ctl, self.ctl.sim.now
+        state = ctl.state()
+        _el("network-summary").textContent = panels.summary(moment)
+        for key, text in panels.status(moment).items():
+            js.document.querySelector(f'#status [data-key="{key}"]').textContent = text
+        _el("equation").innerHTML = panels.equation_html(panels.equation(moment), self.katex)  # one DOM write
+        _el("narration").textContent = panels.narration(moment)
+        _el("message").textContent = ctl.message
+        y = float(moment.y[0, 0])
+        if abs(float(_el("target").value) - y) > 1e-9:
+            _el("target").value = y
+        _el("target-value").textContent = panels.number(y, 2)
+        _el("speed").value = ctl.speed
+        _el("speed-value").textContent = panels.rate(ctl.speed, "step")
+        for button_id, on, label_on, label_off in (("btn-auto", ctl.auto, "Pause ❚❚", "Auto ▶"), ("btn-train", ctl.training, "Stop ■", "Train ▶")):
+            button = _el(button_id)
+            button.setAttribute("aria-pressed", "true" if on else "false")
+            button.textContent = label_on if on else label_off
+        _el("show-table").checked = ctl.show_table
+        _el("table-section").hidden = not ctl.show_table
+        if ctl.show_table:
+            _el("values-table").innerHTML = panels.table(moment)
+        self.render_tools(state)
+        self.paint(self.progress())
+        self.paint_loss(state)
+
+    def render_tools(self, state: dict) -> None:
+        ctl, net = self.ctl, self.ctl.sim.net
+        _el("preset").value = ctl.preset
+        _el("hidden-act").value = net.hidden_activation
+        _el("output-act").value = net.output_activation
+        _el("loss-fn").value = net.loss_fn
+        layers = _el("layers")
+        if js.document.activeElement != layers:
+            layers.value = ", ".join(str(n) for n in net.layers)
+        if ctl.seed is not None:
+            _el("seed").value = ctl.seed
+        self.render_inputs()
+        lr = _el("lr")
+        if js.document.activeElement != lr:
+            lr.value = ctl.learning_rate
+        _el("train-speed").value = ctl.train_speed
+        _el("train-speed-value").textContent = panels.rate(ctl.train_speed, "steps")
+        # trace: the choices, the selected one, its chain
+        weights, neurons = panels.trace_choices(net.layers)
+        self.fill_select("trace-weight", weights)
+        self.fill_select("trace-neuron", neurons)
+        sel = state["selected"]
+        _el("trace-weight").value = json.dumps(sel) if sel and sel[0] == "weight" else ""
+        _el("trace-neuron").value = json.dumps(sel) if sel and sel[0] == "neuron" else ""
+        _el("edit-row").hidden = not sel
+        if sel:
+            _el("edit-label").textContent = panels.edit_label(sel)
+            edit = _el("edit-value")
+            if js.document.activeElement != edit:
+                trace = state["trace"]
+                edit.value = round(trace["w"] if sel[0] == "weight" else trace["b"], 6)
+        _el("trace").innerHTML = panels.trace_html(state["trace"])
+        _el("shapes").innerHTML = panels.shapes_html(ctl.sim.now)
+        _el("check").checked = ctl.check
+        _el("check-result").innerHTML = panels.check_html(state["check"], state)
+        _el("predict-mode").checked = ctl.predict_mode
+        _el("predict-ask").textContent = panels.predict_prompt(state["prediction"], ctl.predict_mode)
+        _el("score").textContent = panels.score_line(state["score"])
+
+    def render_inputs(self) -> None:
+        box, x = _el("inputs"), self.ctl.sim.now.x.ravel()
+        fields = box.querySelectorAll("input")
+        if fields.length != len(x):
+            box.innerHTML = panels.inputs_html(len(x))
+            fields = box.querySelectorAll("input")
+            for field in fields:
+                field.addEventListener("change", self.proxies.once(f"x-field-{field.id}", lambda e: self.on_inputs()))
+        for k in range(len(x)):
+            if js.document.activeElement != fields[k]:
+                fields[k].value = float(x[k])
+
+    def fill_select(self, element_id: str, items) -> None:
+        html = _options(items)
+        el = _el(element_id)
+        if getattr(el.dataset, "options", None) != html:  # rebuilt only when the network changes
+            el.innerHTML = html
+            el.dataset.options = html
+
+    def katex(self, tex: str) -> str:
+        """KaTeX's HTML for one equation, remembered: stepping back and forth renders nothing twice."""
+        cache = self._katex
+        if tex not in cache:
+            if len(cache) > 300:
+                cache.clear()
+            if hasattr(js, "katex"):
+                cache[tex] = str(js.katex.renderToString(tex, _obj({"displayMode": True, "throwOnError": False})))
+            else:
+                cache[tex] = f"<code>{escape(tex)}</code>"
+        return cache[tex]
+
+    def show_error(self, exc: Exception) -> None:
+        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        print(traceback.format_exc(), file=sys.stderr)
+        _el("error-text").textContent = last
+        _el("error-panel").hidden = False
+
+    # ---- the drawings
+
+    def theme(self) -> str:
+        return "dark" if self.dark.matches else "light"
+
+    def view(self, progress: float = 1.0) -> View:
+        if not self.width:
+            self.width = float(self.wrap.clientWidth)
+        return View(max(280.0, self.width), self.theme(), progress, selected=self.ctl.selected)
+
+    def scene(self, progress: float = 1.0):
+        return network_scene(self.ctl.sim.now, self.view(progress), self.labels)
+
+    def paint(self, progress: float = 1.0) -> None:
+        started = time.perf_counter()
+        scene = self.scene(progress)
+        _draw(self.canvas, scene)
+        self.frame_ms.append((time.perf_counter() - started) * 1000)
+        del self.frame_ms[:-600]
+        last = self.last_scene
+        if last is None or (scene.hidden_labels, scene.vertical) != (last.hidden_labels, last.vertical):
+            # the DOM only when these change, not on every frame of a transition
+            note = _el("hidden-note")
+            note.textContent = panels.hidden_labels_note(scene.hidden_labels)
+            note.hidden = not scene.hidden_labels
+            _el("flow-legend").textContent = panels.flow_legend(scene.vertical)
+        self.last_scene = scene
+
+    def paint_loss(self, state: dict) -> None:
+        if not _el("train-tool").open:
+            return
+        canvas = _el("loss-plot")
+        width = max(200.0, float(canvas.parentElement.clientWidth) - 24)
+        _draw(canvas, loss_scene(state["losses"], width, self.theme()))
+        _el("loss-text").textContent = panels.loss_line(state["losses"])
+
+    def hit(self, client_x: float, client_y: float):
+        """What a click at these window coordinates selects, by the last scene drawn."""
+        if self.last_scene is None:
+            return None
+        rect = self.canvas.getBoundingClientRect()
+        scale = self.last_scene.width / rect.width if rect.width else 1.0  # the compact view draws it smaller
+        return hit(self.last_scene, (client_x - rect.left) * scale, (client_y - rect.top) * scale)
+
+
+class Page:
+    """The wiring: every control, key, timer, message and API call ends in `do(action, value)`."""
+
+    def __init__(self, api):
+        self.api = api
+        self.ctl = Controller()
+        self.proxy = Proxies()
+        self.renderer = Renderer(lambda: self.ctl, self.proxy, self.on_inputs)
+        self.timers: dict[str, int | None] = {"auto": None, "train": None}
+        self.last_height = 0
+        self.last_hash = ""
 
     def on(self, element_id: str, event: str, fn) -> None:
         _el(element_id).addEventListener(event, self.proxy(fn))
@@ -107,7 +316,7 @@ class Page:
         _el("output-act").innerHTML = _options(acts)
         _el("loss-fn").innerHTML = _options((name, loss.label) for name, loss in LOSSES.items())
         for button in js.document.querySelectorAll("button[data-action]"):
-            button.addEventListener("click", self.proxy(lambda event, a=button.dataset.action: self.do(a)))
+            button.addEventListener("click", self.proxy(lambda event, a=button.dataset.action, v=getattr(button.dataset, "value", None): self.do(a, v)))
         for control, action, read in (
             ("target", "target", lambda el: el.value),
             ("speed", "speed", lambda el: el.value),
@@ -120,22 +329,21 @@ class Page:
             ("train-speed", "train_speed", lambda el: el.value),
             ("check", "check", lambda el: bool(el.checked)),
             ("predict-mode", "predict_mode", lambda el: bool(el.checked)),
+            ("trace-weight", "select", lambda el: _choice(el.value)),
+            ("trace-neuron", "select", lambda el: _choice(el.value)),
         ):
             event = "change" if control in ("lr",) else "input"
             self.on(control, event, lambda e, a=action, r=read: self.do(a, r(e.target)))
-        self.on("btn-layers", "click", lambda e: self.do("layers", str(_el("layers").value)))
-        self.on("layers", "keydown", lambda e: self.do("layers", str(_el("layers").value)) if e.key == "Enter" else None)
-        self.on("btn-add-layer", "click", lambda e: self.change_depth(+1))
-        self.on("btn-remove-layer", "click", lambda e: self.change_depth(-1))
+        for field, button, action, read in (
+            ("layers", "btn-layers", "layers", lambda: str(_el("layers").value)),
+            ("edit-value", "btn-edit", "", self.edit_selected),
+            ("prediction", "btn-predict", "predict", lambda: str(_el("prediction").value)),
+        ):
+            # a field's value goes with its button, or with Enter in the field
+            submit = (lambda r=read: r()) if not action else (lambda a=action, r=read: self.do(a, r()))
+            self.on(button, "click", lambda e, f=submit: f())
+            self.on(field, "keydown", lambda e, f=submit: f() if e.key == "Enter" else None)
         self.on("btn-randomise", "click", lambda e: self.do("seed", _el("seed").value))
-        self.on("trace-weight", "input", lambda e: self.do("select", self.parse_choice(e.target.value)))
-        self.on("trace-neuron", "input", lambda e: self.do("select", self.parse_choice(e.target.value)))
-        self.on("btn-edit", "click", lambda e: self.edit_selected())
-        self.on("edit-value", "keydown", lambda e: self.edit_selected() if e.key == "Enter" else None)
-        self.on("btn-predict", "click", lambda e: self.do("predict", str(_el("prediction").value)))
-        self.on("prediction", "keydown", lambda e: self.do("predict", str(_el("prediction").value)) if e.key == "Enter" else None)
-        self.on("btn-predict-plus", "click", lambda e: self.do("predict", "+"))
-        self.on("btn-predict-minus", "click", lambda e: self.do("predict", "-"))
         self.on("btn-copy-link", "click", lambda e: self.copy(self.link()))
         self.on("btn-copy-embed", "click", lambda e: self.copy(self.embed_code()))
         self.on("btn-png", "click", lambda e: self.download_png())
@@ -143,25 +351,24 @@ class Page:
         self.on("btn-json", "click", lambda e: self.download("backprop-state.json", json.dumps(self.ctl.state(), indent=2), "application/json"))
         self.on("btn-csv", "click", lambda e: self.download("backprop-values.csv", panels.csv(self.ctl.state()), "text/csv"))
         self.on("network", "click", self.on_canvas_click)
-        self.on("train-tool", "toggle", lambda e: self.paint_loss(self.ctl.state()))
+        self.on("train-tool", "toggle", lambda e: self.renderer.paint_loss(self.ctl.state()))
         self.on("error-reset", "click", lambda e: self.recover())
         self.on("btn-tools", "click", lambda e: self.toggle_tools())
         js.document.addEventListener("keydown", self.proxy(self.on_key))
         js.window.addEventListener("hashchange", self.proxy(lambda e: self.load_hash()))
         js.window.addEventListener("message", self.proxy(self.on_message))
-        self.dark.addEventListener("change", self.proxy(lambda event: self.paint()))
-        js.ResizeObserver.new(self.proxy(lambda entries, observer: self.on_resize(entries))).observe(self.wrap)
+        self.renderer.dark.addEventListener("change", self.proxy(lambda event: self.renderer.paint()))
+        wrap = self.renderer.wrap
+        js.ResizeObserver.new(self.proxy(lambda entries, observer: self.renderer.resized(float(entries[0].contentRect.width)))).observe(wrap)
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.tell_parent())).observe(js.document.body)
         for el in js.document.querySelectorAll(".sim button, .sim input, .sim select"):
             el.disabled = False
         self.api.state = self.proxy(lambda: self.js_state())
         self.api.act = self.proxy(lambda name, value=None: self.js_act(name, value))
-        self.api.frameStats = self.proxy(lambda: to_js(self.frame_ms))
+        self.api.frameStats = self.proxy(lambda: to_js(self.renderer.frame_ms))
         self.api.svg = self.proxy(lambda: self.svg())
         self.api.link = self.proxy(lambda: self.link())
-        _el("runtime-info").textContent = (
-            f"Python {sys.version.split()[0]} and numpy {np.__version__} run in your browser; nothing is sent anywhere."
-        )
+        _el("runtime-info").textContent = panels.runtime_line(sys.version.split()[0], np.__version__)
         js.document.documentElement.dataset.numpyVersion = np.__version__
         self.load_hash(initial=True)
         if self.api.framed:  # the Edit page may send code now; only a parent of our own origin hears it
@@ -188,7 +395,7 @@ class Page:
             traceback.print_exc()
         # intact: the learner's code may reach the page through `js`; if it took the page apart,
         # the Edit page must not run it by itself again
-        intact = bool(self.canvas.isConnected) and _el("equation") is not None
+        intact = bool(self.renderer.canvas.isConnected) and _el("equation") is not None
         reply = {"type": "backprop-rules-result", "result": self.ctl.rules_result, "message": self.ctl.message, "intact": intact}
         event.source.postMessage(_obj(reply), own or "*")  # "*" only in an opaque origin, to the sender
 
@@ -207,33 +414,14 @@ class Page:
         else:
             self.do(action)
 
-    def on_resize(self, entries=None) -> None:
-        self.width = float(entries[0].contentRect.width) if entries else float(self.wrap.clientWidth)
-        try:
-            self.paint(self.progress())
-        except Exception as exc:
-            self.show_error(exc)
-
     def on_canvas_click(self, event) -> None:
-        if self.last_scene is None:
-            return
-        rect = self.canvas.getBoundingClientRect()
-        scale = self.last_scene.width / rect.width if rect.width else 1.0  # the compact view draws it smaller
-        choice = hit(self.last_scene, (event.clientX - rect.left) * scale, (event.clientY - rect.top) * scale)
+        choice = self.renderer.hit(event.clientX, event.clientY)
         if choice is not None:
             _el("trace-tool").open = True
         self.do("select", choice)
 
-    def parse_choice(self, value: str):
-        return json.loads(value) if value else None
-
-    def change_depth(self, delta: int) -> None:
-        layers = list(self.ctl.sim.net.layers)
-        if delta > 0 and len(layers) - 2 < MAX_HIDDEN_LAYERS:
-            layers.insert(-1, layers[-2] if len(layers) > 2 else 3)
-        elif delta < 0 and len(layers) > 2:
-            del layers[-2]
-        self.do("layers", layers)
+    def on_inputs(self) -> None:
+        self.do("x", [field.value for field in _el("inputs").querySelectorAll("input")])
 
     def edit_selected(self) -> None:
         sel = self.ctl.selected
@@ -251,24 +439,25 @@ class Page:
             self.ctl.auto = self.ctl.training = False
             for timer in self.timers:
                 self.schedule(timer, False, False, False, 0, "")
-            self.show_error(exc)
+            self.renderer.show_error(exc)
 
     def _do(self, name, value) -> None:
         before, was = self.ctl.sim.now, (self.ctl.auto, self.ctl.training)
         self.ctl.act(name, value)
         if self.ctl.sim.now is not before:
-            self.anim_start = js.performance.now()
-            js.requestAnimationFrame(self.proxy_once("frame", lambda t: self.on_frame()))
+            self.renderer.start_transition()
         self.schedule("auto", self.ctl.auto, was[0], name == "tick", 1000 / self.ctl.speed, "tick")
         self.schedule("train", self.ctl.training, was[1], name == "train_tick", 1000 / self.ctl.train_speed, "train_tick")
-        self.render()
+        self.renderer.render()
+        self.update_hash()
+        # the parent hears of height changes from the ResizeObserver on <body>
 
     def schedule(self, timer: str, running: bool, was_running: bool, ticked: bool, delay: float, action: str) -> None:
         """Keep a timer beating while its mode runs: Auto's steps, Train's iterations."""
         if running and (not was_running or ticked):
             if self.timers[timer] is not None:
                 js.clearTimeout(self.timers[timer])
-            callback = self.proxy_once(timer, lambda *args, t=timer, a=action: self.on_timer(t, a))
+            callback = self.proxy.once(timer, lambda *args, t=timer, a=action: self.on_timer(t, a))
             self.timers[timer] = js.setTimeout(callback, 30 if not was_running else delay)
         elif not running and self.timers[timer] is not None:
             js.clearTimeout(self.timers[timer])
@@ -278,36 +467,9 @@ class Page:
         self.timers[timer] = None
         self.do(action)
 
-    def proxy_once(self, key: str, fn):
-        """One long-lived proxy per callback kind, rather than a new one every frame."""
-        if key not in self._once:
-            self._once[key] = self.proxy(fn)
-        return self._once[key]
-
-    def on_frame(self) -> None:
-        progress = self.progress()
-        try:
-            self.paint(progress)
-        except Exception as exc:  # a bug in the drawing: say so, and stop animating it
-            self.show_error(exc)
-            return
-        if progress < 1:
-            js.requestAnimationFrame(self.proxy_once("frame", lambda t: self.on_frame()))
-
-    def progress(self) -> float:
-        if self.anim_start is None:
-            return 1.0
-        return min(1.0, (js.performance.now() - self.anim_start) / TRANSITION_MS)
-
     def recover(self) -> None:
         _el("error-panel").hidden = True
         self.do("reset")
-
-    def show_error(self, exc: Exception) -> None:
-        last = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        print(traceback.format_exc(), file=sys.stderr)
-        _el("error-text").textContent = last
-        _el("error-panel").hidden = False
 
     def load_hash(self, initial: bool = False) -> None:
         """Restore the state a link describes; name whatever it held that could not be used."""
@@ -322,7 +484,8 @@ class Page:
         note = _el("url-notice")
         note.textContent = " ".join(notices)
         note.hidden = not notices
-        self.render()
+        self.renderer.render()
+        self.update_hash()
 
     # ---- the API (window.backpropSim)
 
@@ -332,7 +495,7 @@ class Page:
         try:
             state = self.ctl.state()
         except Exception as exc:
-            self.show_error(exc)
+            self.renderer.show_error(exc)
             state = {"error": traceback.format_exception_only(type(exc), exc)[-1].strip()}
         if message:
             state["message"] = message
@@ -378,7 +541,7 @@ class Page:
         self.save(name, js.URL.createObjectURL(blob))
 
     def download_png(self) -> None:
-        self.save("backprop-network.png", self.canvas.toDataURL("image/png"))
+        self.save("backprop-network.png", self.renderer.canvas.toDataURL("image/png"))
 
     def save(self, name: str, url: str) -> None:
         a = js.document.createElement("a")
@@ -388,165 +551,7 @@ class Page:
         a.remove()
 
     def svg(self) -> str:
-        return svg.render(network_scene(self.ctl.sim.now, self.view()))
-
-    # ---- drawing
-
-    def render(self) -> None:
-        ctl, moment = self.ctl, self.ctl.sim.now
-        state = ctl.state()
-        _el("network-summary").textContent = panels.summary(moment)
-        for key, text in panels.status(moment).items():
-            js.document.querySelector(f'#status [data-key="{key}"]').textContent = text
-        self.render_equation(moment)
-        _el("narration").textContent = panels.narration(moment)
-        _el("message").textContent = ctl.message
-        y = float(moment.y[0, 0])
-        if abs(float(_el("target").value) - y) > 1e-9:
-            _el("target").value = y
-        _el("target-value").textContent = panels.number(y, 2)
-        _el("speed").value = ctl.speed
-        _el("speed-value").textContent = f"{ctl.speed:g} step/s"
-        for button_id, on, label_on, label_off in (("btn-auto", ctl.auto, "Pause ❚❚", "Auto ▶"), ("btn-train", ctl.training, "Stop ■", "Train ▶")):
-            button = _el(button_id)
-            button.setAttribute("aria-pressed", "true" if on else "false")
-            button.textContent = label_on if on else label_off
-        _el("show-table").checked = ctl.show_table
-        _el("table-section").hidden = not ctl.show_table
-        if ctl.show_table:
-            _el("values-table").innerHTML = panels.table(moment)
-        self.render_tools(state)
-        self.paint(self.progress())
-        self.paint_loss(state)
-        self.update_hash()
-        # the parent hears of height changes from the ResizeObserver on <body>
-
-    def render_tools(self, state: dict) -> None:
-        ctl, net = self.ctl, self.ctl.sim.net
-        _el("preset").value = ctl.preset
-        _el("hidden-act").value = net.hidden_activation
-        _el("output-act").value = net.output_activation
-        _el("loss-fn").value = net.loss_fn
-        layers = _el("layers")
-        if js.document.activeElement != layers:
-            layers.value = ", ".join(str(n) for n in net.layers)
-        if ctl.seed is not None:
-            _el("seed").value = ctl.seed
-        self.render_inputs()
-        lr = _el("lr")
-        if js.document.activeElement != lr:
-            lr.value = ctl.learning_rate
-        _el("train-speed").value = ctl.train_speed
-        _el("train-speed-value").textContent = f"{ctl.train_speed:g} steps/s"
-        # trace: the choices, the selected one, its chain
-        weights = [("", "—")] + [
-            (json.dumps(["weight", l, j + 1, k + 1]), f"w[{l}]{panels.SUBSCRIPTS[j + 1]}{panels.SUBSCRIPTS[k + 1]}")
-            for l in range(1, net.L + 1) for j in range(net.layers[l]) for k in range(net.layers[l - 1])
-        ]
-        neurons = [("", "—")] + [(json.dumps(["neuron", l, j + 1]), f"layer {l}, neuron {j + 1}") for l in range(1, net.L + 1) for j in range(net.layers[l])]
-        self.fill_select("trace-weight", weights)
-        self.fill_select("trace-neuron", neurons)
-        sel = state["selected"]
-        _el("trace-weight").value = json.dumps(sel) if sel and sel[0] == "weight" else ""
-        _el("trace-neuron").value = json.dumps(sel) if sel and sel[0] == "neuron" else ""
-        edit_row = _el("edit-row")
-        edit_row.hidden = not sel
-        if sel:
-            trace = state["trace"]
-            name = (f"Weight w[{sel[1]}]{panels.SUBSCRIPTS[sel[2]]}{panels.SUBSCRIPTS[sel[3]]}" if sel[0] == "weight"
-                    else f"Bias b[{sel[1]}]{panels.SUBSCRIPTS[sel[2]]}")
-            _el("edit-label").textContent = name
-            edit = _el("edit-value")
-            if js.document.activeElement != edit:
-                edit.value = round(trace["w"] if sel[0] == "weight" else trace["b"], 6)
-        _el("trace").innerHTML = panels.trace_html(state["trace"])
-        _el("shapes").innerHTML = panels.shapes_html(ctl.sim.now)
-        _el("check").checked = ctl.check
-        _el("check-result").innerHTML = panels.check_html(state["check"], state)
-        # predict
-        _el("predict-mode").checked = ctl.predict_mode
-        p = state["prediction"]
-        _el("predict-ask").textContent = (
-            f"Predict δ[{p['l']}]{panels.SUBSCRIPTS[p['j']]}: type a number (4 decimals) or choose its sign, then Check."
-            if p else ("Turn on prediction mode, then press Forward Pass." if not ctl.predict_mode else "Press Forward Pass to start predicting.")
-        )
-        score = state["score"]
-        _el("score").textContent = f"Score this visit: {score['right']} of {score['asked']} right." if score["asked"] else ""
-
-    def render_inputs(self) -> None:
-        box, x = _el("inputs"), self.ctl.sim.now.x.ravel()
-        fields = box.querySelectorAll("input")
-        if fields.length != len(x):
-            box.innerHTML = "<legend>Inputs x</legend>" + "".join(
-                f'<label for="x{k}">x{panels.SUBSCRIPTS[k + 1]}</label> <input id="x{k}" type="number" step="0.1" data-k="{k}">'
-                for k in range(len(x))
-            )
-            for field in box.querySelectorAll("input"):
-                field.addEventListener("change", self.proxy_once(f"x-field-{field.id}", lambda e: self.do("x", [f.value for f in _el("inputs").querySelectorAll("input")])))
-            fields = box.querySelectorAll("input")
-        for k in range(len(x)):
-            if js.document.activeElement != fields[k]:
-                fields[k].value = float(x[k])
-
-    def fill_select(self, element_id: str, items) -> None:
-        html = _options(items)
-        el = _el(element_id)
-        if getattr(el.dataset, "options", None) != html:  # rebuilt only when the network changes
-            el.innerHTML = html
-            el.dataset.options = html
-
-    def render_equation(self, moment) -> None:
-        eq = panels.equation(moment)
-        html = [f"<p><b>{escape(eq['title'])}</b></p>"]
-        for row in eq["rows"]:
-            html.append('<div class="eq-row">' + "".join(f'<div class="tex">{self.katex(line)}</div>' for line in row) + "</div>")
-        if eq.get("note"):
-            html.append(f"<p>{escape(eq['note'])}</p>")
-        if eq["shapes"]:
-            html.append('<p class="shapes">' + "<br>".join(escape(s) for s in eq["shapes"]) + "</p>")
-        html.append(f"<p>{escape(eq['hint'])}</p>")
-        _el("equation").innerHTML = "".join(html)  # one DOM write for the whole panel
-
-    def katex(self, tex: str) -> str:
-        """KaTeX's HTML for one equation, remembered: stepping back and forth renders nothing twice."""
-        cache = self._katex
-        if tex not in cache:
-            if len(cache) > 300:
-                cache.clear()
-            if hasattr(js, "katex"):
-                cache[tex] = str(js.katex.renderToString(tex, _obj({"displayMode": True, "throwOnError": False})))
-            else:
-                cache[tex] = f"<code>{escape(tex)}</code>"
-        return cache[tex]
-
-    def view(self, progress: float = 1.0) -> View:
-        if not self.width:
-            self.width = float(self.wrap.clientWidth)
-        width = max(280.0, self.width)
-        return View(width, "dark" if self.dark.matches else "light", progress, selected=self.ctl.selected)
-
-    def paint(self, progress: float = 1.0) -> None:
-        started = time.perf_counter()
-        scene = network_scene(self.ctl.sim.now, self.view(progress), self.labels)
-        _draw(self.canvas, scene)
-        self.frame_ms.append((time.perf_counter() - started) * 1000)
-        del self.frame_ms[:-600]
-        if self.last_scene is None or scene.hidden_labels != self.last_scene.hidden_labels:
-            # the DOM only when the count changes, not on every frame of a transition
-            note = _el("hidden-note")
-            note.hidden = scene.hidden_labels == 0
-            note.textContent = f"{scene.hidden_labels} label(s) did not fit at this width: the values table (T) lists every number."
-        self.last_scene = scene
-
-    def paint_loss(self, state: dict) -> None:
-        if not _el("train-tool").open:
-            return
-        canvas = _el("loss-plot")
-        width = max(200.0, float(canvas.parentElement.clientWidth) - 24)
-        scene = loss_scene(state["losses"], width, "dark" if self.dark.matches else "light")
-        _draw(canvas, scene)
-        losses = state["losses"]
-        _el("loss-text").textContent = (f"{len(losses)} forward pass(es); loss now {panels.number(losses[-1])}." if losses else "No forward pass yet.")
+        return svg.render(network_scene(self.ctl.sim.now, self.renderer.view()))
 
     def update_hash(self) -> None:
         """Keep the address current, so that a reload or a copied URL restores this state."""
@@ -575,6 +580,11 @@ class Page:
         if height != self.last_height:
             self.last_height = height
             js.window.parent.postMessage(_obj({"type": "microsim-resize", "height": height}), "*")
+
+
+def _choice(value: str):
+    """A Trace list's value: the JSON of a `select` argument (panels.trace_choices), or "" for none."""
+    return json.loads(value) if value else None
 
 
 _page: Page | None = None  # the one page, kept alive with its event proxies

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv as _csv
 import io
+import json
 import math
 from dataclasses import dataclass
 from html import escape
@@ -293,6 +294,93 @@ def check_html(check: dict | None, state: dict) -> str:
             f"<th scope='col'>finite differences</th></tr></thead><tbody>{''.join(cells[:24])}</tbody></table>"
         )
     return "".join(out)
+
+
+# ---- the words around the tools (the painter only puts them in the page)
+
+
+def parameter_name(kind: str, l: int, j: int, k: int | None = None) -> str:
+    """A weight or a bias by the lesson's numbering (l, j, k from 1): w[1]₁₂, b[2]₁."""
+    if kind == "weight":
+        return f"w[{l}]{SUBSCRIPTS[j]}{SUBSCRIPTS[k]}"
+    return f"b[{l}]{SUBSCRIPTS[j]}"
+
+
+def trace_choices(layers) -> tuple[list, list]:
+    """The Trace tool's two lists, (value, label): every weight, every neuron. A value is the
+    JSON of the `select` action's argument, so choosing one is that action."""
+    L = len(layers) - 1
+    weights = [("", "—")] + [
+        (json.dumps(["weight", l, j, k]), parameter_name("weight", l, j, k))
+        for l in range(1, L + 1) for j in range(1, layers[l] + 1) for k in range(1, layers[l - 1] + 1)
+    ]
+    neurons = [("", "—")] + [
+        (json.dumps(["neuron", l, j]), f"layer {l}, neuron {j}") for l in range(1, L + 1) for j in range(1, layers[l] + 1)
+    ]
+    return weights, neurons
+
+
+def edit_label(selected) -> str:
+    """The label of the value field for the selected ["weight", l, j, k] or ["neuron", l, j]."""
+    if selected[0] == "weight":
+        return "Weight " + parameter_name("weight", *selected[1:])
+    return "Bias " + parameter_name("bias", *selected[1:])
+
+
+def predict_prompt(prediction: dict | None, mode_on: bool) -> str:
+    """What prediction mode asks now: the δ to guess, or how to get there."""
+    if prediction:
+        return f"Predict δ[{prediction['l']}]{SUBSCRIPTS[prediction['j']]}: type a number (4 decimals) or choose its sign, then Check."
+    return "Press Forward Pass to start predicting." if mode_on else "Turn on prediction mode, then press Forward Pass."
+
+
+def score_line(score: dict) -> str:
+    return f"Score this visit: {score['right']} of {score['asked']} right." if score["asked"] else ""
+
+
+def loss_line(losses) -> str:
+    return f"{len(losses)} forward pass(es); loss now {number(losses[-1])}." if losses else "No forward pass yet."
+
+
+def rate(value: float, unit: str) -> str:
+    """A slider's value as its output shows it: '1 step/s', '10 steps/s'."""
+    return f"{value:g} {unit}/s"
+
+
+def hidden_labels_note(hidden: int) -> str:
+    """Said under the drawing when labels did not fit ("" when every label is drawn)."""
+    if not hidden:
+        return ""
+    return f"{hidden} label(s) did not fit at this width: the values table (T) lists every number."
+
+
+def flow_legend(vertical: bool) -> str:
+    """The legend's arrow follows the drawing: layers left to right, or top to bottom on a phone."""
+    return f"{'↑' if vertical else '←'} gradient flow; wider = larger |∂|"
+
+
+def inputs_html(n: int) -> str:
+    """The input fields x₁ … xₙ (their values are set by the painter)."""
+    return "<legend>Inputs x</legend>" + "".join(
+        f'<label for="x{k}">x{SUBSCRIPTS[k + 1]}</label> <input id="x{k}" type="number" step="0.1" data-k="{k}">' for k in range(n)
+    )
+
+
+def equation_html(eq: dict, render_tex) -> str:
+    """The equation panel (`equation`) as HTML; render_tex turns one LaTeX line into HTML (KaTeX in the page)."""
+    html = [f"<p><b>{escape(eq['title'])}</b></p>"]
+    for row in eq["rows"]:
+        html.append('<div class="eq-row">' + "".join(f'<div class="tex">{render_tex(line)}</div>' for line in row) + "</div>")
+    if eq.get("note"):
+        html.append(f"<p>{escape(eq['note'])}</p>")
+    if eq["shapes"]:
+        html.append('<p class="shapes">' + "<br>".join(escape(s) for s in eq["shapes"]) + "</p>")
+    html.append(f"<p>{escape(eq['hint'])}</p>")
+    return "".join(html)
+
+
+def runtime_line(python: str, numpy: str) -> str:
+    return f"Python {python} and numpy {numpy} run in your browser; nothing is sent anywhere."
 
 
 def csv(state: dict) -> str:

@@ -159,6 +159,7 @@ class Scene:
     items: list
     hidden_labels: int = 0  # labels left out because they did not fit; the values table has them
     targets: tuple = ()  # what a click can select: ("neuron", l, j, x, y, r), ("weight", l, j, k, x1, y1, x2, y2)
+    vertical: bool = False  # layers top to bottom (narrow drawings): the gradient flows up
 
 
 def hit(scene: Scene, x: float, y: float) -> tuple | None:
@@ -384,7 +385,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
         blocked.append(text_box(x, height - 16, name, FONT, align))
 
     hidden = _place_labels(items, labels, blocked, view.width, height, pal, memory)
-    return Scene(view.width, height, pal.background, items, hidden + unlabelled, tuple(targets))
+    return Scene(view.width, height, pal.background, items, hidden + unlabelled, tuple(targets), vertical)
 
 
 def loss_scene(losses, width: float, theme: str = "light") -> Scene:
