@@ -74,7 +74,7 @@ class Visit:
         measure is noise (1.25 MB took 12-400 ms here, under load 3 Mbit/s too few): a test
         about what a fast link gets says it has one. tests/test_runtime_size.py throttles for
         real to test the slow link."""
-        self.context.add_init_script("""(() => {
+        self.context.add_init_script(r"""(() => {
           const byName = performance.getEntriesByName.bind(performance);
           performance.getEntriesByName = (name, type) => byName(name, type).map((entry) =>
             /\/pyodide\.asm\.js(\?|$)/.test(name)

@@ -206,6 +206,7 @@ def test_the_tools_words_come_from_the_state():
     assert panels.loss_line([]) == "No forward pass yet." and panels.loss_line([0.08374]) == "1 forward pass(es); loss now 0.0837."
     assert panels.rate(1.0, "step") == "1 step/s" and panels.rate(0.25, "step") == "0.25 step/s"
     assert panels.hidden_labels_note(0) == "" and panels.hidden_labels_note(3).startswith("3 label(s)")
+    assert "click or tap one" in panels.hidden_labels_note(0, 12) and "(T)" in panels.hidden_labels_note(0, 12)
     assert panels.flow_legend(False).startswith("←") and panels.flow_legend(True).startswith("↑")
     assert panels.inputs_html(2).count("<input") == 2 and 'for="x1">x₂<' in panels.inputs_html(2)
     eq = panels.equation(ctl.sim.now)

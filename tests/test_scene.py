@@ -156,3 +156,90 @@ def test_frames_of_a_transition_reuse_the_label_placement_and_draw_the_same(key)
     for width, moment in [(420, sim.now), (700, run(key, steps=2).now)]:
         remembered = network_scene(moment, View(width, "light", 0.5), memory)
         assert network_scene(moment, View(width, "light", 0.5)).items == remembered.items
+
+
+# ---- issue 13: the backward flow is never covered, and no label goes missing silently
+
+DRAWING_WIDTHS = {360: 336, 768: 744, 1280: 776, 1600: 976}  # the page's drawing at these window widths (sim.css)
+
+
+def polygon_box(polygon):
+    xs, ys = zip(*polygon.points)
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+@pytest.mark.parametrize("key", sorted(PRESETS))
+@pytest.mark.parametrize("window", sorted(DRAWING_WIDTHS))
+def test_no_label_box_covers_an_arrowhead_and_arrows_are_drawn_last(key, window):
+    sim = run(key, steps=len(preset(key).make()[0].layers) - 1 + 1)  # the whole backward pass
+    scene = network_scene(sim.now, View(DRAWING_WIDTHS[window]))
+    heads = [i for i, item in enumerate(scene.items) if isinstance(item, Polygon)]
+    assert len(heads) == sum(a * b for a, b in zip(sim.net.layers, sim.net.layers[1:]))  # one per connection
+    label_boxes = [item for item in scene.items if item.kind == "rect" and item.radius == 3]
+    last_label = max(i for i, item in enumerate(scene.items) if isinstance(item, Text))
+    assert min(heads) > last_label, "the arrows come after every label in the display list, so nothing covers them"
+    for i in heads:
+        head = polygon_box(scene.items[i])
+        for box in label_boxes:
+            assert not overlaps(head, (box.x, box.y, box.x + box.w, box.y + box.h), pad=-1), (key, window, scene.items[i], box)
+
+
+# windows of 1100 px (two columns), 768 with a scroll bar, 768, 1280, 1600 (and 900–1099: one column, wider)
+@pytest.mark.parametrize("width", [664, 729, 744, 776, 976])
+def test_every_value_of_the_seed_example_is_drawn_from_768_px(width):
+    sim = run("seed", steps=3)
+    scene = network_scene(sim.now, View(width))
+    drawn = {t.text for t in texts(scene)}
+    digits = View(width).digits
+    net = sim.net
+    # the numbers, from the engine's own arrays (not from the scene)
+    for l in range(1, net.L + 1):
+        step = sim.now.by_layer[l]
+        for j in range(net.layers[l]):
+            delta = float(step.delta.result.value[j, 0])
+            assert f"δ {panels.number(delta, 4, sign=True)}" in drawn
+            assert f"∂b {panels.number(delta, 4, sign=True)}" in drawn  # ∂L/∂b = δ
+            for k in range(net.layers[l - 1]):
+                assert f"∂ {panels.number(float(step.dW.result.value[j, k]), digits, sign=True)}" in drawn, (l, j, k)
+                assert f"w {panels.number(float(net.W[l][j, k]), 2)}" in drawn, (l, j, k)
+    assert scene.hidden_labels == 0 and scene.unlabelled == 0 and not scene.vertical
+
+
+def test_a_narrow_drawing_labels_connections_by_its_stated_rule():
+    sim = run("seed", steps=3)
+    scene = network_scene(sim.now, View(336))
+    assert scene.vertical and scene.unlabelled == 2 * 9  # w and ∂ of every connection: a rule, not a loss
+    assert scene.hidden_labels == 0  # every δ and ∂b is drawn
+    assert not [t for t in texts(scene) if t.text.startswith(("w ", "∂ "))]
+    note = panels.hidden_labels_note(scene.hidden_labels, scene.unlabelled)
+    assert "click or tap one" in note and "values table" in note
+    # the selected connection is labelled: tapping one shows its numbers
+    from backprop_sim.engine import Selection
+
+    chosen = network_scene(sim.now, View(336, selected=Selection("weight", 1, 0, 1)))
+    weight, grad = float(sim.net.W[1][0, 1]), float(sim.now.by_layer[1].dW.result.value[0, 1])
+    shown = {t.text for t in texts(chosen)}
+    assert f"w {panels.number(weight, 2)}" in shown and f"∂ {panels.number(grad, 4, sign=True)}" in shown
+    assert chosen.unlabelled == 2 * 8
+    assert panels.flow_legend(scene.vertical).startswith("↑")
+
+
+def test_the_band_marks_only_the_layer_being_computed_and_stays_whole():
+    pal = PALETTES["light"]
+
+    def bands(scene):
+        return [item for item in scene.items if item.kind == "rect" and item.fill == pal.band and item.radius == 10]
+
+    sim = run(steps=1)  # the forward pass, finished: nothing is being computed
+    assert bands(network_scene(sim.now, View(744))) == []
+    # while the forward pass appears, layer by layer, the band follows it
+    first = bands(network_scene(sim.now, View(744, progress=0.2)))
+    last = bands(network_scene(sim.now, View(744, progress=0.9)))
+    assert len(first) == len(last) == 1 and first[0].x < last[0].x
+    sim.backward_step()
+    scene = network_scene(sim.now, View(744))
+    (band,) = bands(scene)
+    # the labels inside the band sit on its colour: no white boxes cut it
+    inside = [item for item in scene.items if item.kind == "rect" and item.radius == 3
+              and band.x <= item.x + item.w / 2 <= band.x + band.w and band.y <= item.y + item.h / 2 <= band.y + band.h]
+    assert inside and all(item.fill == pal.band for item in inside)

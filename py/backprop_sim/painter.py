@@ -269,11 +269,11 @@ class Renderer:
         self.frame_ms.append((time.perf_counter() - started) * 1000)
         del self.frame_ms[:-600]
         last = self.last_scene
-        if last is None or (scene.hidden_labels, scene.vertical) != (last.hidden_labels, last.vertical):
+        if last is None or (scene.hidden_labels, scene.unlabelled, scene.vertical) != (last.hidden_labels, last.unlabelled, last.vertical):
             # the DOM only when these change, not on every frame of a transition
             note = _el("hidden-note")
-            note.textContent = panels.hidden_labels_note(scene.hidden_labels)
-            note.hidden = not scene.hidden_labels
+            note.textContent = panels.hidden_labels_note(scene.hidden_labels, scene.unlabelled)
+            note.hidden = not note.textContent
             _el("flow-legend").textContent = panels.flow_legend(scene.vertical)
         self.last_scene = scene
 

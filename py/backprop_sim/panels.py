@@ -347,11 +347,16 @@ def rate(value: float, unit: str) -> str:
     return f"{value:g} {unit}/s"
 
 
-def hidden_labels_note(hidden: int) -> str:
-    """Said under the drawing when labels did not fit ("" when every label is drawn)."""
-    if not hidden:
-        return ""
-    return f"{hidden} label(s) did not fit at this width: the values table (T) lists every number."
+def hidden_labels_note(hidden: int, unlabelled: int = 0) -> str:
+    """Said under the drawing when it does not show every number ("" when it does): the rule
+    that leaves connection labels out (scene: crowded layers, narrow drawings), and labels that
+    did not fit; either way, where the numbers are."""
+    said = []
+    if unlabelled:
+        said.append("Too many connections to label here: click or tap one to see its w and ∂.")
+    if hidden:
+        said.append(f"{hidden} label(s) did not fit at this width.")
+    return " ".join(said + ["The values table (T) lists every number."]) if said else ""
 
 
 def flow_legend(vertical: bool) -> str:

@@ -78,6 +78,11 @@ class Text(NamedTuple):
 
 
 DEAD_DASH = (4, 4)  # the outline of a dead ReLU neuron
+# a gradient's arrow: from ARROW_FROM of the way along its connection (from the earlier layer),
+# ARROW_SPAN toward the earlier layer, ARROW_SIDE px beside the line; in the narrow drawing's
+# shorter connections it keeps clear of the δ written above each neuron
+ARROW_FROM, ARROW_SPAN, ARROW_SIDE = 0.78, 0.5, 6
+ARROW_FROM_VERTICAL, ARROW_SPAN_VERTICAL = 0.66, 0.32
 
 
 def arrows(specs: list) -> list[tuple[Line, Polygon]]:
@@ -147,7 +152,7 @@ class View:
     width: float
     theme: str = "light"
     progress: float = 1.0  # 0 → 1 through the transition into this moment (eased by the scene)
-    digits: int = 3
+    digits: int = 4  # every computed value with 4 decimals, as the panels write it
     selected: Selection | None = None
 
 
@@ -157,9 +162,10 @@ class Scene:
     height: float
     background: str
     items: list
-    hidden_labels: int = 0  # labels left out because they did not fit; the values table has them
+    hidden_labels: int = 0  # labels left out because they did not fit (none for the seed example at ≥ 560 px)
     targets: tuple = ()  # what a click can select: ("neuron", l, j, x, y, r), ("weight", l, j, k, x1, y1, x2, y2)
     vertical: bool = False  # layers top to bottom (narrow drawings): the gradient flows up
+    unlabelled: int = 0  # connection labels left out by the rule (dense layers, narrow drawings): a click shows them
 
 
 def hit(scene: Scene, x: float, y: float) -> tuple | None:
@@ -210,17 +216,17 @@ def layout(layers: tuple[int, ...], width: float) -> tuple[float, float, bool, l
     if vertical:
         pad = 34
         across = (width - 2 * pad) / max(most - 1, 1)
-        gap = 200 if most <= 3 else 180 if most <= 4 else 150
+        gap = 170 if most <= 3 else 160 if most <= 4 else 150
         r = max(16.0, min(27.0, across * 0.3))
-        top = 72
-        height = top + (len(layers) - 1) * gap + r + 40
+        top = 62
+        height = top + (len(layers) - 1) * gap + r + 34
         centres = []
         for l, n in enumerate(layers):
             y = top + l * gap
             spread = min(across, 130)
             centres.append([(width / 2 + (j - (n - 1) / 2) * spread, y) for j in range(n)])
         return height, r, vertical, centres
-    spacing = 120 if most <= 3 else 104 if most <= 4 else 64
+    spacing = 136 if most <= 3 else 108 if most <= 4 else 64
     top, bottom = 44, 58
     height = top + bottom + most * spacing
     pad = 70
@@ -278,24 +284,36 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
     labels: list = []  # (priority, text item) placed after the shapes, without overlaps
     blocked: list = []  # boxes no label may cover: the neurons
 
-    # highlight the layer being computed
-    if latest is not None:
-        xs = [c[0] for c in centres[latest]]
-        ys = [c[1] for c in centres[latest]]
+    # highlight the layer being computed: the backward step's layer, or during the forward
+    # pass's transition the layer appearing; a finished forward pass computes nothing more
+    band = None
+    if steps:
+        computing = latest
+    elif fp is not None and view.progress < 1:
+        computing = min(L, 1 + int(max(view.progress, 0.0) * L))
+    else:
+        computing = None
+    if computing is not None:
+        xs = [c[0] for c in centres[computing]]
+        ys = [c[1] for c in centres[computing]]
         if vertical:
-            items.append(Rect(4, ys[0] - r - 30, view.width - 8, 2 * r + 58, pal.band, None, 10))
+            band = Rect(4, ys[0] - r - 30, view.width - 8, 2 * r + 58, pal.band, None, 10)
         else:
-            items.append(Rect(xs[0] - r - 14, min(ys) - r - 30, 2 * r + 28, max(ys) - min(ys) + 2 * r + 58, pal.band, None, 10))
+            band = Rect(xs[0] - r - 14, min(ys) - r - 30, 2 * r + 28, max(ys) - min(ys) + 2 * r + 58, pal.band, None, 10)
+        items.append(band)
 
     # connections, their weights and (once computed) their gradients
     # the widest arrow is the largest gradient; a non-finite one (never in a committed moment) counts as widest
     max_dW = max((float(np.max(np.abs(s.dW.result.value), initial=0.0, where=np.isfinite(s.dW.result.value))) for s in steps), default=0.0) or 1.0
-    unlabelled = 0  # connections too many to label: the values table has their numbers
-    arrow_slots: list[int] = []
+    # connection labels by a rule the page states (panels.hidden_labels_note): crowded layers
+    # (_crowded) and a narrow drawing label only the selected connection
+    unlabelled = 0
     arrow_specs: list[tuple] = []
+    arrow_from, arrow_span = (ARROW_FROM_VERTICAL, ARROW_SPAN_VERTICAL) if vertical else (ARROW_FROM, ARROW_SPAN)
     for l in range(1, L + 1):
         # more than 16 connections between two layers leave no room for their labels
-        dense = net.layers[l] * net.layers[l - 1] > 16
+        crowded = _crowded(net.layers[l] * net.layers[l - 1], abs(centres[l][0][0] - centres[l - 1][0][0]) or view.width, height)
+        dense = vertical or crowded
         # plain floats: indexing a numpy array element by element costs more than the drawing
         weights = net.W[l].tolist()
         grads = by_layer[l].dW.result.value.tolist() if l in by_layer else None
@@ -312,30 +330,29 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
                 items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0))
                 w = weights[j][k]
                 at = _along(x1, y1, x2, y2)
+                # beside the line: the gradient's side (+) or the other (−), d px off the line
+                side = lambda t, d, at=at, nx=-uy, ny=ux: (at(t)[0] + nx * d, at(t)[1] + ny * d, "center")  # noqa: E731
                 if grads is not None:
                     g = grads[j][k]
                     f = fresh(l)
                     # the gradient flows backward: from neuron j toward neuron k, beside the line
-                    nx, ny = -uy * 6, ux * 6
-                    sx, sy = at(0.78)
-                    ex, ey = at(0.78 - 0.5 * f)
+                    sx, sy = side(arrow_from, ARROW_SIDE)[:2]
+                    ex, ey = side(arrow_from - arrow_span * f, ARROW_SIDE)[:2]
                     width = 1.5 + 4.5 * (min(1.0, abs(g) / max_dW) if math.isfinite(g) else 1.0)
-                    arrow_slots.append(len(items))
-                    items.extend((None, None))  # the shaft and head, made below with every other arrow
-                    arrow_specs.append((int(sx + nx), int(sy + ny), int(ex + nx), int(ey + ny), grad_colour(g), round(width, 1)))
-                    if dense:
+                    arrow_specs.append((int(sx), int(sy), int(ex), int(ey), grad_colour(g), round(width, 1)))
+                    if not crowded:  # no label may cover the arrow where it ends, whatever frame of its growth
+                        blocked.extend(_along_boxes(side(arrow_from, ARROW_SIDE)[:2], side(arrow_from - arrow_span, ARROW_SIDE)[:2], width / 2 + 2))
+                    if dense and view.selected != Selection("weight", l, j, k):
                         unlabelled += 1
                     else:
-                        spots = [(*at(t), "center") for t in (0.5, 0.62, 0.38, 0.7, 0.3)]
+                        spots = [side(t, d) for d in (22, -16, 34, -28, 46, -40) for t in (0.5, 0.6, 0.4, 0.7, 0.32, 0.82, 0.9)]
                         labels.append((2, spots, f"∂ {number(g, digits, sign=True)}", grad_colour(g), f, False))
-                if dense:
+                if dense and view.selected != Selection("weight", l, j, k):
                     unlabelled += 1
                 else:
-                    spots = [(*at(t), "center") for t in (0.3, 0.4, 0.22, 0.5, 0.6)]
+                    # on the line before the gradient's arrow reaches it, else beside it, away from the arrow
+                    spots = [(*at(t), "center") for t in (0.2, 0.14, 0.86)] + [side(t, d) for d in (-14, 14, -24, 24, -36, 36) for t in (0.2, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.12, 0.88)]
                     labels.append((3, spots, f"w {number(w, 2)}", pal.muted, 1.0, False))
-
-    for slot, (shaft, head) in zip(arrow_slots, arrows(arrow_specs)):
-        items[slot], items[slot + 1] = shaft, head
 
     # neurons, their values, δ above and the bias (or its gradient) below
     for l, column in enumerate(centres):
@@ -357,8 +374,11 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
             items.append(Text(x, y, value, FONT, pal.ink, "center", True))
             if l == 0:
                 continue
-            above = [(x, y - r - 13, "center"), (x + r + 4, y - 10, "left"), (x - r - 4, y - 10, "right")]
-            below = [(x, y + r + 12, "center"), (x + r + 4, y + 10, "left"), (x - r - 4, y + 10, "right")]
+            # centred, else flush with the circle's edge (near the drawing's sides), else beside it
+            above = [(x, y - r - 13, "center"), (x - r, y - r - 13, "left"), (x + r, y - r - 13, "right"),
+                     (x + r + 4, y - 10, "left"), (x - r - 4, y - 10, "right")]
+            below = [(x, y + r + 12, "center"), (x - r, y + r + 12, "left"), (x + r, y + r + 12, "right"),
+                     (x + r + 4, y + 10, "left"), (x - r - 4, y + 10, "right"), (x + r, y + r + 30, "right"), (x - r, y + r + 30, "left")]
             if l in by_layer:
                 d = float(by_layer[l].delta.result.value[j, 0])
                 colour, f = grad_colour(d), fresh(l)
@@ -384,8 +404,11 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
         items.append(Text(x, height - 16, name, FONT, pal.ink, align, l == latest))
         blocked.append(text_box(x, height - 16, name, FONT, align))
 
-    hidden = _place_labels(items, labels, blocked, view.width, height, pal, memory)
-    return Scene(view.width, height, pal.background, items, hidden + unlabelled, tuple(targets), vertical)
+    hidden = _place_labels(items, labels, blocked, view.width, height, pal, memory, band)
+    # the gradients' arrows last, above every label: the backward flow is never covered
+    for shaft, head in arrows(arrow_specs):
+        items.extend((shaft, head))
+    return Scene(view.width, height, pal.background, items, hidden, tuple(targets), vertical, unlabelled)
 
 
 def loss_scene(losses, width: float, theme: str = "light") -> Scene:
@@ -454,19 +477,38 @@ class _Boxes:
         return any(overlaps(box, other) for key in self._keys(box) for other in self.cells.get(key, ()))
 
 
-def _place_labels(items, labels, blocked, width, height, pal, memory: LabelMemory | None) -> int:
+def _place_labels(items, labels, blocked, width, height, pal, memory: LabelMemory | None, band: Rect | None = None) -> int:
     """Put each label at its first candidate spot that covers nothing; count those that fit nowhere.
 
     Labels come as (priority, [(x, y, align), ...], text, colour, fade, bold); lower
-    priorities are placed first: δ, then bias, then gradients, then weights.
+    priorities are placed first: δ, then bias, then gradients, then weights. A label inside
+    the band of the layer being computed sits on the band's colour, so the band stays whole.
     """
     labels = sorted(labels, key=lambda item: item[0])
     chosen = _choose_spots(labels, tuple(blocked), width, height, memory)
     for (_, spots, text, colour, fade, bold), spot in zip(labels, chosen):
         if spot is not None:
             x, y, align = spots[spot]
-            items.extend(label(x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.label_bg))
+            inside = band is not None and band.x <= x <= band.x + band.w and band.y <= y <= band.y + band.h
+            items.extend(label(x, y, text, FONT, _fade(colour, pal.background, fade), align, bold, pal.band if inside else pal.label_bg))
     return chosen.count(None)
+
+
+LABEL_AREA = 2 * 90 * 22  # px²: a connection's two labels (w and ∂), each about 90 × 22 px
+
+
+def _crowded(connections: int, gap: float, height: float) -> bool:
+    """Whether two layers' connections are too many for their labels: together they would
+    cover more than a quarter of the band between the layers (the neurons' labels, the arrows
+    and the crossings need the rest; measured on the presets at 560–1600 px). Then only the selected connection is labelled, by the rule the page states."""
+    return connections * LABEL_AREA > 0.25 * gap * height
+
+
+def _along_boxes(start, end, half: float) -> list:
+    """Small squares along a segment, every `half` px: what an arrow covers, for the labels to avoid."""
+    (x1, y1), (x2, y2) = start, end
+    n = max(1, int(math.hypot(x2 - x1, y2 - y1) / max(half, 1.0)))
+    return [(x - half, y - half, x + half, y + half) for x, y in ((x1 + (x2 - x1) * i / n, y1 + (y2 - y1) * i / n) for i in range(n + 1))]
 
 
 def _choose_spots(labels, blocked: tuple, width: float, height: float, memory: LabelMemory | None) -> list:
@@ -490,6 +532,47 @@ def _choose_spots(labels, blocked: tuple, width: float, height: float, memory: L
                 break
         else:
             chosen.append(None)
+    if 0 < chosen.count(None) <= ROOM_TRIES:
+        _make_room(labels, chosen, _Boxes(blocked), width, height)
     if memory is not None:
         memory.key, memory.chosen = key, chosen
     return chosen
+
+
+ROOM_TRIES = 6  # more labels left out than this: the drawing is too crowded for a second chance to pay
+
+
+def _make_room(labels, chosen: list, fixed: _Boxes, width: float, height: float) -> None:
+    """A second chance for the labels the first pass left out: where one of a label's spots is
+    taken by a single other label that can move to another of its own spots, move it.
+
+    (One pass of first fits leaves a few labels out where connections cross; this finds them
+    a place in the seed example at every drawing width from 560 px.)"""
+    def box_of(i, spot):
+        x, y, align = labels[i][1][spot]
+        box = text_box(x, y, labels[i][2], FONT, align)
+        inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
+        return box if inside and not fixed.hits(box) else None
+
+    boxes = [box_of(i, c) if c is not None else None for i, c in enumerate(chosen)]
+    for u in range(len(labels)):
+        if chosen[u] is not None:
+            continue
+        for spot in range(len(labels[u][1])):
+            box = box_of(u, spot)
+            if box is None:
+                continue
+            taken = [p for p, other in enumerate(boxes) if other is not None and overlaps(box, other)]
+            if len(taken) != 1:
+                continue
+            p = taken[0]
+            for moved in range(len(labels[p][1])):
+                new = box_of(p, moved) if moved != chosen[p] else None
+                if new is None or overlaps(new, box):
+                    continue
+                if any(other is not None and q != p and overlaps(new, other) for q, other in enumerate(boxes)):
+                    continue
+                chosen[p], boxes[p], chosen[u], boxes[u] = moved, new, spot, box
+                break
+            if chosen[u] is not None:
+                break
