@@ -1,0 +1,77 @@
+"""Issue 13 in Chromium: the drawing, the step buttons and the step's equation on one screen.
+
+One booted page, resized to each window a learner or a teacher's frame gives it; at each, the
+whole forward and backward pass is stepped through and every box is measured with nothing
+scrolled. Screenshots of each size go to test-output/one-screen/ for a reviewer to look at.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import act, wait_drawn, wait_for
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "one-screen"
+STEP_BUTTONS = ["#btn-forward", "#btn-backward", "#btn-back", "#btn-reset", "#btn-auto"]
+BOXES = """(selectors) => selectors.map((s) => {
+  const r = document.querySelector(s).getBoundingClientRect();
+  return {s, top: r.top, bottom: r.bottom, left: r.left, right: r.right, height: r.height};
+})"""
+
+
+def boxes(page, selectors):
+    return {b["s"]: b for b in page.evaluate(BOXES, selectors)}
+
+
+def each_step(page):
+    """Ready, the forward pass, and each backward step, drawn to the end of its transition."""
+    act(page, "preset", "seed")
+    yield "ready"
+    for name, label in [("forward", "forward")] + [("backward", f"backward-{n}") for n in (1, 2)]:
+        act(page, name)
+        wait_drawn(page)
+        yield label
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (1600, 900), (1100, 800), (1000, 600), (580, 502)])
+def test_drawing_buttons_and_equation_fit_the_first_screen(sim, width, height):
+    page = sim
+    page.set_viewport_size({"width": width, "height": height})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for step in each_step(page):
+        page.evaluate("window.scrollTo(0, 0)")
+        found = boxes(page, ["#network", "#equation-panel", *STEP_BUTTONS])
+        for selector, box in found.items():
+            assert box["height"] > 0, f"{selector} is not shown at {width}×{height} ({step})"
+            assert box["top"] >= 0 and box["bottom"] <= height + 0.5, f"{selector} leaves the first screen at {width}×{height} ({step}): {box}"
+            assert box["left"] >= 0 and box["right"] <= width + 0.5, f"{selector} is cut at the side at {width}×{height} ({step}): {box}"
+        # the equation's own content fits its panel (no hidden rows below its edge)
+        cut = page.evaluate("(() => { const e = document.getElementById('equation-panel'); return e.scrollHeight - e.clientHeight; })()")
+        assert cut <= 1, f"the equation panel hides {cut} px at {width}×{height} ({step})"
+        if step == "backward-2":
+            page.screenshot(path=str(SHOTS / f"main-{width}x{height}.png"))
+
+
+@pytest.mark.parametrize("width,height", [(360, 740), (390, 844), (768, 1024)])
+def test_on_a_phone_the_buttons_are_on_the_first_screen_and_the_equation_right_under_them(sim, width, height):
+    page = sim
+    page.set_viewport_size({"width": width, "height": height})
+    for step in each_step(page):
+        page.evaluate("window.scrollTo(0, 0)")
+        found = boxes(page, ["#network", "#equation-panel", *STEP_BUTTONS])
+        for selector in ["#network", *STEP_BUTTONS]:
+            assert found[selector]["bottom"] <= height + 0.5, f"{selector} is below the first screen at {width}×{height} ({step})"
+        buttons_end = max(found[s]["bottom"] for s in STEP_BUTTONS)
+        assert 0 <= found["#equation-panel"]["top"] - buttons_end <= 20, f"the equation is not right under the buttons ({step})"
+        assert page.evaluate("document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"), "no sideways scroll"
+    page.screenshot(path=str(SHOTS / f"main-{width}x{height}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width,arrow", [(360, "↑"), (1280, "←")])
+def test_the_legend_points_the_way_the_gradient_flows_in_the_drawing(sim, width, arrow):
+    sim.set_viewport_size({"width": width, "height": 800})
+    act(sim, "preset", "seed")
+    # the drawing follows the new width (a ResizeObserver), and the legend follows the drawing
+    wait_for(sim, f"document.getElementById('flow-legend').textContent.startsWith('{arrow}')")
