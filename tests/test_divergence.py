@@ -84,7 +84,8 @@ def test_training_with_a_too_large_learning_rate_stops_with_an_explanation():
     # Step Back, Reset and Forward work, and the flag goes with the moment it was about
     assert ctl.act("back") == ""
     assert ctl.state()["diverged"] is None
-    assert ctl.act("reset") == ""
+    assert "back where training started" in ctl.act("reset")  # to the weights before the runaway training
+    assert ctl.state()["phase"] == "ready" and not ctl.state()["trained"]
     assert ctl.act("forward") == ""
     assert math.isfinite(ctl.state()["loss"])
 

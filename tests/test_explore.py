@@ -13,16 +13,19 @@ from backprop_sim.controller import Controller
 from backprop_sim.engine import MAX_HIDDEN_LAYERS
 
 
-def comparable(state):
-    # the link carries the setup, not the visit's history (undo, loss curve, last update, score)
-    return {k: v for k, v in state.items() if k not in ("can_undo", "losses", "last_update", "score")}
+def comparable(state, trained=False):
+    # the link carries the setup, not the visit's history (undo, loss curve, last update, score);
+    # trained weights travel as the learner's own, without the preset or seed they started from
+    history = ("can_undo", "losses", "last_update", "score") + (("preset", "seed", "trained") if trained else ())
+    return {k: v for k, v in state.items() if k not in history}
 
 
 def roundtrip(ctl):
     fresh = Controller()
     notices = urlstate.apply(fresh, urlstate.encode(ctl))
     assert notices == []
-    assert comparable(fresh.state()) == comparable(ctl.state())
+    trained = ctl.state()["trained"]
+    assert comparable(fresh.state(), trained) == comparable(ctl.state(), trained)
     return fresh
 
 
@@ -107,17 +110,31 @@ def test_train_lowers_the_loss_and_update_is_gradient_descent():
     assert all(b <= a + 1e-12 for a, b in zip(losses, losses[1:]))
 
 
-def test_prediction_mode_asks_first_then_scores():
+def test_prediction_mode_asks_each_delta_in_turn_then_scores():
     ctl = Controller()
     ctl.act("predict_mode", True)
     ctl.act("forward")
     assert "predict δ[2]₁" in ctl.act("backward")
     assert ctl.state()["step"] == 0
-    assert ctl.act("predict", "-0.0989").startswith("Right")
-    assert ctl.act("predict", "+").startswith("Not quite")  # δ[1]₁ is negative
-    assert ctl.state()["score"] == {"right": 1, "asked": 2}
-    assert ctl.state()["phase"] == "complete"
+    assert ctl.act("predict", "-0.0989").startswith("Right")  # the output layer's one δ: the step is taken
+    assert ctl.state()["step"] == 1
+    # the hidden layer: each of its three δ in turn, graded as it comes, the step after the last
+    truth = Controller()
+    truth.act("forward"), truth.act("backward"), truth.act("backward")
+    delta = truth.state()["delta"][0]  # δ[1]: −0.0071, +0.0048, −0.0119
+    assert ctl.state()["prediction"] == {"l": 1, "j": 1, "of": 3}
+    said = ctl.act("predict", "+")
+    assert said.startswith("Not quite") and "Now predict δ[1]₂" in said and ctl.state()["step"] == 1
+    assert ctl.act("predict", f"{delta[1]:.4f}").startswith("Right") and ctl.state()["prediction"]["j"] == 3
+    assert ctl.act("predict", "-").startswith("Right")
+    assert ctl.state()["score"] == {"right": 3, "asked": 4}
+    assert ctl.state()["phase"] == "complete" and ctl.state()["delta"] == truth.state()["delta"]
     assert "complete" in ctl.act("predict", "1")
+    # stepping back starts the layer's predictions again
+    ctl.act("back"), ctl.act("predict", "+")
+    assert ctl.state()["prediction"]["j"] == 2
+    ctl.act("back")
+    assert ctl.state()["prediction"] == {"l": 2, "j": 1, "of": 1}
 
 
 def test_trace_of_a_weight_and_of_a_neuron():
@@ -202,6 +219,7 @@ def test_the_tools_words_come_from_the_state():
     assert prompt.startswith("Predict δ[2]₁")
     ctl.act("predict", "+")
     assert panels.score_line(ctl.state()["score"]) == "Score this visit: 0 of 1 right."  # δ[2]₁ is −0.0989
+    assert "(1 of 3 in layer 1)" in panels.predict_prompt(ctl.state()["prediction"], True)
     assert panels.score_line({"right": 0, "asked": 0}) == ""
     assert panels.loss_line([]) == "No forward pass yet." and panels.loss_line([0.08374]) == "1 forward pass(es); loss now 0.0837."
     assert panels.rate(1.0, "step") == "1 step/s" and panels.rate(0.25, "step") == "0.25 step/s"
@@ -212,3 +230,26 @@ def test_the_tools_words_come_from_the_state():
     eq = panels.equation(ctl.sim.now)
     html = panels.equation_html(eq, lambda tex: f"[{tex}]")
     assert html.count('<div class="tex">') == sum(len(row) for row in eq["rows"]) and f"<b>{escape(eq['title'])}</b>" in html
+
+
+def test_reset_after_training_returns_to_the_weights_training_started_from():
+    ctl = Controller()
+    start = ctl.state()["W"]
+    ctl.act("train", True)
+    for _ in range(5):
+        ctl.act("train_tick")
+    trained = ctl.state()
+    assert trained["trained"] and trained["preset"] == "seed" and trained["W"] != start
+    assert "back where training started" in ctl.act("reset")
+    after = ctl.state()
+    assert after["W"] == start and not after["trained"] and after["preset"] == "seed" and after["phase"] == "ready"
+    assert ctl.act("back") == "" and ctl.state()["W"] == trained["W"]  # Step Back returns to the trained weights
+    assert "kept" in ctl.act("keep")
+    kept = ctl.state()
+    assert kept["preset"] == "" and not kept["trained"]
+    ctl.act("forward"), ctl.act("reset")
+    assert ctl.state()["W"] == trained["W"]  # Reset now returns to the kept weights
+    assert "Nothing to keep" in ctl.act("keep")
+    # an edited weight is a new start too
+    ctl.act("preset", "seed"), ctl.act("weight", [1, 1, 1, 0.25]), ctl.act("train", True), ctl.act("train_tick"), ctl.act("reset")
+    assert ctl.state()["W"][0][0][0] == 0.25

@@ -16,7 +16,7 @@ def test_a_link_replays_its_steps_with_prediction_mode_on():
     assert ctl.sim.phase == "complete" and len(ctl.sim.now.steps) == 2
     assert ctl.predict_mode  # still on, for the next pass
     assert urlstate.apply(ctl, "preset=seed&step=2") == []
-    assert ctl.state()["prediction"] == {"l": 1, "j": 1}  # the next δ to predict: layer 1's
+    assert ctl.state()["prediction"] == {"l": 1, "j": 1, "of": 3}  # the next δ to predict: layer 1's first
 
 
 def test_step_back_goes_back_max_history_moments_and_no_further():

@@ -166,10 +166,13 @@ def write_rules_source(target: Path) -> None:
 
 
 def preview_svgs() -> str:
+    """The first state drawn wide and narrow, light and dark; sim.css shows the one that fits."""
     moment = preset("seed").simulation().now
-    wide = svg.render(network_scene(moment, View(1000)), "The network before the forward pass (preview while Python starts)")
-    narrow = svg.render(network_scene(moment, View(360)), "The network before the forward pass (preview while Python starts)")
-    return f'<div class="preview-wide">{wide}</div><div class="preview-narrow">{narrow}</div>'
+    title = "The network before the forward pass (preview while Python starts)"
+    return "".join(
+        f'<div class="preview-{size} preview-{theme}">{svg.render(network_scene(moment, View(width, theme)), title)}</div>'
+        for theme in ("light", "dark") for size, width in (("wide", 1000), ("narrow", 360))
+    )
 
 
 def page_values() -> dict[str, str]:

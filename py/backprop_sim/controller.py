@@ -24,20 +24,28 @@ PREDICT_ABS, PREDICT_REL = 0.0005, 0.02  # a prediction within this of δ counts
 
 class Prediction:
     """Predict before you see: with the mode on, each backward step waits for the learner's
-    guess of one δ (a number, or only its sign), then shows it and keeps the score."""
+    guesses of its layer's δ, one neuron at a time (a number, or only its sign); each guess is
+    graded as it comes, and the step is taken after the layer's last one."""
 
     def __init__(self):
         self.on = False
         self.right = 0
         self.asked = 0
+        self.moment: Moment | None = None  # the moment whose next layer is being predicted
+        self.done = 0  # how many of that layer's δ are predicted already
 
-    @staticmethod
-    def target(sim: Simulation, selected: Selection | None) -> tuple[int, int]:
-        """The δ to predict, (l, j) with j 0-based: neuron 1 of the next layer, or the selected neuron there."""
-        l = sim.next_layer
-        if selected and selected.kind == "neuron" and selected.l == l:
-            return l, selected.j
-        return l, 0
+    def target(self, sim: Simulation) -> tuple[int, int]:
+        """The δ to predict, (l, j) with j 0-based: the next layer's first neuron not yet predicted."""
+        return sim.next_layer, self.done if sim.now is self.moment else 0
+
+    def predicted(self, sim: Simulation) -> bool:
+        """Count one more δ of the next layer as predicted; True when that was the layer's last."""
+        self.done = (self.done if sim.now is self.moment else 0) + 1
+        self.moment = sim.now
+        if self.done < sim.net.layers[sim.next_layer]:
+            return False
+        self.moment, self.done = None, 0
+        return True
 
     def grade(self, value, truth: float, name: str) -> str:
         """Score a guess of `name` (a δ) against its true value; the verdict and the running score, in words."""
@@ -54,6 +62,7 @@ class Prediction:
 class Controller:
     def __init__(self, sim: Simulation | None = None):
         self.sim = sim or preset(DEFAULT_PRESET).simulation()
+        self.start: Network = self.sim.net  # the weights Reset returns to after training
         self.preset = DEFAULT_PRESET if sim is None else ""  # "" once the network is edited
         self.seed: int | None = None  # the seed of "Randomise weights", until a weight is edited
         self.auto = False
@@ -99,7 +108,7 @@ class Controller:
 
     def on_backward(self, _):
         if self.prediction.on and self.sim.phase in ("forward", "backward"):
-            l, j = Prediction.target(self.sim, self.selected)
+            l, j = self.prediction.target(self.sim)
             raise ValueError(f"Prediction mode: first predict δ[{l}]{SUBSCRIPTS[j + 1]} (a number, or + or −), then press Check.")
         return self.sim.backward_step()
 
@@ -108,8 +117,28 @@ class Controller:
         self.sim.back()
 
     def on_reset(self, _):
+        """Back to ready, and after training back to the weights training started from (the
+        preset's, the seed's or the learner's own): Step Back returns to the trained ones."""
         self.auto = self.training = False
+        if self.trained:
+            now = self.sim.now
+            self.sim.set_network(self.start, now.x, now.y)
+            return "Reset: the weights are back where training started (Step Back returns to the trained ones; Keep trained weights, in Train it, starts from them)."
         self.sim.reset()
+        return None
+
+    @property
+    def trained(self) -> bool:
+        """Whether Update or Train changed the weights since the network was set or edited."""
+        return self.sim.net is not self.start
+
+    def on_keep(self, _):
+        """Keep trained weights: they become the weights Reset returns to (and the learner's own)."""
+        if not self.trained:
+            raise ValueError("Nothing to keep: the weights are where training started. Train or update them first.")
+        self.start = self.sim.net
+        self._mark_edited()
+        return "The trained weights are kept: Reset now returns to them."
 
     def on_target(self, value):
         if isinstance(value, (list, tuple)) or (isinstance(value, str) and "," in value):
@@ -235,10 +264,13 @@ class Controller:
         self.selected = None
         self.sim.set_network(net, x, y)
         self.preset, self.seed = preset, seed
+        self.start = self.sim.net  # where Reset returns after training
 
     def _mark_edited(self):
-        """The weights are the learner's own now, no preset's or seed's: a link must carry them."""
+        """The weights are the learner's own now, no preset's or seed's: a link must carry them,
+        and Reset returns to them."""
         self.preset, self.seed = "", None
+        self.start = self.sim.net
 
     # ---- train it
 
@@ -247,7 +279,6 @@ class Controller:
 
     def on_update(self, _):
         self.sim.update(self.learning_rate)
-        self._mark_edited()
 
     def on_train(self, value):
         self.training = (not self.training) if value is None else _flag(value)
@@ -260,7 +291,6 @@ class Controller:
     def on_train_tick(self, _):
         if self.training:
             self.sim.train_step(self.learning_rate)
-            self._mark_edited()
 
     # ---- trace any gradient
 
@@ -290,16 +320,20 @@ class Controller:
         self.prediction.on = _flag(value)
 
     def on_predict(self, value):
-        """Grade the guess of the next δ, then take the step that shows it."""
+        """Grade the guess of the next δ; after the layer's last one, take the step that shows them all."""
         if self.sim.phase not in ("forward", "backward"):
             raise ValueError("Predictions are for backward steps: press Forward Pass first." if self.sim.phase == "ready"
                              else "The backward pass is complete: Reset to predict again.")
-        l, j = Prediction.target(self.sim, self.selected)
+        l, j = self.prediction.target(self.sim)
         if not (isinstance(value, str) and value.strip() in ("+", "-", "−")):
             _number(value, "Your prediction")  # refused before anything moves or counts
-        self.sim.backward_step()
-        truth = float(self.sim.now.steps[-1].delta.result.value[j, 0])
-        return self.prediction.grade(value, truth, f"δ[{l}]{SUBSCRIPTS[j + 1]}")
+        now = self.sim.now
+        step = self.sim.net.backward_step(now.forward, now.y, now.steps)  # the step to come, not taken yet
+        verdict = self.prediction.grade(value, float(step.delta.result.value[j, 0]), f"δ[{l}]{SUBSCRIPTS[j + 1]}")
+        if self.prediction.predicted(self.sim):
+            self.sim.backward_step()
+            return verdict
+        return verdict + f" Now predict δ[{l}]{SUBSCRIPTS[j + 2]}."
 
     # ---- edit the MicroSim: the learner's own rules.py
 
@@ -394,8 +428,8 @@ class Controller:
         fp = now.forward
         prediction = None
         if self.prediction.on and sim.phase in ("forward", "backward"):
-            l, j = Prediction.target(sim, self.selected)
-            prediction = {"l": l, "j": j + 1}
+            l, j = self.prediction.target(sim)
+            prediction = {"l": l, "j": j + 1, "of": sim.net.layers[l]}
         return {
             "layers": list(net.layers),
             "hidden_activation": net.hidden_activation,
@@ -414,8 +448,9 @@ class Controller:
             "delta": [_plain(v) for v in values["delta"]],
             "dW": [None if v is None else v.tolist() for v in values["dW"]],  # matrices, like W, even with one column
             "db": [_plain(v) for v in values["db"]],
-            "preset": self.preset,
+            "preset": self.preset,  # where the weights came from; after training, where they started
             "seed": self.seed,
+            "trained": self.trained,
             "auto": self.auto,
             "speed": self.speed,
             "training": self.training,

@@ -165,6 +165,8 @@ class Renderer:
             button = _el(button_id)
             button.setAttribute("aria-pressed", "true" if on else "false")
             button.textContent = label_on if on else label_off
+        _el("btn-back").disabled = not state["can_undo"]  # nothing to undo at the start
+        _el("btn-keep").disabled = not state["trained"]
         _el("show-table").checked = ctl.show_table
         _el("table-section").hidden = not ctl.show_table
         if ctl.show_table:
@@ -209,6 +211,7 @@ class Renderer:
         _el("check").checked = ctl.check
         _el("check-result").innerHTML = panels.check_html(state["check"], state)
         _el("predict-mode").checked = ctl.predict_mode
+        _el("predict-bar").hidden = not ctl.predict_mode
         _el("predict-ask").textContent = panels.predict_prompt(state["prediction"], ctl.predict_mode)
         _el("score").textContent = panels.score_line(state["score"])
 
@@ -303,6 +306,8 @@ class Page:
         self.proxy = Proxies()
         self.renderer = Renderer(lambda: self.ctl, self.proxy, self.on_inputs)
         self.timers: dict[str, int | None] = {"auto": None, "train": None}
+        # an opaque origin over http(s) is a sandboxed frame (file:// is opaque too, but not sandboxed)
+        self.sandboxed = _own_origin() is None and str(js.location.protocol) != "file:"
         self.last_height = 0
         self.last_hash = ""
 
@@ -370,6 +375,7 @@ class Page:
         self.api.link = self.proxy(lambda: self.link())
         _el("runtime-info").textContent = panels.runtime_line(sys.version.split()[0], np.__version__)
         js.document.documentElement.dataset.numpyVersion = np.__version__
+        _el("sandbox-note").hidden = not self.sandboxed
         self.load_hash(initial=True)
         if self.api.framed:  # the Edit page may send code now; only a parent of our own origin hears it
             js.window.parent.postMessage(_obj({"type": "backprop-ready"}), _own_origin() or "*")
@@ -403,8 +409,11 @@ class Page:
         if event.ctrlKey or event.metaKey or event.altKey:
             return
         tag = str(event.target.tagName).lower()
-        if tag in ("input", "textarea", "select") and str(event.target.type) != "checkbox":
-            return  # fields and sliders use these keys themselves
+        kind = str(event.target.type) if tag == "input" else ""
+        if tag in ("textarea", "select") or (tag == "input" and kind not in ("range", "checkbox")):
+            return  # fields use every key themselves (a select its letters too)
+        if kind == "range" and str(event.key).startswith(("Arrow", "Home", "End", "Page")):
+            return  # a focused slider's own keys; its letters are still shortcuts
         action = panels.KEYS.get(str(event.key).lower())
         if action is None:
             return
@@ -544,6 +553,11 @@ class Page:
         self.save("backprop-network.png", self.renderer.canvas.toDataURL("image/png"))
 
     def save(self, name: str, url: str) -> None:
+        if self.sandboxed:  # a download may be refused without a word: say so, and where it works
+            self.ctl.message = f"If {name} does not arrive, this frame blocks downloads: see the note under Share and export."
+            _el("message").textContent = self.ctl.message
+            _el("share-text").value = self.link()
+            _el("open-full").href = self.link()
         a = js.document.createElement("a")
         a.href, a.download = url, name
         js.document.body.appendChild(a)

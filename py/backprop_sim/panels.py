@@ -330,7 +330,9 @@ def edit_label(selected) -> str:
 def predict_prompt(prediction: dict | None, mode_on: bool) -> str:
     """What prediction mode asks now: the δ to guess, or how to get there."""
     if prediction:
-        return f"Predict δ[{prediction['l']}]{SUBSCRIPTS[prediction['j']]}: type a number (4 decimals) or choose its sign, then Check."
+        which = f" ({prediction['j']} of {prediction['of']} in layer {prediction['l']})" if prediction.get("of", 1) > 1 else ""
+        return (f"Predict δ[{prediction['l']}]{SUBSCRIPTS[prediction['j']]}{which}: type a number (4 decimals) "
+                "or choose its sign, then Check.")
     return "Press Forward Pass to start predicting." if mode_on else "Turn on prediction mode, then press Forward Pass."
 
 

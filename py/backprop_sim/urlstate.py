@@ -34,7 +34,7 @@ def _number(v: float) -> str:
 def encode(ctl: Controller) -> str:
     now, net = ctl.sim.now, ctl.sim.net
     parts: list[tuple[str, str]] = []
-    if ctl.preset:
+    if ctl.preset and not ctl.trained:  # trained weights are carried as they are, like edited ones
         parts.append(("preset", ctl.preset))
     else:
         parts += [
@@ -43,7 +43,7 @@ def encode(ctl: Controller) -> str:
             ("output", net.output_activation),
             ("loss", net.loss_fn),
         ]
-        if ctl.seed is not None:
+        if ctl.seed is not None and not ctl.trained:
             parts.append(("seed", str(ctl.seed)))
         else:
             parts.append(("W", _numbers(w for l in range(1, net.L + 1) for w in net.W[l].ravel())))
