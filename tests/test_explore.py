@@ -109,10 +109,10 @@ def test_prediction_mode_asks_first_then_scores():
     ctl = Controller()
     ctl.act("predict_mode", True)
     ctl.act("forward")
-    assert "predict δ[2]₁" in ctl.act("backward")
+    assert "predict δ^[2]₁" in ctl.act("backward")
     assert ctl.state()["step"] == 0
     assert ctl.act("predict", "-0.0989").startswith("Right")
-    assert ctl.act("predict", "+").startswith("Not quite")  # δ[1]₁ is negative
+    assert ctl.act("predict", "+").startswith("Not quite")  # δ^[1]₁ is negative
     assert ctl.state()["score"] == {"right": 1, "asked": 2}
     assert ctl.state()["phase"] == "complete"
     assert "complete" in ctl.act("predict", "1")
@@ -124,11 +124,13 @@ def test_trace_of_a_weight_and_of_a_neuron():
     ctl.act("select", ["weight", 1, 1, 2])
     trace = ctl.state()["trace"]
     assert trace["total"] == pytest.approx(trace["dW"]) and len(trace["paths"]) == 1
-    assert [f[0] for f in trace["paths"][0]["factors"]][-1] == "a[0]_2"
+    # the chain of W^[1]₁₂ by the lesson: (ŷ − y) σ'(z^[2]) W^[2]₁₁ σ'(z^[1]₁) a^[0]₂, lesson numbering
+    assert [f[0] for f in trace["paths"][0]["factors"]] == ["(ŷ₁ − y₁)", "σ'(z^[2]₁)", "W^[2]₁₁", "σ'(z^[1]₁)", "a^[0]₂"]
+    assert [f[1] for f in trace["paths"][0]["factors"]][2:5:2] == [0.3, 0.5]  # W^[2]₁₁ and x₂ as the seed sets them
     ctl.act("select", ["neuron", 1, 3])
     trace = ctl.state()["trace"]
     assert trace["delta"] == pytest.approx(trace["upstream"] * trace["g_prime"])
-    assert trace["terms"][0][1] == 0.5  # W[2]_13: column 3 of W[2], row 3 of its transpose
+    assert trace["terms"][0][1] == 0.5  # W^[2]₁₃: column 3 of W^[2], row 3 of its transpose
     assert "Unknown action" not in ctl.act("select", ["weight", 3, 1, 1])
     assert ctl.state()["selected"] == ["neuron", 1, 3]
 
@@ -164,7 +166,8 @@ def test_csv_has_every_value():
     ctl = Controller()
     ctl.act("forward"), ctl.act("backward"), ctl.act("backward")
     rows = panels.csv(ctl.state()).strip().splitlines()
-    assert rows[0] == "quantity,layer,row,column,value"
+    assert rows[0] == "quantity,layer,row,column,value,symbol"
+    assert "W,1,1,2,-0.3,W^[1]₁₂" in rows and "delta,2,1,," in "".join(r for r in rows if r.endswith("δ^[2]₁"))
     names = {r.split(",")[0] for r in rows[1:]}
     assert names == {"x", "y", "W", "dW", "b", "z", "a", "delta", "db", "loss"}
     assert len([r for r in rows if r.startswith("dW,")]) == 9

@@ -35,12 +35,13 @@ def worked_example(plain: bool = False) -> str:
     fp, steps = net.gradients(x, y)
     out = [
         "The simulation's default network, computed by the same Python code when this page was built. "
-        "Values are rounded to four decimals; the simulation's values table shows the same numbers.",
+        "Computed values are rounded to four decimals, weights, biases, inputs and the target are shown as set; "
+        "the simulation's drawing and values table show the same numbers.",
         "",
         *([] if plain else ['<div class="worked-example" markdown>', ""]),
         "**Inputs and target**",
         "",
-        f"$$x = a^{{[0]}} = {mathtex.matrix(x)}, \\qquad y = {mathtex.matrix(y)}$$",
+        f"$$x = a^{{[0]}} = {mathtex.parameters(x)}, \\qquad y = {mathtex.parameters(y)}$$",
         "",
         "**Forward pass** (sigmoid in both layers)",
         "",
@@ -53,8 +54,9 @@ def worked_example(plain: bool = False) -> str:
         where = "output layer" if step.layer == net.L else f"hidden layer {step.layer}"
         out += [f"*Step {step.number}: {where}, l = {step.layer}*", ""]
         for eq in step.equations:
-            shapes = f"Shapes: {eq.describe()}" if plain else f"<p class=\"shapes\">Shapes: {eq.describe()}</p>"
-            out += [f"$${mathtex.worked(eq)}$$", "", shapes, ""]
+            described = panels.describe(eq, step)
+            shapes = f"Shapes: {described}" if plain else f"<p class=\"shapes\">Shapes: {described}</p>"
+            out += [f"$${mathtex.worked(eq, step)}$$", "", shapes, ""]
     out += [] if plain else ["</div>", ""]
     return "\n".join(out)
 

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .engine import Moment, Selection, dead_neurons
-from .formatting import number
+from .formatting import DIGITS, number, parameter, symbol
 
 FONT = 14  # CSS px: the smallest text anywhere
 CHAR_WIDTH = 0.6  # of the font size: a safe upper bound for digits and signs in system-ui
@@ -147,7 +147,7 @@ class View:
     width: float
     theme: str = "light"
     progress: float = 1.0  # 0 → 1 through the transition into this moment (eased by the scene)
-    digits: int = 3
+    digits: int = DIGITS
     selected: Selection | None = None
 
 
@@ -235,10 +235,10 @@ def layout(layers: tuple[int, ...], width: float) -> tuple[float, float, bool, l
 
 def layer_name(l: int, L: int, hidden_count: int) -> str:
     if l == 0:
-        return "Input a[0] = x"
+        return f"Input {symbol('a', 0)} = x"
     if l == L:
-        return f"Output a[{L}] = ŷ"
-    return f"Hidden a[{l}]" if hidden_count == 1 else f"Hidden {l} a[{l}]"
+        return f"Output {symbol('a', L)} = ŷ"
+    return f"Hidden {symbol('a', l)}" if hidden_count == 1 else f"Hidden {l} {symbol('a', l)}"
 
 
 class LabelMemory:
@@ -331,7 +331,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
                     unlabelled += 1
                 else:
                     spots = [(*at(t), "center") for t in (0.3, 0.4, 0.22, 0.5, 0.6)]
-                    labels.append((3, spots, f"w {number(w, 2)}", pal.muted, 1.0, False))
+                    labels.append((3, spots, f"W {parameter(w)}", pal.muted, 1.0, False))
 
     for slot, (shaft, head) in zip(arrow_slots, arrows(arrow_specs)):
         items[slot], items[slot + 1] = shaft, head
@@ -348,9 +348,9 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
             items.append(Circle(x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, DEAD_DASH if is_dead else ()))
             blocked.append((x - r, y - r, x + r, y + r))
             if l == 0:
-                value = number(float(moment.x[j, 0]), 2)
+                value = parameter(float(moment.x[j, 0]))
             elif fp is not None and fresh(l) > 0.5:
-                value = number(float(fp.a[l][j, 0]), 3 if r >= 24 else 2)
+                value = number(float(fp.a[l][j, 0]), digits)
             else:
                 value = "—"
             items.append(Text(x, y, value, FONT, pal.ink, "center", True))
@@ -361,11 +361,11 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
             if l in by_layer:
                 d = float(by_layer[l].delta.result.value[j, 0])
                 colour, f = grad_colour(d), fresh(l)
-                labels.append((0, above, f"δ {number(d, 4, sign=True)}", colour, f, True))
-                labels.append((1, below, f"∂b {number(d, 4, sign=True)}", colour, f, False))
+                labels.append((0, above, f"δ {number(d, digits, sign=True)}", colour, f, True))
+                labels.append((1, below, f"∂b {number(d, digits, sign=True)}", colour, f, False))
             else:
                 labels.append((0, above, "δ —", pal.muted, 1.0, False))
-                labels.append((1, below, f"b {number(float(net.b[l][j, 0]), 2)}", pal.muted, 1.0, False))
+                labels.append((1, below, f"b {parameter(float(net.b[l][j, 0]))}", pal.muted, 1.0, False))
             if is_dead:
                 labels.append((1, [(x + r + 4, y, "left"), (x - r - 4, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
@@ -407,7 +407,7 @@ def loss_scene(losses, width: float, theme: str = "light") -> Scene:
     points.append((right, bottom - (bottom - top) * values[-1] / top_value))
     for (x1, y1), (x2, y2) in zip(points, points[1:]):
         items.append(Line(round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), pal.neg, 2))
-    items.append(Text(left - 4, top + 2, number(top_value, 3), FONT, pal.muted, "right", False))
+    items.append(Text(left - 4, top + 2, number(top_value), FONT, pal.muted, "right", False))
     items.append(Text(left - 4, bottom, "0", FONT, pal.muted, "right", False))
     items.append(Text(right, height - 10, f"step {n}: loss {number(values[-1])}", FONT, pal.ink, "right", False))
     return Scene(width, height, pal.background, items)
