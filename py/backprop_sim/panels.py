@@ -320,7 +320,9 @@ def trace_html(trace: dict | None) -> str:
             return head + f"<p>Its gradient appears after the backward step for layer {l}.</p>"
         rows = []
         for path in trace["paths"][:12]:
-            factors = " · ".join(f"<span title='{escape(name)}'>{html(name)} = {number(v)}</span>" for name, v in path["factors"])
+            # a weight and an input are as set; the derivatives are computed (factor_name writes W^ and a^[0])
+            factors = " · ".join(f"<span title='{escape(name)}'>{html(name)} = "
+                                 f"{parameter(v) if name.startswith(('W^', 'a^[0]')) else number(v)}</span>" for name, v in path["factors"])
             rows.append(f"<li>{factors} = <b>{number(path['product'])}</b></li>")
         more = len(trace["paths"]) - 12
         extra = f"<li>… and {more} more path(s).</li>" if more > 0 else ""
