@@ -76,10 +76,10 @@ def test_click_a_connection_to_trace_and_edit_its_weight(page):
     page.mouse.click(x, y)
     s = state(page)
     assert s["selected"] == ["weight", 1, 1, 2]
-    text = page.locator("#trace").inner_html()
+    text = page.locator("#trace").inner_html().replace('"', "'")  # the browser writes attributes in double quotes
     h = seed_by_hand()
     # one path: ∂L/∂W^[1]₁₂ = δ^[1]₁ x₂, computed in plain numpy; the input x₂ as set
-    assert "the product" in text and four(h["dW1"][0, 1]) in text and f"a<sup>[0]</sup>₂ = {SEED_X[1]:g}" in text
+    assert "the product" in text and four(h["dW1"][0, 1]) in text and f"a<sup style='font-size:inherit'>[0]</sup>₂ = {SEED_X[1]:g}" in text
     page.fill("#edit-value", "0.25")
     page.click("#btn-edit")
     s = state(page)
@@ -89,8 +89,8 @@ def test_click_a_connection_to_trace_and_edit_its_weight(page):
 def test_click_a_neuron_for_delta_as_a_sum(page):
     act(page, "forward"), act(page, "backward"), act(page, "backward")
     page.select_option("#trace-neuron", json.dumps(["neuron", 1, 3]))
-    text = page.locator("#trace").inner_html()
-    assert "row 3 of (W<sup>[2]</sup>)ᵀ" in text and f"<b>{four(seed_by_hand()['d1'][2])}</b>" in text  # δ^[1]₃ by hand
+    text = page.locator("#trace").inner_html().replace('"', "'")  # the browser writes attributes in double quotes
+    assert "row 3 of (W<sup style='font-size:inherit'>[2]</sup>)ᵀ" in text and f"<b>{four(seed_by_hand()['d1'][2])}</b>" in text  # δ^[1]₃ by hand
 
 
 def test_dead_relu_is_drawn_and_its_gradients_are_zero(page):

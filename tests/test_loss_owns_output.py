@@ -53,7 +53,7 @@ def test_the_exercise_mse_without_the_half_changes_every_panel():
     before = complete(ctl)
     assert ctl.act("rules", EXERCISE) == "", ctl.rules_result
     after = complete(ctl)
-    # by hand: L and dL/dŷ double, so every δ and every ∂L/∂W doubles (seed: δ[2] −0.0989 → −0.1978)
+    # by hand: L and dL/dŷ double, so every δ and every ∂L/∂W doubles (seed: δ^[2] −0.0989 → −0.1978)
     assert after["loss"] == pytest.approx(2 * before["loss"])
     assert after["delta"][1][0] == pytest.approx(2 * before["delta"][1][0]) == pytest.approx(-0.1978, abs=5e-5)
     assert after["dW"][0][0][1] == pytest.approx(-0.0071, abs=5e-5)  # w[1]₁₂: the issue's −0.0035 was the bug
@@ -82,7 +82,7 @@ def test_the_classifier_uses_the_edited_bce_grad_and_output_delta(source, factor
     ctl = Controller()
     ctl.act("preset", "classifier")
     before = complete(ctl)
-    # by hand: cross-entropy after a sigmoid, δ[2] = ŷ − y
+    # by hand: cross-entropy after a sigmoid, δ^[2] = ŷ − y
     assert before["delta"][1][0] == pytest.approx(before["y_hat"][0] - before["y"][0])
     assert "cancels" in panels.step_note(ctl.sim.now.steps[0])
     message = ctl.act("rules", source)

@@ -111,7 +111,7 @@ def test_the_symbol_key_explains_every_symbol_once():
     for s in ("a^[l]", "z^[l]", "W^[l]", "b^[l]", "δ^[l]", "⊙", "ŷ", "L", "σ"):
         assert s in symbols, s
     key = panels.symbol_key_html()
-    assert key.count("<dt>") == len(panels.SYMBOL_KEY) and "a<sup>[l]</sup>" in key and "δ<sup>[l]</sup>" in key
+    assert key.count("<dt>") == len(panels.SYMBOL_KEY) and "a<sup style='font-size:inherit'>[l]</sup>" in key and "δ<sup style='font-size:inherit'>[l]</sup>" in key
 
 
 def test_equations_write_parameters_as_set_and_computed_values_to_4_decimals():

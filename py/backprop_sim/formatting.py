@@ -68,6 +68,9 @@ def symbol(name: str, layer: int | None = None, *index: int) -> str:
     return text + "".join(subscript(i) for i in index)
 
 
+SUP = "<sup style='font-size:inherit'>"  # raised, at the text's own size: no text on the page under 14 px
+
+
 def html(text: str) -> str:
     """Plain text with the lesson's notation, as HTML: escaped, each ^[l] a superscript."""
-    return re.sub(r"\^\[([^\]]+)\]", r"<sup>[\1]</sup>", escape(text, quote=False))
+    return re.sub(r"\^\[([^\]]+)\]", SUP + r"[\1]</sup>", escape(text, quote=False))
