@@ -6,6 +6,7 @@ import pytest
 
 from backprop_sim import editing, rules
 from backprop_sim.controller import Controller
+from backprop_sim.engine import SHIPPED
 from conftest import Server, wait_for
 
 SOURCE = (Path(__file__).resolve().parent.parent / "py" / "backprop_sim" / "rules.py").read_text()
@@ -14,48 +15,56 @@ SYNTAX_ERROR = SOURCE.replace("def relu(z):", "def relu(z)")
 NO_TRANSPOSE = SOURCE.replace("return (W_next.T @ delta_next) * g_prime_z", "return (W_next @ delta_next) * g_prime_z")
 
 
-@pytest.fixture(autouse=True)
-def original_rules():
-    yield
-    editing.reset()
-
-
 def test_the_original_rules_pass_every_check():
-    result = editing.run(SOURCE)
+    result, used = editing.EditedRules().run(SOURCE, SHIPPED)
     assert result["ok"] and result["error"] is None
     assert {c["name"] for c in result["checks"]} >= {"sigmoid_prime", "relu_prime", "mse_grad", "bce_grad", "backward pass"}
+    assert used is not SHIPPED and used.edited("sigmoid")  # the learner's copy of the same code, run under its budget
 
 
 def test_a_wrong_derivative_runs_but_is_caught_and_named():
-    result = editing.run(BROKEN_SIGMOID)
+    result, used = editing.EditedRules().run(BROKEN_SIGMOID, SHIPPED)
     assert not result["ok"] and result["error"] is None
     bad = [c for c in result["checks"] if not c["ok"]]
     assert bad[0]["name"] == "sigmoid_prime" and "does not match the slope of sigmoid" in bad[0]["text"]
     assert any(c["name"] == "backward pass" for c in bad)
-    assert rules.sigmoid_prime(0.0) == pytest.approx(0.75)  # installed: σ(0)(1 + σ(0))
+    assert used.sigmoid_prime(0.0) == pytest.approx(0.75)  # used: σ(0)(1 + σ(0))
+    assert rules.sigmoid_prime(0.0) == pytest.approx(0.25)  # the module itself never changes
 
 
 def test_a_syntax_error_is_reported_with_its_line_and_not_installed():
-    before = rules.relu
-    result = editing.run(SYNTAX_ERROR)
+    result, used = editing.EditedRules().run(SYNTAX_ERROR, SHIPPED)
     assert not result["ok"] and result["error"]["line"] == SOURCE.splitlines().index("def relu(z):") + 1
     assert "SyntaxError" in result["error"]["message"]
-    assert rules.relu is before
+    assert used is SHIPPED
 
 
 def test_a_runtime_error_names_the_function_and_keeps_the_last_code_that_worked():
-    editing.run(BROKEN_SIGMOID)
-    working = rules.hidden_delta
-    result = editing.run(NO_TRANSPOSE)
+    edits = editing.EditedRules()
+    _, working = edits.run(BROKEN_SIGMOID, SHIPPED)
+    result, used = edits.run(NO_TRANSPOSE, working)
     assert not result["ok"]
     assert any("in hidden_delta" in line and "W_next @ delta_next" in line for line in result["error"]["traceback"])
-    assert rules.hidden_delta is working
-    assert rules.sigmoid_prime(0.0) == pytest.approx(0.75)  # still the last edit that ran
+    assert used is working
+    assert used.sigmoid_prime(0.0) == pytest.approx(0.75)  # still the last edit that ran
 
 
 def test_missing_functions_are_named():
-    result = editing.run("import numpy as np\n\ndef sigmoid(z):\n    return z\n")
+    result, _ = editing.EditedRules().run("import numpy as np\n\ndef sigmoid(z):\n    return z\n", SHIPPED)
     assert "must still define" in result["error"]["message"] and "sigmoid_prime" in result["error"]["message"]
+
+
+def test_two_simulations_keep_their_own_rules():
+    """The rules belong to a simulation, not to the module: an edit in one changes nothing in another."""
+    edited, plain = Controller(), Controller()
+    assert "gradient check found a mistake" in edited.act("rules", BROKEN_SIGMOID)
+    for ctl in (edited, plain):
+        ctl.act("forward"), ctl.act("backward"), ctl.act("backward")
+    by_hand = [0.3 * -0.0989, -0.2 * -0.0989, 0.5 * -0.0989]  # W^[2]ᵀ δ^[2], before g'
+    a1 = plain.state()["a"][1]
+    assert plain.state()["delta"][0] == pytest.approx([w * a * (1 - a) for w, a in zip(by_hand, a1)], abs=5e-5)
+    assert edited.sim.rules.edited("sigmoid_prime") and not plain.sim.rules.edited("sigmoid_prime")
+    assert edited.state()["delta"][0] != pytest.approx(plain.state()["delta"][0])
 
 
 def test_the_controller_redoes_the_current_step_with_the_new_rules():

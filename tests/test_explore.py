@@ -114,7 +114,7 @@ def test_prediction_mode_asks_each_delta_in_turn_then_scores():
     ctl = Controller()
     ctl.act("predict_mode", True)
     ctl.act("forward")
-    assert "predict δ[2]₁" in ctl.act("backward")
+    assert "predict δ^[2]₁" in ctl.act("backward")
     assert ctl.state()["step"] == 0
     assert ctl.act("predict", "-0.0989").startswith("Right")  # the output layer's one δ: the step is taken
     assert ctl.state()["step"] == 1
@@ -124,7 +124,7 @@ def test_prediction_mode_asks_each_delta_in_turn_then_scores():
     delta = truth.state()["delta"][0]  # δ[1]: −0.0071, +0.0048, −0.0119
     assert ctl.state()["prediction"] == {"l": 1, "j": 1, "of": 3}
     said = ctl.act("predict", "+")
-    assert said.startswith("Not quite") and "Now predict δ[1]₂" in said and ctl.state()["step"] == 1
+    assert said.startswith("Not quite") and "Now predict δ^[1]₂" in said and ctl.state()["step"] == 1
     assert ctl.act("predict", f"{delta[1]:.4f}").startswith("Right") and ctl.state()["prediction"]["j"] == 3
     assert ctl.act("predict", "-").startswith("Right")
     assert ctl.state()["score"] == {"right": 3, "asked": 4}
@@ -143,11 +143,13 @@ def test_trace_of_a_weight_and_of_a_neuron():
     ctl.act("select", ["weight", 1, 1, 2])
     trace = ctl.state()["trace"]
     assert trace["total"] == pytest.approx(trace["dW"]) and len(trace["paths"]) == 1
-    assert [f[0] for f in trace["paths"][0]["factors"]][-1] == "a[0]_2"
+    # the chain of W^[1]₁₂ by the lesson: (ŷ − y) σ'(z^[2]) W^[2]₁₁ σ'(z^[1]₁) a^[0]₂, lesson numbering
+    assert [f[0] for f in trace["paths"][0]["factors"]] == ["(ŷ₁ − y₁)", "σ'(z^[2]₁)", "W^[2]₁₁", "σ'(z^[1]₁)", "a^[0]₂"]
+    assert [f[1] for f in trace["paths"][0]["factors"]][2:5:2] == [0.3, 0.5]  # W^[2]₁₁ and x₂ as the seed sets them
     ctl.act("select", ["neuron", 1, 3])
     trace = ctl.state()["trace"]
     assert trace["delta"] == pytest.approx(trace["upstream"] * trace["g_prime"])
-    assert trace["terms"][0][1] == 0.5  # W[2]_13: column 3 of W[2], row 3 of its transpose
+    assert trace["terms"][0][1] == 0.5  # W^[2]₁₃: column 3 of W^[2], row 3 of its transpose
     assert "Unknown action" not in ctl.act("select", ["weight", 3, 1, 1])
     assert ctl.state()["selected"] == ["neuron", 1, 3]
 
@@ -183,7 +185,8 @@ def test_csv_has_every_value():
     ctl = Controller()
     ctl.act("forward"), ctl.act("backward"), ctl.act("backward")
     rows = panels.csv(ctl.state()).strip().splitlines()
-    assert rows[0] == "quantity,layer,row,column,value"
+    assert rows[0] == "quantity,layer,row,column,value,symbol"
+    assert "W,1,1,2,-0.3,W^[1]₁₂" in rows and "delta,2,1,," in "".join(r for r in rows if r.endswith("δ^[2]₁"))
     names = {r.split(",")[0] for r in rows[1:]}
     assert names == {"x", "y", "W", "dW", "b", "z", "a", "delta", "db", "loss"}
     assert len([r for r in rows if r.startswith("dW,")]) == 9
@@ -209,16 +212,16 @@ def test_the_tools_words_come_from_the_state():
     weights, neurons = panels.trace_choices(ctl.sim.net.layers)
     # every weight of the 2-3-1 network and every non-input neuron, after the "none" choice
     assert len(weights) == 1 + 3 * 2 + 1 * 3 and len(neurons) == 1 + 3 + 1
-    value, name = weights[2]  # layer 1, neuron 1, from input 2: the lesson's w[1]₁₂
+    value, name = weights[2]  # layer 1, neuron 1, from input 2: the lesson's W^[1]₁₂
     assert ctl.act("select", json.loads(value)) == "" and ctl.state()["selected"] == ["weight", 1, 1, 2]
-    assert name == "w[1]₁₂" and panels.edit_label(ctl.state()["selected"]) == "Weight w[1]₁₂"
-    assert panels.edit_label(["neuron", 2, 1]) == "Bias b[2]₁"
+    assert name == "W^[1]₁₂" and panels.edit_label(ctl.state()["selected"]) == "Weight W^[1]₁₂"
+    assert panels.edit_label(["neuron", 2, 1]) == "Bias b^[2]₁"
     assert panels.predict_prompt(None, False).startswith("Turn on prediction mode")
     ctl.act("predict_mode", True), ctl.act("forward")
     prompt = panels.predict_prompt(ctl.state()["prediction"], True)
-    assert prompt.startswith("Predict δ[2]₁")
+    assert prompt.startswith("Predict δ^[2]₁")
     ctl.act("predict", "+")
-    assert panels.score_line(ctl.state()["score"]) == "Score this visit: 0 of 1 right."  # δ[2]₁ is −0.0989
+    assert panels.score_line(ctl.state()["score"]) == "Score this visit: 0 of 1 right."  # δ^[2]₁ is −0.0989
     assert "(1 of 3 in layer 1)" in panels.predict_prompt(ctl.state()["prediction"], True)
     assert panels.score_line({"right": 0, "asked": 0}) == ""
     assert panels.loss_line([]) == "No forward pass yet." and panels.loss_line([0.08374]) == "1 forward pass(es); loss now 0.0837."

@@ -6,7 +6,9 @@ import random
 
 import pytest
 
+from backprop_sim.presets import SEED_X
 from conftest import act, state, wait_for
+from test_scene import four, seed_by_hand
 from test_explore import comparable, random_fragment
 from test_foundation import NON_BLANK
 
@@ -57,7 +59,7 @@ def test_build_your_own_network_with_the_controls(page):
 
 
 def connection_point(page, l, j, k):
-    """Where the connection w[l]_jk is drawn, from the scene's own geometry, in page pixels."""
+    """Where the connection W^[l]_jk is drawn, from the scene's own geometry, in page pixels."""
     point = page.evaluate(f"""window.backpropSim.pyodide.runPython(`
 import backprop_sim.painter as p
 t = [t for t in p._page.renderer.last_scene.targets if t[:4] == ("weight", {l}, {j - 1}, {k - 1})][0]
@@ -74,8 +76,10 @@ def test_click_a_connection_to_trace_and_edit_its_weight(page):
     page.mouse.click(x, y)
     s = state(page)
     assert s["selected"] == ["weight", 1, 1, 2]
-    text = page.locator("#trace").inner_text()
-    assert "the product" in text and "−0.0035" in text and "a[0]_2 = 0.5000" in text
+    text = page.locator("#trace").inner_html().replace('"', "'")  # the browser writes attributes in double quotes
+    h = seed_by_hand()
+    # one path: ∂L/∂W^[1]₁₂ = δ^[1]₁ x₂, computed in plain numpy; the input x₂ as set
+    assert "the product" in text and four(h["dW1"][0, 1]) in text and f"a<sup style='font-size:inherit'>[0]</sup>₂ = {SEED_X[1]:g}" in text
     page.fill("#edit-value", "0.25")
     page.click("#btn-edit")
     s = state(page)
@@ -85,8 +89,8 @@ def test_click_a_connection_to_trace_and_edit_its_weight(page):
 def test_click_a_neuron_for_delta_as_a_sum(page):
     act(page, "forward"), act(page, "backward"), act(page, "backward")
     page.select_option("#trace-neuron", json.dumps(["neuron", 1, 3]))
-    text = page.locator("#trace").inner_text()
-    assert "row 3 of (W[2])ᵀ" in text and "−0.0119" in text
+    text = page.locator("#trace").inner_html().replace('"', "'")  # the browser writes attributes in double quotes
+    assert "row 3 of (W<sup style='font-size:inherit'>[2]</sup>)ᵀ" in text and f"<b>{four(seed_by_hand()['d1'][2])}</b>" in text  # δ^[1]₃ by hand
 
 
 def test_dead_relu_is_drawn_and_its_gradients_are_zero(page):
@@ -135,7 +139,7 @@ def test_prediction_mode(page):
     page.check("#predict-mode")
     act(page, "forward")
     page.click("#btn-backward")
-    assert "predict δ[2]₁" in page.locator("#message").inner_text()
+    assert "predict δ^[2]₁" in page.locator("#message").inner_text()
     assert state(page)["step"] == 0
     page.fill("#prediction", "-0.0989")
     page.click("#btn-predict")

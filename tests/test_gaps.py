@@ -41,7 +41,7 @@ def test_the_loss_plot_draws_each_loss_to_scale():
     assert [(c.x1, c.y1) for c in curve[:2]] == [(left, top), (pytest.approx((left + right) / 2, abs=0.1), pytest.approx(bottom - (bottom - top) / 2, abs=0.1))]
     assert (curve[-1].x2, curve[-1].y2) == (pytest.approx(right), pytest.approx(bottom - (bottom - top) / 4, abs=0.1))
     texts = [t.text for t in scene.items if isinstance(t, Text)]
-    assert "4.000" in texts and "step 3: loss 1.0000" in texts
+    assert "4.0000" in texts and "step 3: loss 1.0000" in texts  # every computed value to 4 decimals
     assert "Train to see the loss fall" in [t.text for t in loss_scene([0.5], 300).items if isinstance(t, Text)]
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from backprop_sim import panels, svg
 from backprop_sim.controller import Controller
-from backprop_sim.presets import PRESETS, preset
+from backprop_sim.presets import PRESETS, SEED_B, SEED_W, SEED_X, SEED_Y, preset
 from backprop_sim.scene import FONT, PALETTES, LabelMemory, Line, Polygon, Text, View, network_scene, overlaps, text_box
 
 
@@ -26,19 +26,36 @@ def texts(scene):
     return [item for item in scene.items if isinstance(item, Text)]
 
 
+def seed_by_hand(y=SEED_Y):
+    """The seed example in plain numpy, one line per equation of the lesson: independent of the engine."""
+    sig = lambda t: 1 / (1 + np.exp(-t))  # noqa: E731
+    W1, W2 = np.array(SEED_W[0]), np.array(SEED_W[1])
+    b1, b2 = np.array(SEED_B[0]), np.array(SEED_B[1])
+    x, y = np.array(SEED_X), np.atleast_1d(np.array(y, dtype=float))
+    a1 = sig(W1 @ x + b1)  # a^[1] = σ(W^[1] x + b^[1])
+    a2 = sig(W2 @ a1 + b2)  # ŷ = a^[2]
+    d2 = (a2 - y) * a2 * (1 - a2)  # δ^[2] = (ŷ − y) σ'(z^[2]), σ' = a(1 − a)
+    d1 = (W2.T @ d2) * a1 * (1 - a1)  # δ^[1] = (W^[2])ᵀ δ^[2] ⊙ σ'(z^[1])
+    return {"a1": a1, "y_hat": a2, "d2": d2, "d1": d1, "dW2": np.outer(d2, a1), "dW1": np.outer(d1, x),
+            "loss": 0.5 * float(np.sum((a2 - y) ** 2))}
+
+
+def four(v, sign=False):
+    """4 decimals and the minus sign U+2212, written here rather than taken from formatting.number."""
+    return f"{v:+.4f}".replace("-", "−") if sign else f"{v:.4f}".replace("-", "−")
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_delta_labels_have_the_expected_values_and_colours(theme):
     sim = run(steps=3)
     scene = network_scene(sim.now, View(1000, theme))
     pal = PALETTES[theme]
     deltas = {t.text: t.colour for t in texts(scene) if t.text.startswith("δ ")}
-    # by hand: δ[2] = (ŷ − 1)·ŷ(1 − ŷ) is negative; δ[1]_j = 0.3, −0.2, 0.5 times δ[2] times σ'
-    assert deltas == {
-        "δ −0.0989": pal.neg,
-        "δ −0.0071": pal.neg,
-        "δ +0.0048": pal.pos,
-        "δ −0.0119": pal.neg,
-    }
+    h = seed_by_hand()
+    # δ^[2] = (ŷ − 1)·ŷ(1 − ŷ) is negative; δ^[1]ⱼ = 0.3, −0.2, 0.5 times δ^[2] times σ': the middle one positive
+    expected = [*h["d2"], *h["d1"]]
+    assert deltas == {f"δ {four(d, sign=True)}": pal.neg if d < 0 else pal.pos for d in expected}
+    assert [d < 0 for d in expected] == [True, True, False, True]
 
 
 def test_target_zero_turns_the_output_delta_red():
@@ -53,7 +70,7 @@ def test_values_not_computed_yet_are_dashes():
     values = [t.text for t in texts(scene)]
     assert values.count("—") == 4  # 3 hidden + 1 output activation
     assert values.count("δ —") == 4
-    assert "1.00" in values and "0.50" in values
+    assert "1" in values and "0.5" in values  # the inputs x as set: 1.0 and 0.5
 
 
 @pytest.mark.parametrize("key", sorted(PRESETS))
@@ -98,17 +115,25 @@ def test_svg_renders_every_label_escaped():
 
 def test_narration_and_status_carry_the_numbers():
     sim = run(steps=2)
+    h = seed_by_hand()
     text = panels.narration(sim.now)
-    assert "δ[2] = −0.0989" in text and "∂L/∂W[2] = [−0.0604, −0.0568, −0.0592]" in text
+    dW2 = "[" + ", ".join(four(v) for v in h["dW2"][0]) + "]"
+    assert f"δ^[2] = {four(h['d2'][0])}" in text and f"∂L/∂W^[2] = {dW2}" in text
     status = panels.status(sim.now)
-    assert status["y_hat"] == "0.5909" and status["error"] == "−0.4091"
+    assert status["y_hat"] == four(h["y_hat"][0]) and status["error"] == four(h["y_hat"][0] - 1.0)
+    assert status["y"] == "1" and status["loss"] == four(h["loss"])  # the target as set, the loss to 4 decimals
 
 
 def test_table_lists_every_value():
     sim = run(steps=3)
+    h = seed_by_hand()
     html = panels.table(sim.now)
-    for value in ("0.4500", "−0.0989", "−0.0071", "0.0048", "−0.0035", "0.5909"):
-        assert value in html
+    for values in (h["a1"], h["y_hat"], h["d2"], h["d1"], h["dW1"].ravel(), h["dW2"].ravel()):
+        for v in values:
+            assert f">{four(v)}<" in html
+    for w in np.ravel(SEED_W[0]):  # weights as set, each in its own cell beside its gradient
+        assert "<td data-key='W'>" + f"{w:g}".replace("-", "−") + "</td>" in html
+    assert " / " not in html  # no cell reads as a fraction
 
 
 def test_controller_refusals_leave_the_state_and_say_why():
@@ -137,9 +162,10 @@ def test_table_shows_each_weights_change_after_an_update():
     dW = sim.now.steps[1].dW.result.value
     sim.update(0.5)
     html = panels.table(sim.now)
-    assert "Δ in the last update" in html
-    expected = f"{-0.5 * dW[0, 1]:.4f}".replace("-", "−")
-    assert f"<span data-key='dW_change'>{expected}</span>" in html
+    assert "in the last update" in html
+    expected = four(-0.5 * seed_by_hand()["dW1"][0, 1])  # ΔW^[1]₁₂ = −η ∂L/∂W^[1]₁₂, η = 0.5
+    assert f"<td data-key='dW_change'>{expected}</td>" in html
+    assert np.allclose(dW, seed_by_hand()["dW1"])
 
 
 @pytest.mark.parametrize("key", ["deep", "seed"])

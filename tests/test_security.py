@@ -13,6 +13,7 @@ import pytest
 
 from backprop_sim import editing, rules
 from backprop_sim.controller import Controller
+from backprop_sim.engine import SHIPPED
 from conftest import ROOT, Server, act, wait_for, wait_ready_or_error
 
 SOURCE = (ROOT / "py" / "backprop_sim" / "rules.py").read_text()
@@ -32,48 +33,47 @@ BROKEN_SIGMOID = SOURCE.replace("return s * (1.0 - s)", "return s * (1.0 + s)")
 LOOPS_ON_LARGE_INPUT = SOURCE.replace("def relu(z):\n", "def relu(z):\n    while np.any(z > 50):\n        pass\n")
 
 
-@pytest.fixture(autouse=True)
-def original_rules():
-    yield
-    editing.reset()
+def run(source: str) -> dict:
+    """The learner's code as the controller runs it, from the rules as shipped."""
+    result, used = editing.EditedRules().run(source, SHIPPED)
+    assert (used is SHIPPED) == bool(result["error"])  # used only if it runs
+    return result
 
 
 # ---------------------------------------------------------------- the budget, on CPython
 
 def test_an_endless_loop_in_a_rule_is_stopped_with_its_line_and_not_installed():
-    before = rules.sigmoid_prime
     started = time.monotonic()
-    result = editing.run(FOREVER)
+    result = run(FOREVER)
     assert time.monotonic() - started < 2 * editing.BUDGET_S + 1
     assert not result["ok"] and result["error"]["line"] in (LOOP_LINE, LOOP_LINE + 1)
     assert "was stopped" in result["error"]["message"] and f"line {result['error']['line']}" in result["error"]["message"]
-    assert rules.sigmoid_prime is before
 
 
 def test_an_endless_loop_at_the_top_level_is_stopped_too():
-    result = editing.run(SOURCE + "\nwhile True:\n    x = 1\n")
+    result = run(SOURCE + "\nwhile True:\n    x = 1\n")
     assert not result["ok"] and "was stopped" in result["error"]["message"]
     assert result["error"]["line"] in (len(SOURCE.splitlines()) + 2, len(SOURCE.splitlines()) + 3)
 
 
 def test_a_memory_bomb_gives_a_clear_message():
-    result = editing.run(MEMORY_BOMB_HERE)
+    result = run(MEMORY_BOMB_HERE)
     assert not result["ok"] and result["error"]["message"].startswith("MemoryError: your code asked for more memory")
     assert result["error"]["line"] == LOOP_LINE
 
 
 def test_system_exit_and_keyboard_interrupt_become_ordinary_errors():
     for raised in ("SystemExit", "KeyboardInterrupt"):
-        result = editing.run(SOURCE.replace(SIGMOID_PRIME_BODY, f"    raise {raised}"))
+        result = run(SOURCE.replace(SIGMOID_PRIME_BODY, f"    raise {raised}"))
         assert not result["ok"] and f"raised {raised} at line {LOOP_LINE}" in result["error"]["message"]
-    result = editing.run(SOURCE + "\nimport sys\nsys.exit(3)\n")
+    result = run(SOURCE + "\nimport sys\nsys.exit(3)\n")
     assert not result["ok"] and "raised SystemExit" in result["error"]["message"]
 
 
 def test_a_rule_stopped_while_the_simulation_uses_it_falls_back_to_the_rules_that_worked():
     ctl = Controller()
     assert ctl.act("rules", BROKEN_SIGMOID).startswith("Your code runs, but")
-    broken = rules.sigmoid_prime
+    broken = ctl.sim.rules
     assert ctl.act("rules", LOOPS_ON_LARGE_INPUT) == ""  # passes the trial and every check
     ctl.act("preset", "dead-relu")
     ctl.act("x", [100, 100])
@@ -81,14 +81,15 @@ def test_a_rule_stopped_while_the_simulation_uses_it_falls_back_to_the_rules_tha
     message = ctl.act("forward")
     assert time.monotonic() - started < 2 * editing.BUDGET_S + 1
     assert "was stopped" in message and "went back to the rules that worked before" in message
-    assert rules.sigmoid_prime is broken  # the edit before the one that looped
+    assert ctl.sim.rules is broken  # the edit before the one that looped
     assert ctl.act("forward") == "" and ctl.state()["phase"] == "forward"  # same input: no loop now
 
 
 def test_original_rules_run_unguarded():
-    assert not hasattr(rules.sigmoid, "guarded")
-    editing.run(BROKEN_SIGMOID)
-    assert rules.sigmoid.guarded
+    assert not hasattr(SHIPPED.sigmoid, "guarded") and SHIPPED.sigmoid is rules.sigmoid
+    _, used = editing.EditedRules().run(BROKEN_SIGMOID, SHIPPED)
+    assert used.sigmoid.guarded
+    assert not hasattr(rules.sigmoid, "guarded")  # the module is never changed
 
 
 # ---------------------------------------------------------------- code only from the site itself

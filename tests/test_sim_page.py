@@ -56,12 +56,12 @@ def test_forward_then_each_backward_step_shows_the_engines_numbers(page):
     for j in range(3):
         assert table_value(page, 1, "delta", j) == pytest.approx(s["delta"][0][j], abs=5e-5)
         for k in range(2):
-            cell = page.locator(f"table.weights[data-layer='1'] td[data-j='{j}'][data-k='{k}'] [data-key='dW']").inner_text()
+            cell = page.locator(f"table.weights[data-layer='1'] tr[data-j='{j}'][data-k='{k}'] td[data-key='dW']").inner_text()
             assert float(cell.replace("−", "-")) == pytest.approx(s["dW"][0][j][k], abs=5e-5)
     # the equation panel shows the numbers substituted, rendered by KaTeX
     assert page.locator("#equation .katex").count() >= 6
     assert "Backward step 2 of 2" in page.locator("#equation").inner_text()
-    assert "δ[1] (3×1)" in page.locator("#equation .shapes").inner_text()
+    assert "δ^[1] (3×1)" in page.locator("#equation .shapes").inner_text()
     assert "layer 1" in page.locator("#narration").inner_text()
 
 

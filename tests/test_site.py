@@ -175,7 +175,7 @@ def test_worked_example_equals_a_hand_computation(site):
     numbers = {float(n) for n in re.findall(r"-?\d+\.\d{4}", section)}
     for value in expected:
         assert round(value, 4) in numbers or round(value, 4) + 0.0 in numbers, value
-    assert "Shapes: (W[2])ᵀ (3×1) · δ[2] (1×1) ⊙ σ'(z[1]) (3×1) → δ[1] (3×1)" in section
+    assert "Shapes: (W<sup style='font-size:inherit'>[2]</sup>)ᵀ (3×1) · δ<sup style='font-size:inherit'>[2]</sup> (1×1) ⊙ σ'(z<sup style='font-size:inherit'>[1]</sup>) (3×1) → δ<sup style='font-size:inherit'>[1]</sup> (3×1)" in section
 
 
 def test_embed_heights_agree(site):

@@ -426,8 +426,8 @@ def test_scorm_package_reports_to_the_lms(lms, visit):
     v.page.wait_for_function("window.API.isInitialized()")
     assert _cmi(v.page, "cmi.core.lesson_status") == "incomplete"
     assert _cmi(v.page, "cmi.core.score.raw") == ""
-    # prediction mode: δ[2] predicted right by hand (−0.0989, test_engine's hand computation),
-    # then δ[1]₁ = W[2]₁₁ · δ[2] · σ'(z[1]₁) = 0.3 · (−0.0989) · 0.2378 < 0 predicted "+": 1 of 2
+    # prediction mode: δ^[2] predicted right by hand (−0.0989, test_engine's hand computation),
+    # then δ^[1]₁ = W^[2]₁₁ · δ^[2] · σ'(z^[1]₁) = 0.3 · (−0.0989) · 0.2378 < 0 predicted "+": 1 of 2
     act(frame, "predict_mode", True)
     act(frame, "forward")
     assert act(frame, "predict", "-0.0989")["score"] == {"right": 1, "asked": 1}

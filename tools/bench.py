@@ -117,9 +117,8 @@ def frame_times(page, setup: str, passes: int = 1, presses: int = 4):
     if setup:
         page.evaluate(f"window.backpropSim.pyodide.runPython({json.dumps(setup)})")
         page.evaluate("window.backpropSim.act('reset')")
-    page.evaluate("window.backpropSim.frameStats().length = 0")
+    # frameStats() hands JavaScript a copy of the Python list: only clearing the list itself empties it
     page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.renderer.frame_ms.clear()')")
-    samples = []
     for _ in range(passes):
         page.evaluate("window.backpropSim.act('speed', 4); window.backpropSim.act('auto', true)")
         chromium.wait_for(page, "window.backpropSim.state().phase === 'complete'", timeout=60_000)

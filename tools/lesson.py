@@ -1,7 +1,9 @@
 """Pages and pictures the build makes from the engine itself.
 
 - `expand(markdown)`: replaces the markers on lesson pages:
-  `{{ worked_example }}` (the seed example, every number from the engine) and
+  `{{ worked_example }}` (the seed example, every number from the engine),
+  the activities' numbers (`lesson_numbers`: `{{ seed_delta_2 }}` and the like, computed by the
+  engine and written by the one formatter, so they equal what the drawing shows) and
   `{{ python_source }}` (the package's source, for the "Edit the MicroSim" link);
 - `write_preview(main_html)`: the static SVG shown before Python has started, drawn by the
   same scene code as the live canvas, and every `{{ name }}` of the page (`page_values`):
@@ -17,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from backprop_sim import mathtex, panels, svg
+from backprop_sim.formatting import html, number, parameter
 from backprop_sim.controller import SPEEDS, TRAIN_SPEEDS, Controller
 from backprop_sim.engine import LEARNING_RATE_MAX, SEED_MAX
 from backprop_sim.panels import COMPACT_HEIGHT, EMBED_HEIGHT, embed_iframe
@@ -35,12 +38,13 @@ def worked_example(plain: bool = False) -> str:
     fp, steps = net.gradients(x, y)
     out = [
         "The simulation's default network, computed by the same Python code when this page was built. "
-        "Values are rounded to four decimals; the simulation's values table shows the same numbers.",
+        "Computed values are rounded to four decimals, weights, biases, inputs and the target are shown as set; "
+        "the simulation's drawing and values table show the same numbers.",
         "",
         *([] if plain else ['<div class="worked-example" markdown>', ""]),
         "**Inputs and target**",
         "",
-        f"$$x = a^{{[0]}} = {mathtex.matrix(x)}, \\qquad y = {mathtex.matrix(y)}$$",
+        f"$$x = a^{{[0]}} = {mathtex.parameters(x)}, \\qquad y = {mathtex.parameters(y)}$$",
         "",
         "**Forward pass** (sigmoid in both layers)",
         "",
@@ -53,10 +57,28 @@ def worked_example(plain: bool = False) -> str:
         where = "output layer" if step.layer == net.L else f"hidden layer {step.layer}"
         out += [f"*Step {step.number}: {where}, l = {step.layer}*", ""]
         for eq in step.equations:
-            shapes = f"Shapes: {eq.describe()}" if plain else f"<p class=\"shapes\">Shapes: {eq.describe()}</p>"
-            out += [f"$${mathtex.worked(eq)}$$", "", shapes, ""]
+            described = panels.describe(eq, step)
+            shapes = f"Shapes: {described}" if plain else f"<p class=\"shapes\">Shapes: {html(described)}</p>"
+            out += [f"$${mathtex.worked(eq, step)}$$", "", shapes, ""]
     out += [] if plain else ["</div>", ""]
     return "\n".join(out)
+
+
+def lesson_numbers() -> dict[str, str]:
+    """The numbers the lesson's activities and teaching notes ask for, from the engine."""
+    seed = preset("seed").simulation()
+    net, x, y = seed.net, seed.now.x, seed.now.y
+    _, steps = net.gradients(x, y)
+    by_layer = {s.layer: s for s in steps}
+    dead = preset("dead-relu").simulation()
+    dead_fp = dead.net.forward(dead.now.x, dead.now.y)
+    W2 = [parameter(w) for w in net.W[2].ravel()]
+    return {
+        "seed_delta_2": number(by_layer[2].delta.result.value[0, 0]),  # δ^[2]₁, above the output neuron
+        "seed_dW_1_12": number(by_layer[1].dW.result.value[0, 1]),  # ∂L/∂W^[1]₁₂, on the connection x₂ → hidden 1
+        "dead_relu_z": number(dead_fp.z[1][1, 0]),  # z^[1]₂ of the dead ReLU preset
+        "seed_W2": ", ".join(W2[:-1]) + " and " + W2[-1],  # W^[2] as set: the transpose's scale factors
+    }
 
 
 def python_source() -> str:
@@ -119,6 +141,7 @@ def expand(markdown: str, site_url: str = "") -> str:
         "python_source": python_source,
         "embed_snippet": lambda: embed_snippet(site_address(site_url)),
         "embed_height": lambda: str(EMBED_HEIGHT),
+        **{name: (lambda value=value: value) for name, value in lesson_numbers().items()},
     }
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)]() if m.group(1) in markers else m.group(0), markdown)
 
@@ -144,6 +167,7 @@ def textbook_lesson(markdown: str) -> str:
         "worked_example": lambda: worked_example(plain=True),
         "embed_snippet": lambda: TEXTBOOK_EMBED,
         "embed_height": lambda: str(EMBED_HEIGHT),
+        **{name: (lambda value=value: value) for name, value in lesson_numbers().items()},
     }
     text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)](), markdown)
     text = re.sub(r'<div class="online-only"[^>]*>.*?</div>\n*', "", text, flags=re.S)

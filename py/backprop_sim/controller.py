@@ -9,13 +9,12 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import (
-    ACTIVATIONS, Diverged, Moment, Network, Selection, Simulation, chain_for_weight, check_learning_rate, check_number, dead_neurons,
-    delta_as_sum, gradient_check, relative_error,
+    Diverged, Moment, Network, Selection, Simulation, chain_for_weight, check_activation, check_learning_rate, check_number,
+    dead_neurons, delta_as_sum, gradient_check, relative_error,
 )
-from . import editing
-from .formatting import number
-from .panels import SUBSCRIPTS
-from .presets import DEFAULT_PRESET, PRESETS, preset
+from . import editing, panels
+from .formatting import number, symbol
+from .presets import DEFAULT_PRESET, preset
 
 SPEEDS = (0.25, 4.0)  # steps per second for Auto
 TRAIN_SPEEDS = (1.0, 60.0)  # iterations per second for Train
@@ -47,6 +46,11 @@ class Prediction:
         self.moment, self.done = None, 0
         return True
 
+    @staticmethod
+    def name(l: int, j: int) -> str:
+        """The δ asked for, j 0-based: 'δ^[2]₁'."""
+        return symbol("δ", l, Selection.number(j))
+
     def grade(self, value, truth: float, name: str) -> str:
         """Score a guess of `name` (a δ) against its true value; the verdict and the running score, in words."""
         if isinstance(value, str) and value.strip() in ("+", "-", "−"):
@@ -74,6 +78,7 @@ class Controller:
         self.check = False  # finite-difference values beside the backprop values
         self.prediction = Prediction()
         self.selected: Selection | None = None
+        self.edits = editing.EditedRules(on_stop=self._fall_back)  # the learner's rules.py, run under its budget
         self.rules_result: dict | None = None  # the last run of edited rules.py
         self._check_cache: tuple | None = None  # (moment, finite differences): computed once per moment
         self.message = ""  # the last hint or refusal, shown in the page
@@ -109,7 +114,7 @@ class Controller:
     def on_backward(self, _):
         if self.prediction.on and self.sim.phase in ("forward", "backward"):
             l, j = self.prediction.target(self.sim)
-            raise ValueError(f"Prediction mode: first predict δ[{l}]{SUBSCRIPTS[j + 1]} (a number, or + or −), then press Check.")
+            raise ValueError(f"Prediction mode: first predict {Prediction.name(l, j)} (a number, or + or −), then press Check.")
         return self.sim.backward_step()
 
     def on_back(self, _):
@@ -175,9 +180,7 @@ class Controller:
     # ---- build your own network
 
     def on_preset(self, value):
-        if not isinstance(value, str) or value not in PRESETS:
-            raise ValueError(f"Unknown preset {value!r}; choose one of {', '.join(PRESETS)}.")
-        net, x, y = PRESETS[value].make()
+        net, x, y = preset(value).make()
         self._set_network(net, x, y, preset=value)
 
     def on_layers(self, value):
@@ -220,12 +223,14 @@ class Controller:
 
     def on_weight(self, value):
         l, j, k, w = _indices(value, 4, "weight", "[l, j, k, value]")
-        self.sim.set_weight(l, j - 1, k - 1, w)
+        at = Selection.from_lesson("weight", l, j, k)
+        self.sim.set_weight(at.l, at.j, at.k, w)
         self._mark_edited()
 
     def on_bias(self, value):
         l, j, b = _indices(value, 3, "bias", "[l, j, value]")
-        self.sim.set_bias(l, j - 1, b)
+        at = Selection.from_lesson("neuron", l, j)
+        self.sim.set_bias(at.l, at.j, b)
         self._mark_edited()
 
     def on_parameters(self, value):
@@ -328,28 +333,24 @@ class Controller:
         if not (isinstance(value, str) and value.strip() in ("+", "-", "−")):
             _number(value, "Your prediction")  # refused before anything moves or counts
         now = self.sim.now
-        step = self.sim.net.backward_step(now.forward, now.y, now.steps)  # the step to come, not taken yet
-        verdict = self.prediction.grade(value, float(step.delta.result.value[j, 0]), f"δ[{l}]{SUBSCRIPTS[j + 1]}")
+        step = self.sim.net.backward_step(now.forward, now.y, now.steps, self.sim.rules)  # the step to come, not taken yet
+        verdict = self.prediction.grade(value, float(step.delta.result.value[j, 0]), Prediction.name(l, j))
         if self.prediction.predicted(self.sim):
             self.sim.backward_step()
             return verdict
-        return verdict + f" Now predict δ[{l}]{SUBSCRIPTS[j + 2]}."
+        return verdict + f" Now predict {Prediction.name(l, j + 1)}."
 
     # ---- edit the MicroSim: the learner's own rules.py
 
     def on_rules(self, value):
         """Run edited rules.py source (None or "" restores the original); redo the current step with it."""
-        before = editing.current()
-        if value in (None, ""):
-            editing.reset()
-            result = {"ok": True, "error": None, "checks": editing.checks(), "original": True}
-        else:
-            result = editing.run(str(value))
+        before = self.sim.rules
+        result, self.sim.rules = self.edits.original(before) if value in (None, "") else self.edits.run(str(value), before)
         try:
             self._replay()
         except BaseException as exc:  # runs on the presets, fails on this network: keep the last that worked
             result = {"ok": False, "error": editing.error_report(exc)}
-            editing.install(before)
+            self.sim.rules = before
             self._replay()
         self.rules_result = result
         if result["error"]:
@@ -358,6 +359,10 @@ class Controller:
         if not result["ok"]:
             return "Your code runs, but the gradient check found a mistake: " + " ".join(c["text"] for c in result["checks"] if not c["ok"])
         return None
+
+    def _fall_back(self) -> None:
+        """A rule of the learner's was stopped by its budget while in use: back to the rules that worked before."""
+        self.sim.rules = self.edits.previous
 
     def _replay(self) -> None:
         """The same moment computed again: same network, input, target and step."""
@@ -373,32 +378,35 @@ class Controller:
     # ---- what the API and the panels report
 
     def trace(self) -> dict | None:
-        """The selected weight's chain of factors, or the selected neuron's δ as a sum."""
+        """The selected weight's chain of factors, or the selected neuron's δ as a sum (lesson numbering)."""
         if not self.selected:
             return None
-        now, net = self.sim.now, self.sim.net
+        now, net, rules = self.sim.now, self.sim.net, self.sim.rules
         by_layer = now.by_layer
-        _, l, j, k = self.selected
-        if self.selected.kind == "weight":
-            out = {"kind": "weight", "l": l, "j": j + 1, "k": k + 1, "w": float(net.W[l][j, k])}
+        at = self.selected
+        l, j, k = at.l, at.j, at.k
+        out = dict(zip(("kind", "l", "j", "k"), at.lesson()))
+        if at.kind == "weight":
+            out["w"] = float(net.W[l][j, k])
             if now.last_update:
                 out["last_change"] = float(now.last_update.dW[l][j, k]) if l < len(now.last_update.dW) else None
             if now.forward is None or l not in by_layer:
                 return out
-            chain = chain_for_weight(net, now.forward, now.y, l, j, k)
-            out["paths"] = [{"neurons": [n + 1 for n in p.neurons], "factors": [[f.name, f.value] for f in p.factors],
+            chain = chain_for_weight(net, now.forward, now.y, l, j, k, rules)
+            out["paths"] = [{"neurons": [Selection.number(n) for n in p.neurons],
+                             "factors": [[panels.factor_name(f, net, rules), f.value] for f in p.factors],
                              "product": p.product} for p in chain.paths]
             out["total"] = chain.total
             out["dW"] = float(by_layer[l].dW.result.value[j, k])
             return out
-        out = {"kind": "neuron", "l": l, "j": j + 1, "b": float(net.b[l][j, 0])}
+        out["b"] = float(net.b[l][j, 0])
         if now.forward is not None:
             out["z"] = float(now.forward.z[l][j, 0])
             out["dead"] = (l, j) in dead_neurons(net, now.forward)
         if now.forward is not None and l in by_layer:
-            d = delta_as_sum(net, now.steps, now.y, now.forward, l, j)
+            d = delta_as_sum(net, now.steps, now.y, now.forward, l, j, rules)
             out.update(g_prime=d.g_prime, upstream=d.upstream, delta=d.value,
-                       terms=[[t.m + 1, t.weight, t.delta_next, t.product] for t in d.terms])
+                       terms=[[Selection.number(t.m), t.weight, t.delta_next, t.product] for t in d.terms])
         return out
 
     def gradient_check(self) -> dict | None:
@@ -409,7 +417,7 @@ class Controller:
         # 2 forward passes per weight: done once per moment, not on every render and state()
         if self._check_cache is not None and self._check_cache[0] is now:
             return self._check_cache[1]
-        fdW, fdb = gradient_check(self.sim.net, now.x, now.y)
+        fdW, fdb = gradient_check(self.sim.net, now.x, now.y, rules=self.sim.rules)
         layers = {}
         for s in now.steps:
             l = s.layer
@@ -429,7 +437,7 @@ class Controller:
         prediction = None
         if self.prediction.on and sim.phase in ("forward", "backward"):
             l, j = self.prediction.target(sim)
-            prediction = {"l": l, "j": j + 1, "of": sim.net.layers[l]}
+            prediction = dict(zip(("l", "j"), Selection("neuron", l, j).lesson()[1:]), of=sim.net.layers[l])
         return {
             "layers": list(net.layers),
             "hidden_activation": net.hidden_activation,
@@ -462,7 +470,7 @@ class Controller:
                 "dW": [v.tolist() for v in now.last_update.dW[1:]],
                 "db": [_plain(v) for v in now.last_update.db[1:]],
             },
-            "dead": [[l, j + 1] for l, j in dead_neurons(net, fp)] if fp else [],
+            "dead": [Selection("neuron", l, j).lesson()[1:] for l, j in dead_neurons(net, fp)] if fp else [],
             "selected": self.selected.lesson() if self.selected else None,
             "trace": self.trace(),
             "check": self.gradient_check(),
@@ -487,8 +495,6 @@ def _plain(v):
 
 
 def _number(value, name: str) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a number, got {value!r}.")
     if isinstance(value, str):
         value = value.strip().replace("−", "-")  # the minus sign the panels print
     return check_number(value, name)
@@ -537,9 +543,7 @@ def _pair(value, what: str, keys: tuple[str, ...]):
         value = value.split(":", 1)
     if not isinstance(value, (list, tuple)) or len(value) != 2 or value[0] not in keys:
         raise ValueError(f"Set the {what} with [{' or '.join(repr(k) for k in keys)}, name], got {value!r}.")
-    if not isinstance(value[1], str) or value[1] not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {value[1]!r}; choose one of {', '.join(ACTIVATIONS)}.")
-    return value[0], value[1]
+    return value[0], check_activation(value[1]).name
 
 
 def _flag(value) -> bool:

@@ -1,17 +1,18 @@
 """Running a learner's edited rules.py in the live simulation, and checking it.
 
-`run(source)` compiles the code, tries it on the seed example, installs it only if it runs,
-and then checks it: each derivative against the slope of its function (central
-differences), and the whole backward pass against finite differences of the loss. A
-mistake is named ("sigmoid_prime does not match the slope of sigmoid"). Code that fails
-to compile or to run is not installed: the simulation keeps the last rules that worked.
+`EditedRules.run(source, current)` compiles the code into a new `Rules`, tries it on the
+presets, hands it back only if it runs, and checks it: each derivative against the slope of
+its function (central differences), and the whole backward pass against finite differences
+of the loss. A mistake is named ("sigmoid_prime does not match the slope of sigmoid"). Code
+that fails to compile or to run is not used: the simulation keeps the last rules that worked.
+Nothing here changes the rules module; the controller hands the new Rules to the Simulation.
 
 A learner's code shares the browser's one thread with the whole page, so it runs under a
 budget: every call into it (and its top level) may take BUDGET_S seconds of Python, counted
 by a trace of its own lines only; past that it is stopped where it is, with the line named.
 SystemExit and KeyboardInterrupt from it become ordinary errors: nothing it does can end the
-interpreter. A rule stopped while the simulation uses it is replaced by the rules that
-worked before it.
+interpreter. A rule stopped while the simulation uses it tells its EditedRules, whose owner
+(the controller) goes back to the rules that worked before it.
 """
 
 from __future__ import annotations
@@ -23,17 +24,13 @@ import traceback
 
 import numpy as np
 
-from . import rules
-from .engine import ACTIVATIONS, LOSSES, Network, gradient_check, relative_error
+from typing import Callable
+
+from .engine import ACTIVATIONS, LOSSES, RULE_NAMES, SHIPPED, Network, Rules, gradient_check, relative_error
+from .formatting import symbol
 from .presets import preset
 
 FILENAME = "rules.py (your edit)"
-FUNCTIONS = (
-    [a for name in ACTIVATIONS for a in (name, name + "_prime")]
-    + [f for name in LOSSES for f in (name, name + "_grad")]
-    + ["output_delta", "hidden_delta", "weight_gradient", "bias_gradient"]
-)
-ORIGINAL = {name: getattr(rules, name) for name in FUNCTIONS}
 TOLERANCE = 1e-5  # relative difference above which a derivative or a gradient is wrong
 
 
@@ -113,21 +110,22 @@ def error_report(exc: BaseException) -> dict:
     return {"line": line, "message": last, "traceback": frames}
 
 
-def compile_rules(source: str) -> dict:
-    """The functions the code defines, or a ValueError-free report of why not."""
+def compile_rules(source: str, on_stop: Callable[[], None] = lambda: None) -> dict:
+    """{"rules": the Rules the code defines, each function under the budget} or {"error": why not}.
+    on_stop runs when one of them is stopped while the simulation uses it."""
     namespace: dict = {"__name__": "backprop_sim.rules_edit", "np": np}
     try:
         code = compile(source, FILENAME, "exec")
         _budget.run(exec, code, namespace)  # noqa: S102 - the learner's own code, in their own page
     except BaseException as exc:  # a syntax or runtime error at the top level of the code
         return {"error": error_report(exc)}
-    missing = [name for name in FUNCTIONS if not callable(namespace.get(name))]
+    missing = [name for name in RULE_NAMES if not callable(namespace.get(name))]
     if missing:
         return {"error": {"line": None, "message": "Your code must still define: " + ", ".join(missing) + ".", "traceback": []}}
-    return {"functions": {name: _guarded(namespace[name]) for name in FUNCTIONS}}
+    return {"rules": Rules({name: _guarded(namespace[name], on_stop) for name in RULE_NAMES})}
 
 
-def _guarded(fn):
+def _guarded(fn, on_stop: Callable[[], None]):
     """The learner's function, run under the budget wherever the simulation calls it."""
 
     @functools.wraps(fn)
@@ -135,54 +133,35 @@ def _guarded(fn):
         try:
             return _budget.run(fn, *args, **kwargs)
         except RuleStopped:
-            _fall_back()
+            on_stop()
             raise
 
     call.guarded = True
     return call
 
 
-_previous: dict = {}  # the rules that ran before the learner's last code was installed
-
-
-def install(functions: dict) -> None:
-    for name, fn in functions.items():
-        setattr(rules, name, fn)
-
-
-def _fall_back() -> None:
-    """A rule was stopped while the simulation used it: go back to the rules that worked."""
-    install(_previous or ORIGINAL)
-
-
-def current() -> dict:
-    return {name: getattr(rules, name) for name in FUNCTIONS}
-
-
-def trial(functions: dict) -> dict | None:
-    """Run the rules on the seed example and on a deeper network; the error report, if any."""
-    before = current()
-    install(functions)
+def trial(rules: Rules) -> dict | None:
+    """Run the rules on the seed example and on deeper networks; the error report, if any."""
     try:
         for key in ("seed", "deep", "classifier", "dead-relu"):
             net, x, y = _example(key)
-            fp, steps = net.gradients(x, y)
+            fp, steps = net.gradients(x, y, rules)
             for s in steps:
                 if s.dW.result.value.shape != net.W[s.layer].shape:
-                    raise ValueError(f"weight_gradient gave shape {s.dW.result.value.shape} for W[{s.layer}] of shape {net.W[s.layer].shape}")
+                    raise ValueError(f"weight_gradient gave shape {s.dW.result.value.shape} for {symbol('W', s.layer)} "
+                                     f"of shape {net.W[s.layer].shape}")
         return None
     except BaseException as exc:
-        install(before)
         return error_report(exc)
 
 
-def checks() -> list[dict]:
-    """Each rule against finite differences; the installed rules are the ones checked."""
+def checks(rules: Rules) -> list[dict]:
+    """Each rule against finite differences."""
     found = []
     z = np.array([[-2.0], [-0.7], [-0.1], [0.3], [1.1], [2.5]])  # away from ReLU's kink at 0
     h = 1e-6
     for name in ACTIVATIONS:
-        g, g_prime = getattr(rules, name), getattr(rules, name + "_prime")
+        g, g_prime = ACTIVATIONS[name].g(rules), ACTIVATIONS[name].g_prime(rules)
         slope = (g(z + h) - g(z - h)) / (2 * h)
         diff = relative_error(g_prime(z), slope)
         found.append(_finding(f"{name}_prime", f"the slope of {name}", diff, z, g_prime(z), slope))
@@ -199,7 +178,7 @@ def checks() -> list[dict]:
         diff = relative_error(grad(y_hat, y), numeric)
         found.append(_finding(f"{name}_grad", f"the slope of {name}", diff, y_hat, grad(y_hat, y), numeric))
     for key in ("seed", "deep", "classifier"):  # the classifier's δ[L] goes through bce_grad and output_delta
-        found.append(_network_check(*_example(key), f"the {key} network"))
+        found.append(_network_check(*_example(key), f"the {key} network", rules))
     return found
 
 
@@ -209,9 +188,9 @@ def _example(key: str) -> tuple[Network, np.ndarray, np.ndarray]:
     return net, np.reshape(x, (-1, 1)), np.reshape(y, (-1, 1))
 
 
-def _network_check(net: Network, x: np.ndarray, y: np.ndarray, where: str) -> dict:
-    _, steps = net.gradients(x, y)
-    fdW, _ = gradient_check(net, x, y)
+def _network_check(net: Network, x: np.ndarray, y: np.ndarray, where: str, rules: Rules) -> dict:
+    _, steps = net.gradients(x, y, rules)
+    fdW, _ = gradient_check(net, x, y, rules=rules)
     diff = max(relative_error(s.dW.result.value, fdW[s.layer]) for s in steps)
     ok = diff < TOLERANCE
     return {
@@ -235,27 +214,44 @@ def _finding(name: str, against: str, diff: float, at, got, want) -> dict:
     return {"name": name, "ok": bool(ok), "difference": float(diff), "text": text}
 
 
-def run(source: str) -> dict:
-    """Compile, try, install and check the learner's rules. Installed only if they run."""
-    if not isinstance(source, str) or len(source) > 200_000:
-        return {"ok": False, "error": {"line": None, "message": "The code must be text of at most 200,000 characters.", "traceback": []}}
-    _source_lines[:] = source.splitlines()
-    compiled = compile_rules(source)
-    if "error" in compiled:
-        return {"ok": False, "error": compiled["error"]}
-    before = current()
-    failure = trial(compiled["functions"])
-    if failure:
-        return {"ok": False, "error": failure}
-    try:
-        found = checks()
-    except BaseException as exc:  # rules that run on the presets but fail on the check's values
-        install(before)
-        return {"ok": False, "error": error_report(exc)}
-    _previous.clear()
-    _previous.update(before)
-    return {"ok": all(f["ok"] for f in found), "error": None, "checks": found}
+class EditedRules:
+    """The learner's rules.py as the controller runs it: compiled into a new Rules, tried on the
+    presets, checked, and handed back only if it runs. It keeps the rules that worked before the
+    last edit, to go back to when one of the new rules is stopped by its budget (on_stop)."""
 
+    def __init__(self, on_stop: Callable[[], None] = lambda: None):
+        self.previous: Rules = SHIPPED  # the rules in use before the last edit that ran
+        self.on_stop = on_stop
+        self._trying = False  # a rule stopped during the trial or the check is not in use: nothing to undo
 
-def reset() -> None:
-    install(ORIGINAL)
+    def _stopped(self) -> None:
+        if not self._trying:
+            self.on_stop()
+
+    def run(self, source: str, current: Rules) -> tuple[dict, Rules]:
+        """The check's report, and the rules to use: the edit's if it runs, else `current`."""
+        if not isinstance(source, str) or len(source) > 200_000:
+            return {"ok": False, "error": {"line": None, "message": "The code must be text of at most 200,000 characters.",
+                                           "traceback": []}}, current
+        _source_lines[:] = source.splitlines()
+        compiled = compile_rules(source, self._stopped)
+        if "error" in compiled:
+            return {"ok": False, "error": compiled["error"]}, current
+        rules = compiled["rules"]
+        self._trying = True
+        try:
+            failure = trial(rules)
+            if failure:
+                return {"ok": False, "error": failure}, current
+            found = checks(rules)
+        except BaseException as exc:  # rules that run on the presets but fail on the check's values
+            return {"ok": False, "error": error_report(exc)}, current
+        finally:
+            self._trying = False
+        self.previous = current
+        return {"ok": all(f["ok"] for f in found), "error": None, "checks": found}, rules
+
+    def original(self, current: Rules) -> tuple[dict, Rules]:
+        """rules.py as shipped again, with its check."""
+        self.previous = current
+        return {"ok": True, "error": None, "checks": checks(SHIPPED), "original": True}, SHIPPED

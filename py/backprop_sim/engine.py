@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, replace
-from typing import Callable, NamedTuple
+from types import MappingProxyType
+from typing import Callable, Mapping, NamedTuple
 
 import numpy as np
 
-from . import rules
-from .formatting import SUBSCRIPTS, number
+from . import rules as shipped_rules
+from .formatting import number, subscript, symbol
 
 # The limits the simulation promises to draw and explain well.
 MAX_HIDDEN_LAYERS = 4
@@ -51,88 +52,54 @@ class Diverged(ValueError):
 
 
 # --------------------------------------------------------------------------
-# activations and losses: the functions live in rules.py, looked up by name at every
-# call, so the "Edit" page can replace them in the running simulation
+# activations and losses: the functions live in rules.py; the engine computes with a Rules
+# object (below) that the Simulation owns, so the Edit page can hand it a learner's own
 
 
 @dataclass(frozen=True)
 class Activation:
-    name: str  # key used by the API and the URL, and the function's name in rules.py
-    label: str  # how the lesson writes g: "σ"
-    tex: str  # g in LaTeX
-    prime_tex: str  # g'(z) as a formula, for the equation panel
+    name: str  # key used by the API and the URL, and the function's name in rules.py (g' is name + "_prime")
 
-    @property
-    def g(self) -> Callable[[np.ndarray], np.ndarray]:
+    def g(self, rules: Rules) -> Callable[[np.ndarray], np.ndarray]:
         return getattr(rules, self.name)
 
-    @property
-    def g_prime(self) -> Callable[[np.ndarray], np.ndarray]:
+    def g_prime(self, rules: Rules) -> Callable[[np.ndarray], np.ndarray]:
         return getattr(rules, self.name + "_prime")
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in (
-        Activation("sigmoid", "σ", r"\sigma", r"\sigma(z)\,(1-\sigma(z))"),
-        Activation("tanh", "tanh", r"\tanh", r"1-\tanh^2(z)"),
-        Activation("relu", "ReLU", r"\mathrm{ReLU}", r"1 \text{ if } z>0 \text{ else } 0"),
-        Activation("leaky_relu", "LReLU", r"\mathrm{LReLU}", r"1 \text{ if } z>0 \text{ else } 0.01"),
-        Activation("linear", "id", r"\mathrm{id}", r"1"),
-    )
-}
-
-
-_ORIGINAL_RULES = dict(vars(rules))  # to tell the rules as shipped from a learner's edit (editing.install)
-
-
-def _edited(name: str) -> bool:
-    return getattr(rules, name) is not _ORIGINAL_RULES.get(name)
+ACTIVATIONS: dict[str, Activation] = {name: Activation(name) for name in ("sigmoid", "tanh", "relu", "leaky_relu", "linear")}
 
 
 @dataclass(frozen=True)
 class Loss:
     """A loss, and the output layer's step that follows from it: the one owner of dL/dŷ.
 
-    The formulas below describe the rules as shipped; once a learner edits the loss or its
-    derivative (the Edit page), the text and TeX name the edited function instead of a
-    formula it may no longer compute, and every number comes from the rule itself.
+    Every number comes from the rules it is given (as shipped, or a learner's edit); how the
+    loss is written (its formula, or the edited function's name) is for mathtex and panels.
     """
 
     name: str  # the function's name in rules.py; its derivative is name + "_grad"
-    label: str
-    formula_tex: str  # L, symbolic
-    summary: str  # the network summary line's words for it
-    grad_text: str  # dL/dŷ as the lesson writes it: "(ŷ − y)"
-    grad_tex: str
-    neuron_text: str  # dL/dŷ for output neuron {n}, plain text
-    term_tex: str  # one output's share of L with numbers; fields p = ŷ, t = y, q = 1 − ŷ, s = 1 − y
-    sum_tex: str  # the shares together; field terms
+    label: str  # in words, for menus and refusals
     needs_output: str | None = None  # the output activation the loss needs
     target_range: tuple[float, float] | None = None  # the targets it is defined for
     cancels: str | None = None  # the output activation whose g' cancels dL/dŷ's denominator
 
-    def value(self, y_hat: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
+    def value(self, rules: Rules, y_hat: np.ndarray, y: np.ndarray, z: np.ndarray) -> float:
         return float(getattr(rules, self.name)(y_hat, y, z))
 
-    def grad(self, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
+    def grad(self, rules: Rules, y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
         """dL/dŷ"""
         return getattr(rules, self.name + "_grad")(y_hat, y)
 
-    @property
-    def edited(self) -> bool:
-        return _edited(self.name) or _edited(self.name + "_grad")
+    def edited(self, rules: Rules) -> bool:
+        return rules.edited(self.name) or rules.edited(self.name + "_grad")
 
-    @property
-    def tex(self) -> str:
-        return rf"\mathcal{{L}} = \texttt{{{self.name}}}(\hat{{y}}, y)" if _edited(self.name) else self.formula_tex
-
-    def output_step(self, g: Activation, L: int, z: np.ndarray, y_hat: np.ndarray, y: np.ndarray) -> OutputStep:
+    def output_step(self, rules: Rules, g: Activation, L: int, z: np.ndarray, y_hat: np.ndarray, y: np.ndarray) -> OutputStep:
         """δ[L] = dL/dŷ ⊙ g'(z[L]), through the rules: every view of the output layer's error
         (the backward step, the traces, the equations) starts here."""
-        dL_dy_hat = self.grad(y_hat, y)
-        g_prime = g.g_prime(z)
-        return OutputStep(self, g, L, dL_dy_hat, g_prime, rules.output_delta(dL_dy_hat, g_prime))
+        dL_dy_hat = self.grad(rules, y_hat, y)
+        g_prime = g.g_prime(rules)(z)
+        return OutputStep(self, g, L, dL_dy_hat, g_prime, rules.output_delta(dL_dy_hat, g_prime), rules)
 
 
 @dataclass(frozen=True)
@@ -145,49 +112,78 @@ class OutputStep:
     dL_dy_hat: np.ndarray
     g_prime: np.ndarray
     delta: np.ndarray
+    rules: Rules  # the rules that computed it
 
     @property
     def cancels(self) -> bool:
         """Cross-entropy after a sigmoid: σ'(z) = ŷ(1 − ŷ) cancels dL/dŷ's denominator, δ = ŷ − y."""
-        return self.loss.cancels == self.g.name and not self.loss.edited and not _edited("output_delta")
+        return self.loss.cancels == self.g.name and not self.loss.edited(self.rules) and not self.rules.edited("output_delta")
 
     @property
-    def grad_names(self) -> tuple[str, str]:
-        """dL/dŷ as plain text and TeX: the loss's formula, or its function once edited."""
-        loss = self.loss
-        if _edited(loss.name + "_grad"):
-            return f"{loss.name}_grad(ŷ, y)", rf"\texttt{{{loss.name}\_grad}}(\hat{{y}}, y)"
-        return loss.grad_text, loss.grad_tex
+    def grad_edited(self) -> bool:
+        """dL/dŷ is the learner's own function: written by its name, not the loss's formula."""
+        return self.rules.edited(self.loss.name + "_grad")
 
     def factors(self, n: int) -> tuple[Factor, ...]:
         """Output neuron n's start of every chain (n 0-based): dL/dŷ_n · g'(z[L]_n), or δ[L]_n
         alone when an edited output_delta is not that product, so the chain still sums to ∂L/∂W."""
         L, d, gp = self.layer, float(self.dL_dy_hat[n, 0]), float(self.g_prime[n, 0])
-        if _edited(self.loss.name + "_grad"):
-            error = Factor(f"∂L/∂ŷ_{n + 1}", rf"\frac{{\partial \mathcal{{L}}}}{{\partial \hat{{y}}_{{{n + 1}}}}}", d)
-        else:
-            error = Factor(self.loss.neuron_text.format(n=n + 1), rf"\frac{{\partial \mathcal{{L}}}}{{\partial \hat{{y}}_{{{n + 1}}}}}", d)
-        slope = Factor(f"{self.g.label}'(z[{L}]_{n + 1})", rf"{self.g.tex}'(z^{{[{L}]}}_{{{n + 1}}})", gp)
         delta = float(self.delta[n, 0])
         if d * gp == delta or np.isclose(d * gp, delta, rtol=1e-12, atol=0.0):
-            return (error, slope)
-        return (Factor(f"δ[{L}]_{n + 1}", rf"\delta^{{[{L}]}}_{{{n + 1}}}", delta),)
+            return (Factor("dL_dy_hat", L, (n,), d), Factor("g_prime", L, (n,), gp))
+        return (Factor("delta", L, (n,), delta),)
 
 
 LOSSES: dict[str, Loss] = {
-    "mse": Loss(
-        "mse", "mean squared error", r"\mathcal{L} = \tfrac{1}{2}\sum (\hat{y}-y)^2", "loss ½(ŷ − y)²",
-        "(ŷ − y)", r"(\hat{y} - y)", "(ŷ_{n} − y_{n})",
-        r"({p} - {t})^2", r"\tfrac{{1}}{{2}}\left[{terms}\right]",
-    ),
-    "bce": Loss(
-        "bce", "binary cross-entropy", r"\mathcal{L} = -\sum \left[y \log\hat{y} + (1-y)\log(1-\hat{y})\right]",
-        "loss: binary cross-entropy",
-        "(ŷ − y)/(ŷ(1 − ŷ))", r"\frac{\hat{y} - y}{\hat{y}(1 - \hat{y})}", "∂L/∂ŷ_{n}",
-        r"{t}\log {p} + {s}\log {q}", r"-\left[{terms}\right]",
-        needs_output="sigmoid", target_range=(0.0, 1.0), cancels="sigmoid",
-    ),
+    "mse": Loss("mse", "mean squared error"),
+    "bce": Loss("bce", "binary cross-entropy", needs_output="sigmoid", target_range=(0.0, 1.0), cancels="sigmoid"),
 }
+
+
+# the functions a rules.py defines: every activation with its g', every loss with its dL/dŷ, the backward pass
+RULE_NAMES: tuple[str, ...] = (
+    *(f for name in ACTIVATIONS for f in (name, name + "_prime")),
+    *(f for name in LOSSES for f in (name, name + "_grad")),
+    "output_delta", "hidden_delta", "weight_gradient", "bias_gradient",
+)
+
+
+class Rules:
+    """The functions of rules.py the engine computes with, by name: `rules.sigmoid_prime(z)`.
+
+    SHIPPED holds the module as it ships; a learner's edit (the Edit page) is another Rules,
+    which the controller hands to the Simulation. Immutable: a change is a new Rules.
+    """
+
+    __slots__ = ("_functions",)
+
+    def __init__(self, functions: Mapping[str, Callable]):
+        missing = [name for name in RULE_NAMES if not callable(functions.get(name))]
+        if missing:
+            raise ValueError("The rules must define: " + ", ".join(missing) + ".")
+        object.__setattr__(self, "_functions", MappingProxyType({name: functions[name] for name in RULE_NAMES}))
+
+    def __getattr__(self, name: str) -> Callable:
+        if name.startswith("_"):  # _functions itself, before __init__ has set it
+            raise AttributeError(name)
+        try:
+            return self._functions[name]
+        except KeyError:
+            raise AttributeError(f"rules.py has no rule {name!r}") from None
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Rules cannot change: make a new Rules")
+
+    @property
+    def functions(self) -> dict[str, Callable]:
+        return dict(self._functions)
+
+    def edited(self, name: str) -> bool:
+        """Is this rule the learner's own, not rules.py's as shipped?"""
+        return self._functions[name] is not getattr(shipped_rules, name)
+
+
+SHIPPED = Rules(vars(shipped_rules))
 
 
 # --------------------------------------------------------------------------
@@ -221,7 +217,9 @@ def _check_size(array: np.ndarray, name: str) -> None:
 
 
 def check_number(value, name: str) -> float:
-    """A finite float, or a ValueError a learner can read that names the value."""
+    """A finite float, or a ValueError a learner can read that names the value (true and false are not numbers)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number, got {value!r}.")
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float, 10**400
@@ -254,14 +252,15 @@ def check_layers(layers) -> tuple[int, ...]:
     return sizes
 
 
-def _activation(name: str) -> Activation:
-    if name not in ACTIVATIONS:
+def check_activation(name) -> Activation:
+    """The activation of that name, or the refusal the API, the URL and the menus all give."""
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}.")
     return ACTIVATIONS[name]
 
 
 def _loss(name: str, output_activation: str) -> Loss:
-    if name not in LOSSES:
+    if not isinstance(name, str) or name not in LOSSES:
         raise ValueError(f"Unknown loss {name!r}; choose one of {', '.join(LOSSES)}.")
     loss = LOSSES[name]
     if loss.needs_output and output_activation != loss.needs_output:
@@ -270,10 +269,10 @@ def _loss(name: str, output_activation: str) -> Loss:
 
 
 class Selection(NamedTuple):
-    """A weight w[l]_jk or a neuron j of layer l that the learner picked.
+    """A weight W[l]_jk or a neuron j of layer l that the learner picked.
 
     Stored as the arrays index it (j, k from 0); the lesson, the API and the URL count
-    neurons from 1. `from_lesson` and `lesson` are the one place where the two meet.
+    neurons from 1. `from_lesson`, `lesson` and `number` are the one place where the two meet.
     """
 
     kind: str  # "weight" or "neuron"
@@ -287,7 +286,12 @@ class Selection(NamedTuple):
 
     def lesson(self) -> list:
         """["weight", l, j, k] or ["neuron", l, j], counted from 1."""
-        return [self.kind, self.l, self.j + 1] + ([] if self.k is None else [self.k + 1])
+        return [self.kind, self.l, self.number(self.j)] + ([] if self.k is None else [self.number(self.k)])
+
+    @staticmethod
+    def number(n: int) -> int:
+        """Neuron n of an array (from 0) as the lesson counts it (from 1)."""
+        return int(n) + 1
 
 
 @dataclass(frozen=True)
@@ -304,8 +308,8 @@ class Network:
     @staticmethod
     def build(layers, W, b, hidden_activation="sigmoid", output_activation="sigmoid", loss_fn="mse") -> Network:
         sizes = check_layers(layers)
-        _activation(hidden_activation)
-        _activation(output_activation)
+        check_activation(hidden_activation)
+        check_activation(output_activation)
         _loss(loss_fn, output_activation)
         L = len(sizes) - 1
         if len(W) != L or len(b) != L:
@@ -316,14 +320,14 @@ class Network:
             try:
                 w = np.array(W[l - 1], dtype=float)
             except (TypeError, ValueError):
-                raise ValueError(f"W[{l}] must be a matrix of numbers.") from None
+                raise ValueError(f"{symbol('W', l)} must be a matrix of numbers.") from None
             if w.shape != shape:
-                raise ValueError(f"W[{l}] must have shape {shape[0]}×{shape[1]}, got {'×'.join(map(str, w.shape))}.")
+                raise ValueError(f"{symbol('W', l)} must have shape {shape[0]}×{shape[1]}, got {'×'.join(map(str, w.shape))}.")
             if not np.all(np.isfinite(w)):
-                raise ValueError(f"W[{l}] must hold finite numbers.")
-            _check_size(w, f"W[{l}]")
+                raise ValueError(f"{symbol('W', l)} must hold finite numbers.")
+            _check_size(w, symbol("W", l))
             Ws.append(_frozen(w))
-            bs.append(_column(b[l - 1], f"b[{l}]", sizes[l]))
+            bs.append(_column(b[l - 1], symbol("b", l), sizes[l]))
         return Network(sizes, hidden_activation, output_activation, loss_fn, tuple(Ws), tuple(bs))
 
     @staticmethod
@@ -362,16 +366,18 @@ class Network:
 
     def with_weight(self, l: int, j: int, k: int, value) -> Network:
         self.check_index(l, j, k)
-        value = check_number(value, f"The weight w[{l}]_{j + 1}{k + 1}")
-        _check_size(np.array(value), f"The weight w[{l}]_{j + 1}{k + 1}")
+        name = "The weight " + symbol("W", l, j + 1, k + 1)
+        value = check_number(value, name)
+        _check_size(np.array(value), name)
         w = np.array(self.W[l])
         w[j, k] = value
         return replace(self, W=self.W[:l] + (_frozen(w),) + self.W[l + 1 :])
 
     def with_bias(self, l: int, j: int, value) -> Network:
         self.check_index(l, j, 0)
-        value = check_number(value, f"The bias b[{l}]_{j + 1}")
-        _check_size(np.array(value), f"The bias b[{l}]_{j + 1}")
+        name = "The bias " + symbol("b", l, j + 1)
+        value = check_number(value, name)
+        _check_size(np.array(value), name)
         b = np.array(self.b[l])
         b[j, 0] = value
         return replace(self, b=self.b[:l] + (_frozen(b),) + self.b[l + 1 :])
@@ -387,22 +393,22 @@ class Network:
 
     # ---- forward
 
-    def forward(self, x: np.ndarray, y: np.ndarray) -> ForwardPass:
+    def forward(self, x: np.ndarray, y: np.ndarray, rules: Rules = SHIPPED) -> ForwardPass:
         a, z = [x], [None]
         for l in range(1, self.L + 1):
             z.append(_frozen(self.W[l] @ a[l - 1] + self.b[l]))  # z[l] = W[l] a[l-1] + b[l]
-            a.append(_frozen(self.g(l).g(z[l])))  # a[l] = g(z[l])
+            a.append(_frozen(self.g(l).g(rules)(z[l])))  # a[l] = g(z[l])
         y_hat = a[self.L]
-        return ForwardPass(tuple(z), tuple(a), self.loss.value(y_hat, y, z[self.L]))
+        return ForwardPass(tuple(z), tuple(a), self.loss.value(rules, y_hat, y, z[self.L]))
 
     # ---- backward, one layer at a time
 
-    def output_step(self, fp: ForwardPass, y: np.ndarray) -> OutputStep:
+    def output_step(self, fp: ForwardPass, y: np.ndarray, rules: Rules = SHIPPED) -> OutputStep:
         """δ[L] = dL/dŷ ⊙ g'(z[L]): the loss owns it (Loss.output_step)."""
         L = self.L
-        return self.loss.output_step(self.g(L), L, fp.z[L], fp.a[L], y)
+        return self.loss.output_step(rules, self.g(L), L, fp.z[L], fp.a[L], y)
 
-    def backward_step(self, fp: ForwardPass, y: np.ndarray, done: tuple[BackwardStep, ...]) -> BackwardStep:
+    def backward_step(self, fp: ForwardPass, y: np.ndarray, done: tuple[BackwardStep, ...], rules: Rules = SHIPPED) -> BackwardStep:
         """The next step of backpropagation, after the steps already done.
 
         Step 1 is the output layer L; step s works on layer l = L - s + 1.
@@ -411,54 +417,34 @@ class Network:
         l = L - len(done)
         g = self.g(l)
         z, a = fp.z, fp.a
-        gz = Operand(f"{g.label}'(z[{l}])", rf"{g.tex}'(z^{{[{l}]}})", g.g_prime(z[l]))
+        output = None
         if l == L:
-            out = self.output_step(fp, y)  # delta[L] = dL/dŷ ⊙ g'(z[L]), as the loss's rules say
-            delta = out.delta
-            grad_text, grad_tex = out.grad_names
-            symbolic = rf"\delta^{{[{L}]}} = {grad_tex} \odot {g.tex}'(z^{{[{L}]}})"
-            delta_eq = Equation(
-                Operand(f"δ[{L}]", rf"\delta^{{[{L}]}}", delta),
-                (Operand(grad_text, grad_tex, out.dL_dy_hat), replace(gz, value=out.g_prime)), ("⊙",),
-                symbolic + (r" = \hat{y} - y" if out.cancels else ""),
-                note=(f"Cross-entropy after a sigmoid: σ'(z) = ŷ(1 − ŷ) cancels the denominator of ∂L/∂ŷ, so δ[{L}] = ŷ − y."
-                      if out.cancels else ""),
-            )
+            output = self.output_step(fp, y, rules)  # δ[L] = dL/dŷ ⊙ g'(z[L]), as the loss's rules say
+            delta = _frozen(output.delta)
+            operands = (Operand("dL_dy_hat", L, output.dL_dy_hat), Operand("g_prime", L, output.g_prime))
+            ops = ("hadamard",)
         else:
-            W_next, delta_next = self.W[l + 1], done[-1].delta.result.value
-            delta = rules.hidden_delta(W_next, delta_next, gz.value)  # delta[l] = (W[l+1])ᵀ delta[l+1] ⊙ g'(z[l])
-            delta_eq = Equation(
-                Operand(f"δ[{l}]", rf"\delta^{{[{l}]}}", delta),
-                (
-                    Operand(f"(W[{l + 1}])ᵀ", rf"(W^{{[{l + 1}]}})^T", W_next.T),
-                    Operand(f"δ[{l + 1}]", rf"\delta^{{[{l + 1}]}}", delta_next),
-                    gz,
-                ),
-                ("·", "⊙"),
-                rf"\delta^{{[{l}]}} = (W^{{[{l + 1}]}})^T \delta^{{[{l + 1}]}} \odot {g.tex}'(z^{{[{l}]}})",
-            )
-        delta = _frozen(delta)
-        delta_op = replace(delta_eq.result, value=delta)
-        dW = _frozen(rules.weight_gradient(delta, a[l - 1]))  # dL/dW[l] = delta[l] (a[l-1])ᵀ
-        db = _frozen(rules.bias_gradient(delta))  # dL/db[l] = delta[l]
-        dW_eq = Equation(
-            Operand(f"∂L/∂W[{l}]", rf"\frac{{\partial \mathcal{{L}}}}{{\partial W^{{[{l}]}}}}", dW),
-            (delta_op, Operand(f"(a[{l - 1}])ᵀ", rf"(a^{{[{l - 1}]}})^T", a[l - 1].T)), ("·",),
-            rf"\frac{{\partial \mathcal{{L}}}}{{\partial W^{{[{l}]}}}} = \delta^{{[{l}]}} (a^{{[{l - 1}]}})^T",
+            W_next, delta_next, g_prime = self.W[l + 1], done[-1].delta.result.value, g.g_prime(rules)(z[l])
+            delta = _frozen(rules.hidden_delta(W_next, delta_next, g_prime))  # δ[l] = (W[l+1])ᵀ δ[l+1] ⊙ g'(z[l])
+            operands = (Operand("W", l + 1, W_next.T, transposed=True), Operand("delta", l + 1, delta_next), Operand("g_prime", l, g_prime))
+            ops = ("matmul", "hadamard")
+        delta_op = Operand("delta", l, delta)
+        dW = _frozen(rules.weight_gradient(delta, a[l - 1]))  # ∂L/∂W[l] = δ[l] (a[l-1])ᵀ
+        db = _frozen(rules.bias_gradient(delta))  # ∂L/∂b[l] = δ[l]
+        return BackwardStep(
+            len(done) + 1, l, g,
+            Equation(delta_op, operands, ops),
+            Equation(Operand("dW", l, dW), (delta_op, Operand("a", l - 1, a[l - 1].T, transposed=True)), ("matmul",)),
+            Equation(Operand("db", l, db), (delta_op,), ()),
+            output,
         )
-        db_eq = Equation(  # dL/db[l] = delta[l]
-            Operand(f"∂L/∂b[{l}]", rf"\frac{{\partial \mathcal{{L}}}}{{\partial b^{{[{l}]}}}}", db),
-            (delta_op,), (),
-            rf"\frac{{\partial \mathcal{{L}}}}{{\partial b^{{[{l}]}}}} = \delta^{{[{l}]}}",
-        )
-        return BackwardStep(len(done) + 1, l, replace(delta_eq, result=delta_op), dW_eq, db_eq)
 
-    def gradients(self, x: np.ndarray, y: np.ndarray) -> tuple[ForwardPass, tuple[BackwardStep, ...]]:
+    def gradients(self, x: np.ndarray, y: np.ndarray, rules: Rules = SHIPPED) -> tuple[ForwardPass, tuple[BackwardStep, ...]]:
         """Forward pass and every backward step at once."""
-        fp = self.forward(x, y)
+        fp = self.forward(x, y, rules)
         steps: tuple[BackwardStep, ...] = ()
         for _ in range(self.L):
-            steps += (self.backward_step(fp, y, steps),)
+            steps += (self.backward_step(fp, y, steps, rules),)
         return fp, steps
 
     def updated(self, steps: tuple[BackwardStep, ...], learning_rate: float) -> Network:
@@ -484,15 +470,15 @@ class ForwardPass:
 # backward steps as the UI shows them
 
 
-def shape_text(value: np.ndarray) -> str:
-    return f"{value.shape[0]}×{value.shape[1]}"
-
-
 @dataclass(frozen=True)
 class Operand:
-    name: str  # as plain text: "(W[2])ᵀ"
-    tex: str  # as LaTeX: "(W^{[2]})^T"
+    """A quantity of the lesson and its value: which one it is, not how it is written
+    (mathtex writes it in TeX, panels in words)."""
+
+    symbol: str  # "delta", "W", "a", "g_prime", "dL_dy_hat", "dW" (∂L/∂W), "db" (∂L/∂b)
+    layer: int  # the lesson's l
     value: np.ndarray
+    transposed: bool = False  # the value is the quantity's transpose, (W[l+1])ᵀ or (a[l-1])ᵀ
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -501,29 +487,22 @@ class Operand:
 
 @dataclass(frozen=True)
 class Equation:
-    """result = operands[0] ops[0] operands[1] ...; ops are "·" (matrix product), "⊙", "−"."""
+    """result = operands[0] ops[0] operands[1] ...; ops are "matmul" (·) and "hadamard" (⊙)."""
 
     result: Operand
     operands: tuple[Operand, ...]
     ops: tuple[str, ...]
-    symbolic_tex: str
-    note: str = ""
-
-    def describe(self) -> str:
-        """Operands with their shapes, e.g. "(W[2])ᵀ (3×1) · δ[2] (1×1) ⊙ σ'(z[1]) (3×1) → δ[1] (3×1)"."""
-        parts = [f"{self.operands[0].name} ({shape_text(self.operands[0].value)})"]
-        for op, operand in zip(self.ops, self.operands[1:]):
-            parts.append(f"{op} {operand.name} ({shape_text(operand.value)})")
-        return " ".join(parts) + f" → {self.result.name} ({shape_text(self.result.value)})"
 
 
 @dataclass(frozen=True)
 class BackwardStep:
     number: int  # 1 for the output layer
     layer: int  # the lesson's l
+    g: Activation  # layer l's activation, whose g'(z[l]) the step uses
     delta: Equation  # delta[l]: error signal, dL/dz[l]
     dW: Equation  # dL/dW[l]
     db: Equation  # dL/db[l]
+    output: OutputStep | None = None  # the output layer's step: the loss's dL/dŷ, and whether σ' cancels
 
     @property
     def equations(self) -> tuple[Equation, Equation, Equation]:
@@ -536,8 +515,11 @@ class BackwardStep:
 
 @dataclass(frozen=True)
 class Factor:
-    name: str
-    tex: str
+    """One factor of a chain: which quantity (as Operand.symbol), at which neurons (0-based), its value."""
+
+    symbol: str  # "dL_dy_hat", "g_prime", "W", "a", or "delta" (an edited output_delta's δ[L]_n)
+    layer: int
+    index: tuple[int, ...]  # (n,) for a neuron's value, (m, n) for a weight
     value: float
 
 
@@ -565,7 +547,7 @@ class Chain:
         return float(sum(p.product for p in self.paths))
 
 
-def chain_for_weight(net: Network, fp: ForwardPass, y: np.ndarray, l: int, j: int, k: int) -> Chain:
+def chain_for_weight(net: Network, fp: ForwardPass, y: np.ndarray, l: int, j: int, k: int, rules: Rules = SHIPPED) -> Chain:
     """The "Trace the Chain" activity for weight w[l]_jk (j, k 0-based).
 
     dL/dw = dL/dŷ · g'(z[L]) · W[L] · g'(z[L-1]) ··· W[l+1] · g'(z[l]) · a[l-1]_k,
@@ -575,10 +557,9 @@ def chain_for_weight(net: Network, fp: ForwardPass, y: np.ndarray, l: int, j: in
     L, z, a = net.L, fp.z, fp.a
 
     def g_prime(layer: int, n: int) -> Factor:
-        g = net.g(layer)
-        return Factor(f"{g.label}'(z[{layer}]_{n + 1})", rf"{g.tex}'(z^{{[{layer}]}}_{{{n + 1}}})", float(g.g_prime(z[layer])[n, 0]))
+        return Factor("g_prime", layer, (n,), float(net.g(layer).g_prime(rules)(z[layer])[n, 0]))
 
-    out = net.output_step(fp, y)  # the loss's own dL/dŷ and δ[L]: an edited rule changes the chain too
+    out = net.output_step(fp, y, rules)  # the loss's own dL/dŷ and δ[L]: an edited rule changes the chain too
 
     def to_z(layer: int, n: int):
         """Every path from the loss down to z[layer]_n: (neurons top-down, factors top-down)."""
@@ -586,11 +567,11 @@ def chain_for_weight(net: Network, fp: ForwardPass, y: np.ndarray, l: int, j: in
             yield (n,), out.factors(n)
             return
         for m in range(net.layers[layer + 1]):
-            w = Factor(f"W[{layer + 1}]_{m + 1}{n + 1}", rf"W^{{[{layer + 1}]}}_{{{m + 1}{n + 1}}}", float(net.W[layer + 1][m, n]))
+            w = Factor("W", layer + 1, (m, n), float(net.W[layer + 1][m, n]))
             for route, factors in to_z(layer + 1, m):
                 yield route + (n,), factors + (w, g_prime(layer, n))
 
-    input_factor = Factor(f"a[{l - 1}]_{k + 1}", rf"a^{{[{l - 1}]}}_{{{k + 1}}}", float(a[l - 1][k, 0]))
+    input_factor = Factor("a", l - 1, (k,), float(a[l - 1][k, 0]))
     paths = tuple(ChainPath(tuple(reversed(route)), factors + (input_factor,)) for route, factors in to_z(l, j))
     return Chain(l, j, k, paths)
 
@@ -618,16 +599,17 @@ class DeltaSum:
     value: float
 
 
-def delta_as_sum(net: Network, steps: tuple[BackwardStep, ...], y: np.ndarray, fp: ForwardPass, l: int, j: int) -> DeltaSum:
+def delta_as_sum(net: Network, steps: tuple[BackwardStep, ...], y: np.ndarray, fp: ForwardPass, l: int, j: int,
+                 rules: Rules = SHIPPED) -> DeltaSum:
     """Why the transpose: neuron j's error collects column j of W[l+1], i.e. row j of (W[l+1])ᵀ."""
     net.check_index(l, j, 0)
     by_layer = {s.layer: s for s in steps}
     if l not in by_layer:
-        raise ValueError(f"δ[{l}] is not computed yet: keep pressing Backward Step.")
+        raise ValueError(f"{symbol('δ', l)} is not computed yet: keep pressing Backward Step.")
     value = float(by_layer[l].delta.result.value[j, 0])
-    g_prime = float(net.g(l).g_prime(fp.z[l])[j, 0])
+    g_prime = float(net.g(l).g_prime(rules)(fp.z[l])[j, 0])
     if l == net.L:
-        out = net.output_step(fp, y)
+        out = net.output_step(fp, y, rules)
         return DeltaSum(l, j, float(out.g_prime[j, 0]), (), float(out.dL_dy_hat[j, 0]), value)
     delta_next = by_layer[l + 1].delta.result.value
     terms = tuple(DeltaTerm(m, float(net.W[l + 1][m, j]), float(delta_next[m, 0])) for m in range(net.layers[l + 1]))
@@ -641,7 +623,7 @@ def dead_neurons(net: Network, fp: ForwardPass) -> list[tuple[int, int]]:
     return [(l, j) for l in range(1, net.L) for j in range(net.layers[l]) if fp.z[l][j, 0] <= 0]
 
 
-def gradient_check(net: Network, x: np.ndarray, y: np.ndarray, eps: float = 1e-6):
+def gradient_check(net: Network, x: np.ndarray, y: np.ndarray, eps: float = 1e-6, rules: Rules = SHIPPED):
     """Central differences (L(w + ε) − L(w − ε)) / 2ε for every weight and bias.
 
     Returns (dW, db) lists indexed like the network's (index 0 None), independent of backprop.
@@ -650,14 +632,14 @@ def gradient_check(net: Network, x: np.ndarray, y: np.ndarray, eps: float = 1e-6
     for l in range(1, net.L + 1):
         gW = np.zeros_like(net.W[l])
         for (j, k), w in np.ndenumerate(net.W[l]):
-            plus = net.with_weight(l, j, k, w + eps).forward(x, y).loss
-            minus = net.with_weight(l, j, k, w - eps).forward(x, y).loss
+            plus = net.with_weight(l, j, k, w + eps).forward(x, y, rules).loss
+            minus = net.with_weight(l, j, k, w - eps).forward(x, y, rules).loss
             gW[j, k] = (plus - minus) / (2 * eps)
         gb = np.zeros_like(net.b[l])
         for j in range(net.layers[l]):
             bj = net.b[l][j, 0]
-            plus = net.with_bias(l, j, bj + eps).forward(x, y).loss
-            minus = net.with_bias(l, j, bj - eps).forward(x, y).loss
+            plus = net.with_bias(l, j, bj + eps).forward(x, y, rules).loss
+            minus = net.with_bias(l, j, bj - eps).forward(x, y, rules).loss
             gb[j, 0] = (plus - minus) / (2 * eps)
         dW.append(gW)
         db.append(gb)
@@ -687,6 +669,7 @@ class Moment:
     last_update: Update | None = None  # the last step of gradient descent
     losses: tuple[float, ...] = ()  # loss after each forward pass since the last reset
     updates: int = 0  # steps of gradient descent since the last reset
+    rules: Rules = SHIPPED  # the rules its numbers were computed with (the views name an edited rule)
 
     @property
     def by_layer(self) -> dict[int, BackwardStep]:
@@ -721,7 +704,7 @@ def _out_of_range(name: str, value: np.ndarray, limit: float) -> str | None:
         return None
     j, k = np.argwhere(bad)[0]
     v = float(value[j, k])
-    where = f"{name}{SUBSCRIPTS[j + 1]}" + (f"{SUBSCRIPTS[k + 1]}" if value.shape[1] > 1 else "")
+    where = name + subscript(j + 1) + (subscript(k + 1) if value.shape[1] > 1 else "")
     if np.isnan(v):
         return f"{where} became NaN (not a number)"
     if np.isinf(v):
@@ -734,12 +717,15 @@ def _divergence(moment: Moment, before: Moment) -> str | None:
     net, fp = moment.net, moment.forward
     if net is not before.net:
         for l in range(1, net.L + 1):
-            found = _out_of_range(f"w[{l}]", net.W[l], VALUE_LIMIT) or _out_of_range(f"b[{l}]", net.b[l], VALUE_LIMIT)
+            found = _out_of_range(symbol("W", l), net.W[l], VALUE_LIMIT)
             if found:
-                return "the weight " + found if found.startswith("w") else "the bias " + found
+                return "the weight " + found
+            found = _out_of_range(symbol("b", l), net.b[l], VALUE_LIMIT)
+            if found:
+                return "the bias " + found
     if fp is not None and fp is not before.forward:
         for l in range(1, net.L + 1):
-            found = _out_of_range(f"z[{l}]", fp.z[l], np.inf) or _out_of_range(f"a[{l}]", fp.a[l], np.inf)
+            found = _out_of_range(symbol("z", l), fp.z[l], np.inf) or _out_of_range(symbol("a", l), fp.a[l], np.inf)
             if found:
                 return found
         if not np.isfinite(fp.loss):
@@ -750,9 +736,9 @@ def _divergence(moment: Moment, before: Moment) -> str | None:
     for step in moment.steps:
         if id(step) not in known:
             l = step.layer
-            found = (_out_of_range(f"δ[{l}]", step.delta.result.value, np.inf)
-                     or _out_of_range(f"∂L/∂W[{l}]", step.dW.result.value, np.inf)
-                     or _out_of_range(f"∂L/∂b[{l}]", step.db.result.value, np.inf))
+            found = (_out_of_range(symbol("δ", l), step.delta.result.value, np.inf)
+                     or _out_of_range(symbol("∂L/∂W", l), step.dW.result.value, np.inf)
+                     or _out_of_range(symbol("∂L/∂b", l), step.db.result.value, np.inf))
             if found:
                 return found
     return None
@@ -781,10 +767,11 @@ class Simulation:
     ValueError that says why: the simulation stays at its last finite moment.
     """
 
-    def __init__(self, net: Network, x, y):
+    def __init__(self, net: Network, x, y, rules: Rules = SHIPPED):
         self.initial = Moment(net, _column(x, "The input x", net.layers[0]), _column(y, "The target y", net.layers[-1]))
         self.now = self.initial
         self.history: list[Moment] = []
+        self.rules = rules  # what every step computes with: rules.py as shipped, or the learner's edit
 
     # ---- read
 
@@ -811,13 +798,13 @@ class Simulation:
             raise Diverged(_divergence_message(found, moment))
         self.history.append(self.now)
         del self.history[:-MAX_HISTORY]  # long training runs keep only the recent past
-        self.now = moment
+        self.now = moment if moment.rules is self.rules else replace(moment, rules=self.rules)
 
     @_quiet
     def forward(self) -> None:
         if self.phase != "ready":
             raise ValueError("The forward pass is already done. Press Backward Step, or Reset to start over.")
-        fp = self.net.forward(self.now.x, self.now.y)
+        fp = self.net.forward(self.now.x, self.now.y, self.rules)
         self._go(replace(self.now, forward=fp, losses=self.now.losses + (fp.loss,)))
 
     @_quiet
@@ -828,7 +815,7 @@ class Simulation:
         if self.phase == "complete":
             raise ValueError("The backward pass is complete. Update the weights, or Reset to start over.")
         now = self.now
-        step = self.net.backward_step(now.forward, now.y, now.steps)
+        step = self.net.backward_step(now.forward, now.y, now.steps, self.rules)
         self._go(replace(now, steps=now.steps + (step,)))
         return None
 
@@ -855,7 +842,7 @@ class Simulation:
     def train_step(self, learning_rate) -> None:
         """Forward, whole backward, update: one iteration of training."""
         lr = check_learning_rate(learning_rate)
-        fp, steps = self.net.gradients(self.now.x, self.now.y)
+        fp, steps = self.net.gradients(self.now.x, self.now.y, self.rules)
         complete = replace(self.now, forward=fp, steps=steps, losses=self.now.losses + (fp.loss,))
         updated = _updated(complete, lr)
         if _divergence(updated, complete):  # the gradients are fine, the step is too long: show them
@@ -869,7 +856,7 @@ class Simulation:
     def _changed(self, **fields) -> None:
         moment = replace(self.now, steps=(), **fields)
         if self.now.forward is not None:
-            fp = moment.net.forward(moment.x, moment.y)
+            fp = moment.net.forward(moment.x, moment.y, self.rules)
             losses = self.now.losses[:-1] + (fp.loss,) if self.now.losses else (fp.loss,)
             moment = replace(moment, forward=fp, losses=losses)
         self._go(moment)

@@ -9,9 +9,11 @@ here converts a number to an int, so no value, however large or undefined, can r
 from __future__ import annotations
 
 import math
+import re
+from html import escape
 
 DIGITS = 4
-SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"  # neuron numbers as the lesson writes them: w[2]₁₃
+SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉"  # neuron numbers as the lesson writes them: W^[2]₁₃
 LARGE = 1e6  # from this size on, fixed decimals would be a long row of digits: 1.235e7 instead
 
 
@@ -40,3 +42,35 @@ def number(value, digits: int = DIGITS, sign: bool = False, tex: bool = False) -
     if float(text) == 0:
         return text
     return (plus if v > 0 else minus) + text
+
+
+def parameter(value) -> str:
+    """A weight, bias, input or target as it was set: '0.5', '−0.15', '2', at most DIGITS
+    decimals (a trained weight: '0.4964'). Computed values use `number`'s fixed decimals."""
+    text = number(value)
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("−0", "") else text
+
+
+# ---- the lesson's notation in plain text: a^[l], W^[l]₁₂, δ^[l], z^[l] (the equations' a^{[l]})
+
+def subscript(n: int) -> str:
+    return "".join(SUBSCRIPTS[int(d)] for d in str(int(n)))
+
+
+def symbol(name: str, layer: int | None = None, *index: int) -> str:
+    """symbol("W", 1, 1, 2) → 'W^[1]₁₂', symbol("δ", 2) → 'δ^[2]', symbol("ŷ", None, 1) → 'ŷ₁'.
+
+    Layers and neurons are counted as in the lesson (from 1; layer 0 is the input). Text on
+    the canvas, in messages and in exports; `html` raises ^[l] where the page allows markup."""
+    text = name if layer is None else f"{name}^[{layer}]"
+    return text + "".join(subscript(i) for i in index)
+
+
+SUP = "<sup style='font-size:inherit'>"  # raised, at the text's own size: no text on the page under 14 px
+
+
+def html(text: str) -> str:
+    """Plain text with the lesson's notation, as HTML: escaped, each ^[l] a superscript."""
+    return re.sub(r"\^\[([^\]]+)\]", SUP + r"[\1]</sup>", escape(text, quote=False))

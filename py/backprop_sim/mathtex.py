@@ -1,17 +1,94 @@
 """Equations as LaTeX, first symbolic, then with the numbers substituted.
 
 Used by the simulation's equation panel (KaTeX in the browser) and by the lesson's worked
-example (generated at build time), so both print the same numbers the same way.
+example (generated at build time), so both print the same numbers the same way. The engine
+computes the numbers and names the quantities (Operand.symbol); every TeX string is here.
+Notation as in the lesson: a^{[l]}, z^{[l]}, W^{[l]}_{jk}, b^{[l]}, δ^{[l]}.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from .engine import Equation, ForwardPass, Network
-from .formatting import DIGITS, number
+from .engine import SHIPPED, BackwardStep, Equation, ForwardPass, Loss, Network, Operand, Rules
+from .formatting import DIGITS, number, parameter
 
-OPS = {"·": r"\,", "⊙": r"\odot", "−": "-"}
+OPS = {"matmul": r"\,", "hadamard": r"\odot"}  # between numbers
+SYMBOLIC_OPS = {"matmul": " ", "hadamard": r" \odot "}  # between symbols
+
+G_TEX = {  # g as the lesson writes it
+    "sigmoid": r"\sigma",
+    "tanh": r"\tanh",
+    "relu": r"\mathrm{ReLU}",
+    "leaky_relu": r"\mathrm{LReLU}",
+    "linear": r"\mathrm{id}",
+}
+
+
+class LossTex(NamedTuple):
+    formula: str  # L, symbolic
+    grad: str  # dL/dŷ
+    term: str  # one output's share of L with numbers; fields p = ŷ, t = y, q = 1 − ŷ, s = 1 − y
+    total: str  # the shares together; field terms
+
+
+LOSS_TEX = {
+    "mse": LossTex(r"\mathcal{L} = \tfrac{1}{2}\sum_j (\hat{y}_j-y_j)^2", r"(\hat{y} - y)",
+                   r"({p} - {t})^2", r"\tfrac{{1}}{{2}}\left[{terms}\right]"),
+    "bce": LossTex(r"\mathcal{L} = -\sum_j \left[y_j \log\hat{y}_j + (1-y_j)\log(1-\hat{y}_j)\right]",
+                   r"\frac{\hat{y} - y}{\hat{y}(1 - \hat{y})}", r"{t}\log {p} + {s}\log {q}", r"-\left[{terms}\right]"),
+}
+
+
+def _code(name: str) -> str:
+    return r"\texttt{" + name.replace("_", r"\_") + "}"
+
+
+def loss_symbolic(loss: Loss, rules: Rules = SHIPPED) -> str:
+    """L as a formula; once the learner has edited the loss, its function's name instead of a
+    formula it may no longer compute."""
+    return rf"\mathcal{{L}} = {_code(loss.name)}(\hat{{y}}, y)" if rules.edited(loss.name) else LOSS_TEX[loss.name].formula
+
+
+def grad_symbolic(loss: Loss, rules: Rules = SHIPPED) -> str:
+    """dL/dŷ: the loss's formula, or its edited function's name."""
+    name = loss.name + "_grad"
+    return rf"{_code(name)}(\hat{{y}}, y)" if rules.edited(name) else LOSS_TEX[loss.name].grad
+
+
+def g_prime(activation: str, l: int, *index: int) -> str:
+    sub = f"_{{{''.join(map(str, index))}}}" if index else ""
+    return rf"{G_TEX[activation]}'(z^{{[{l}]}}{sub})"
+
+
+def symbol(op: Operand, step: BackwardStep | None = None) -> str:
+    """The quantity in TeX: \\delta^{[2]}, (W^{[2]})^T, σ'(z^{[1]}); dL/dŷ and g' need their step."""
+    l = op.layer
+    if op.symbol == "dL_dy_hat":
+        return grad_symbolic(step.output.loss, step.output.rules)
+    if op.symbol == "g_prime":
+        return g_prime(step.g.name, l)
+    text = {
+        "delta": rf"\delta^{{[{l}]}}",
+        "W": rf"W^{{[{l}]}}",
+        "a": rf"a^{{[{l}]}}",
+        "dW": rf"\frac{{\partial \mathcal{{L}}}}{{\partial W^{{[{l}]}}}}",
+        "db": rf"\frac{{\partial \mathcal{{L}}}}{{\partial b^{{[{l}]}}}}",
+    }[op.symbol]
+    return f"({text})^T" if op.transposed else text
+
+
+def symbolic(eq: Equation, step: BackwardStep) -> str:
+    """e.g. \\delta^{[1]} = (W^{[2]})^T \\delta^{[2]} \\odot \\sigma'(z^{[1]})."""
+    parts = [symbol(eq.operands[0], step)]
+    for op, operand in zip(eq.ops, eq.operands[1:]):
+        parts.append(SYMBOLIC_OPS[op] + symbol(operand, step))
+    text = f"{symbol(eq.result, step)} = {''.join(parts)}"
+    if eq is step.delta and step.output is not None and step.output.cancels:
+        text += r" = \hat{y} - y"  # cross-entropy after a sigmoid: σ' cancels dL/dŷ's denominator
+    return text
 
 
 def matrix(value: np.ndarray, digits: int = DIGITS) -> str:
@@ -25,46 +102,63 @@ def matrix(value: np.ndarray, digits: int = DIGITS) -> str:
 
 
 def numeric(eq: Equation, digits: int = DIGITS) -> str:
-    """e.g. δ^{[2]} = (0.5909 - 1.0000) ⊙ 0.2417 = -0.0989."""
-    parts = [_operand(eq.operands[0].value, digits)]
+    """e.g. δ^{[2]} = (-0.4091) ⊙ 0.2417 = -0.0989: computed values to `digits` decimals,
+    weights and inputs as set."""
+    parts = [_operand(eq.operands[0], digits)]
     for op, operand in zip(eq.ops, eq.operands[1:]):
-        parts.append(f"{OPS[op]} {_operand(operand.value, digits)}")
-    return f"{eq.result.tex} = {' '.join(parts)} = {matrix(eq.result.value, digits)}"
+        parts.append(f"{OPS[op]} {_operand(operand, digits)}")
+    return f"{symbol(eq.result)} = {' '.join(parts)} = {matrix(eq.result.value, digits)}"
 
 
-def worked(eq: Equation, digits: int = DIGITS) -> str:
+def worked(eq: Equation, step: BackwardStep, digits: int = DIGITS) -> str:
     """Symbols, then numbers, then the result, in one line: for the lesson's worked example."""
     numbers = numeric(eq, digits).split(" = ", 1)[1]
-    return f"{eq.symbolic_tex} = {numbers}"
+    return f"{symbolic(eq, step)} = {numbers}"
 
 
-def _operand(value: np.ndarray, digits: int) -> str:
-    text = matrix(value, digits)
+def _operand(op: Operand, digits: int) -> str:
+    value = op.value
+    given = op.symbol == "W" or (op.symbol == "a" and op.layer == 0)  # parameters and inputs: as set
+    text = parameters(value) if given else matrix(value, digits)
     return f"({text})" if np.asarray(value).size == 1 and float(np.asarray(value).item()) < 0 else text
 
 
 def forward_symbolic(net: Network, l: int) -> str:
-    g = net.g(l)
-    return rf"z^{{[{l}]}} = W^{{[{l}]}} a^{{[{l - 1}]}} + b^{{[{l}]}}, \quad a^{{[{l}]}} = {g.tex}(z^{{[{l}]}})"
+    g = G_TEX[net.g(l).name]
+    return rf"z^{{[{l}]}} = W^{{[{l}]}} a^{{[{l - 1}]}} + b^{{[{l}]}}, \quad a^{{[{l}]}} = {g}(z^{{[{l}]}})"
 
 
 def forward_numeric(net: Network, fp: ForwardPass, l: int, digits: int = DIGITS) -> tuple[str, str]:
-    """z[l] = W[l] a[l-1] + b[l] and a[l] = g(z[l]) with numbers."""
-    g = net.g(l)
+    """z[l] = W[l] a[l-1] + b[l] and a[l] = g(z[l]) with numbers; W, b and x as set, z and a to
+    `digits` decimals (the lesson prints parameters as the learner set them)."""
+    g = G_TEX[net.g(l).name]
+    given = matrix(fp.a[l - 1], digits) if l > 1 else parameters(fp.a[0])
     z_line = (
-        rf"z^{{[{l}]}} = {matrix(net.W[l], digits)} {matrix(fp.a[l - 1], digits)} + {matrix(net.b[l], digits)}"
+        rf"z^{{[{l}]}} = {parameters(net.W[l])} {given} + {parameters(net.b[l])}"
         rf" = {matrix(fp.z[l], digits)}"
     )
-    a_line = rf"a^{{[{l}]}} = {g.tex}\left({matrix(fp.z[l], digits)}\right) = {matrix(fp.a[l], digits)}"
+    a_line = rf"a^{{[{l}]}} = {g}\left({matrix(fp.z[l], digits)}\right) = {matrix(fp.a[l], digits)}"
     return z_line, a_line
 
 
-def loss_numeric(net: Network, fp: ForwardPass, y: np.ndarray, digits: int = DIGITS) -> str:
-    """L with the numbers substituted, in the loss's own form (Loss.term_tex, Loss.sum_tex);
-    once the learner has edited the loss, its function's name and value, not a stale formula."""
+def parameters(value: np.ndarray) -> str:
+    """Weights, biases, inputs and targets as set (formatting.parameter), as a matrix or a number."""
+    value = np.asarray(value, dtype=float)
+    if value.size == 1:
+        return parameter(value.item()).replace("−", "-")
+    rows = value.reshape(value.shape[0], -1)
+    body = r" \\ ".join(" & ".join(parameter(v).replace("−", "-") for v in row) for row in rows)
+    return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
+
+
+def loss_numeric(net: Network, fp: ForwardPass, y: np.ndarray, rules: Rules = SHIPPED, digits: int = DIGITS) -> str:
+    """L with the numbers substituted, in the loss's own form (LOSS_TEX); once the learner has
+    edited the loss, its function's name and value, not a stale formula."""
     loss, value = net.loss, number(fp.loss, digits, tex=True)
-    if loss.edited:
-        return rf"{loss.tex} = {value}"
+    if loss.edited(rules):
+        return rf"{loss_symbolic(loss, rules)} = {value}"
     n = lambda v: number(v, digits, tex=True)  # noqa: E731
-    terms = " + ".join(loss.term_tex.format(p=n(p), t=n(t), q=n(1 - p), s=n(1 - t)) for p, t in zip(fp.y_hat.ravel(), y.ravel()))
-    return rf"\mathcal{{L}} = {loss.sum_tex.format(terms=terms)} = {value}"
+    t = lambda v: parameters(np.array(v))  # noqa: E731  (y as set)
+    form = LOSS_TEX[loss.name]
+    terms = " + ".join(form.term.format(p=n(p), t=t(yt), q=n(1 - p), s=t(1 - yt)) for p, yt in zip(fp.y_hat.ravel(), y.ravel()))
+    return rf"\mathcal{{L}} = {form.total.format(terms=terms)} = {value}"

@@ -2,6 +2,10 @@
 
 Pure functions of the simulation's moment, returning text, LaTeX or HTML strings; the
 painter only puts them in the page. All text from outside (none yet) is escaped.
+
+One notation (the lesson's a^[l], z^[l], W^[l]ⱼₖ, b^[l], δ^[l]; `formatting.symbol`, with
+^[l] raised in HTML) and one precision: computed values to 4 decimals (`formatting.number`),
+weights, biases, inputs and targets as set (`formatting.parameter`).
 """
 
 from __future__ import annotations
@@ -16,8 +20,11 @@ from html import escape
 import numpy as np
 
 from . import mathtex
-from .engine import ACTIVATIONS, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, Moment, dead_neurons
-from .formatting import SUBSCRIPTS, number
+from .engine import (
+    ACTIVATIONS, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, SHIPPED, BackwardStep, Equation, Factor, Moment,
+    Network, Operand, Rules, Selection, dead_neurons,
+)
+from .formatting import SUBSCRIPTS, html, number, parameter, symbol
 
 COMPACT_HEIGHT = 502  # px: the MicroSim textbooks' iframe; the compact view (sim.css, height ≤ 620 px) fits it
 EMBED_HEIGHT = 1250  # px: the full view in a lesson column (measured: 1241 px at 1280 px wide)
@@ -62,6 +69,81 @@ def layers_help() -> str:
             f"1–{MAX_NEURONS} neurons, 1–{MAX_OUTPUTS} outputs.")
 
 
+# ---- words for the rules: each activation's g, each loss's L and dL/dŷ (the TeX is in mathtex)
+
+G_LABEL = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "LReLU", "linear": "id"}
+LOSS_WORDS = {  # (the summary line, dL/dŷ for output neuron {n})
+    "mse": ("loss ½Σ(ŷ − y)²", "(ŷ{n} − y{n})"),
+    "bce": ("loss: binary cross-entropy", "∂L/∂ŷ{n}"),
+}
+
+# What each symbol means, once, near its first use in the simulation (issue 13): the page shows it.
+SYMBOL_KEY = (
+    ("a^[l]", "the activations (outputs) of layer l; a^[0] = x is the input"),
+    ("z^[l]", "the weighted input of layer l: z^[l] = W^[l] a^[l−1] + b^[l]"),
+    ("W^[l]ⱼₖ", "the weight from neuron k of layer l−1 to neuron j of layer l"),
+    ("b^[l]", "the biases of layer l"),
+    ("σ, g", "the activation function (σ is the sigmoid); g′ its derivative"),
+    ("ŷ", "the network's output a^[L]; y is the target"),
+    ("L", "the loss: how far ŷ is from y"),
+    ("δ^[l]", "the error of layer l, ∂L/∂z^[l]: how much L changes with z^[l]"),
+    ("⊙", "element-wise product: multiply entries in the same place"),
+    ("∂L/∂W^[l], ∂L/∂b^[l]", "the gradients: how much L changes with each weight and bias"),
+)
+
+
+def symbol_key_html() -> str:
+    """The short symbol key (SYMBOL_KEY) as a definition list, for the page to place."""
+    rows = "".join(f"<dt>{html(sym)}</dt><dd>{html(meaning)}</dd>" for sym, meaning in SYMBOL_KEY)
+    return f"<dl class='symbol-key'>{rows}</dl>"
+
+
+def factor_name(f: Factor, net: Network, rules: Rules = SHIPPED) -> str:
+    """A factor of a chain in words: '(ŷ₁ − y₁)', "σ'(z^[2]₁)", 'W^[2]₁₁', 'a^[0]₂'."""
+    n = [Selection.number(i) for i in f.index]
+    if f.symbol == "dL_dy_hat":
+        loss = net.loss
+        if rules.edited(loss.name + "_grad"):
+            return symbol("∂L/∂ŷ", None, *n)
+        return LOSS_WORDS[loss.name][1].format(n=symbol("", None, *n))
+    if f.symbol == "g_prime":
+        return f"{G_LABEL[net.g(f.layer).name]}'({symbol('z', f.layer, *n)})"
+    return symbol({"W": "W", "a": "a", "delta": "δ"}[f.symbol], f.layer, *n)
+
+
+def operand_name(op: Operand, step: BackwardStep) -> str:
+    """An operand of a backward step in words: '(W^[2])ᵀ', 'δ^[2]', "σ'(z^[1])"."""
+    l = op.layer
+    if op.symbol == "dL_dy_hat":
+        loss, rules = step.output.loss, step.output.rules
+        return f"{loss.name}_grad(ŷ, y)" if step.output.grad_edited else LOSS_WORDS[loss.name][1].format(n="")
+    if op.symbol == "g_prime":
+        return f"{G_LABEL[step.g.name]}'({symbol('z', l)})"
+    text = symbol({"delta": "δ", "W": "W", "a": "a", "dW": "∂L/∂W", "db": "∂L/∂b"}[op.symbol], l)
+    return f"({text})ᵀ" if op.transposed else text
+
+
+def shape_text(value: np.ndarray) -> str:
+    return f"{value.shape[0]}×{value.shape[1]}"
+
+
+def describe(eq: Equation, step: BackwardStep) -> str:
+    """Operands with their shapes: "(W^[2])ᵀ (3×1) · δ^[2] (1×1) ⊙ σ'(z^[1]) (3×1) → δ^[1] (3×1)"."""
+    signs = {"matmul": "·", "hadamard": "⊙"}
+    parts = [f"{operand_name(eq.operands[0], step)} ({shape_text(eq.operands[0].value)})"]
+    for op, operand in zip(eq.ops, eq.operands[1:]):
+        parts.append(f"{signs[op]} {operand_name(operand, step)} ({shape_text(operand.value)})")
+    return " ".join(parts) + f" → {operand_name(eq.result, step)} ({shape_text(eq.result.value)})"
+
+
+def step_note(step: BackwardStep) -> str:
+    """What the equation panel adds under the output step, when σ' cancels dL/dŷ's denominator."""
+    if step.output is None or not step.output.cancels:
+        return ""
+    return (f"Cross-entropy after a sigmoid: σ'(z) = ŷ(1 − ŷ) cancels the denominator of ∂L/∂ŷ, "
+            f"so {symbol('δ', step.layer)} = ŷ − y.")
+
+
 PHASE_WORDS = {  # the backward phase is written with its step: "backward step 1 of 2"
     "ready": "ready: press Forward Pass",
     "forward": "forward pass done",
@@ -69,11 +151,12 @@ PHASE_WORDS = {  # the backward phase is written with its step: "backward step 1
 }
 
 
-def vector_text(value: np.ndarray, digits: int = 4) -> str:
+def vector_text(value: np.ndarray, write=number) -> str:
+    """A vector of computed values (number), or of values as set (write=parameter)."""
     values = np.asarray(value).ravel()
     if values.size == 1:
-        return number(values[0], digits)
-    return "[" + ", ".join(number(v, digits) for v in values) + "]"
+        return write(values[0])
+    return "[" + ", ".join(write(v) for v in values) + "]"
 
 
 def summary(moment: Moment) -> str:
@@ -86,7 +169,7 @@ def summary(moment: Moment) -> str:
         acts = f"{hidden.name} in every layer"
     else:
         acts = f"{hidden.name} hidden, {out.name} output"
-    loss = f"loss: your {net.loss.name}" if net.loss.edited else net.loss.summary
+    loss = f"loss: your {net.loss.name}" if net.loss.edited(moment.rules) else LOSS_WORDS[net.loss.name][0]
     return f"{arch} network · {acts} · {loss}"
 
 
@@ -96,7 +179,7 @@ def status(moment: Moment) -> dict[str, str]:
     return {
         "phase": words,
         "y_hat": vector_text(fp.y_hat) if fp else "—",
-        "y": vector_text(moment.y, 2),
+        "y": vector_text(moment.y, parameter),
         "loss": number(fp.loss) if fp else "—",
         "error": vector_text(fp.y_hat - moment.y) if fp else "—",
     }
@@ -110,20 +193,20 @@ def equation(moment: Moment) -> dict:
         return {"title": "Forward pass: one layer at a time", "rows": rows, "shapes": [],
                 "hint": "Press Forward Pass (F) to compute z and a for every layer."}
     if not steps:
-        rows = [[mathtex.forward_symbolic(net, l), *mathtex.forward_numeric(net, fp, l, 3)] for l in range(1, net.L + 1)]
-        rows.append([net.loss.tex, mathtex.loss_numeric(net, fp, moment.y)])
+        rows = [[mathtex.forward_symbolic(net, l), *mathtex.forward_numeric(net, fp, l)] for l in range(1, net.L + 1)]
+        rows.append([mathtex.loss_symbolic(net.loss, moment.rules), mathtex.loss_numeric(net, fp, moment.y, moment.rules)])
         return {"title": "Forward pass", "rows": rows, "shapes": [],
                 "hint": "Press Backward Step (B) to start at the output layer."}
     step = steps[-1]
-    rows = [[eq.symbolic_tex, mathtex.numeric(eq)] for eq in step.equations]
-    shapes = [eq.describe() for eq in step.equations]
+    rows = [[mathtex.symbolic(eq, step), mathtex.numeric(eq)] for eq in step.equations]
+    shapes = [describe(eq, step) for eq in step.equations]
     done = len(steps) == net.L
     where = "output layer" if step.layer == net.L else f"hidden layer {step.layer}"
     return {
         "title": f"Backward step {step.number} of {net.L}: {where} (l = {step.layer})",
         "rows": rows,
         "shapes": shapes,
-        "note": step.delta.note,
+        "note": step_note(step),
         "hint": "Backward pass complete: every gradient is known." if done else "Press Backward Step (B) for the next layer.",
     }
 
@@ -135,15 +218,15 @@ def narration(moment: Moment) -> str:
         return "Ready. Press Forward Pass to compute the network's output."
     if not steps:
         return (
-            f"Forward pass: output ŷ = {vector_text(fp.y_hat)}, target y = {vector_text(moment.y, 2)}, "
-            f"loss = {number(fp.loss)}. Press Backward Step to compute the output layer's δ."
+            f"Forward pass: output ŷ = {vector_text(fp.y_hat)}, target y = {vector_text(moment.y, parameter)}, "
+            f"loss L = {number(fp.loss)}. Press Backward Step to compute the output layer's δ."
         )
     step = steps[-1]
     l = step.layer
     delta = step.delta.result.value
     text = (
-        f"Backward step {step.number} of {net.L}, layer {l}: δ[{l}] = {vector_text(delta)}; "
-        f"∂L/∂W[{l}] = {_matrix_words(step.dW.result.value)}; ∂L/∂b[{l}] = δ[{l}]."
+        f"Backward step {step.number} of {net.L}, layer {l}: {symbol('δ', l)} = {vector_text(delta)}; "
+        f"{symbol('∂L/∂W', l)} = {_matrix_words(step.dW.result.value)}; {symbol('∂L/∂b', l)} = {symbol('δ', l)}."
     )
     dead = [j for (layer, j) in dead_neurons(net, fp) if layer == l]
     if dead:
@@ -158,22 +241,24 @@ def _matrix_words(value: np.ndarray) -> str:
 
 
 def table(moment: Moment) -> str:
-    """Every value as HTML tables: the accessible alternative to the canvas."""
+    """Every value as HTML tables: the accessible alternative to the canvas. Computed values to
+    4 decimals, parameters as set; a weight and its gradient in columns of their own."""
     net, fp = moment.net, moment.forward
     by_layer = moment.by_layer
     out = []
     rows = "".join(
-        f"<tr><th scope='row'>x{SUBSCRIPTS[k + 1]} = a[0]{SUBSCRIPTS[k + 1]}</th><td>{number(v)}</td></tr>"
+        f"<tr><th scope='row'>{html(symbol('x', None, k + 1))} = {html(symbol('a', 0, k + 1))}</th><td>{parameter(v)}</td></tr>"
         for k, v in enumerate(moment.x.ravel())
     )
     out.append(f"<table class='values' data-layer='0'><caption>Inputs</caption><tbody>{rows}</tbody></table>")
     for l in range(1, net.L + 1):
         step = by_layer.get(l)
-        head = "<tr><th scope='col'>neuron</th><th scope='col'>b</th><th scope='col'>z</th><th scope='col'>a</th><th scope='col'>δ</th><th scope='col'>∂L/∂b</th></tr>"
+        names = (symbol("b", l), symbol("z", l), symbol("a", l), symbol("δ", l), symbol("∂L/∂b", l))
+        head = "<tr><th scope='col'>neuron j</th>" + "".join(f"<th scope='col'>{html(n)}ⱼ</th>" for n in names) + "</tr>"
         body = []
         for j in range(net.layers[l]):
             cells = [
-                number(net.b[l][j, 0]),
+                parameter(net.b[l][j, 0]),
                 number(fp.z[l][j, 0]) if fp else "—",
                 number(fp.a[l][j, 0]) if fp else "—",
                 number(step.delta.result.value[j, 0]) if step else "—",
@@ -187,78 +272,90 @@ def table(moment: Moment) -> str:
             f"<table class='values' data-layer='{l}'><caption>{name} (l = {l}, {escape(ACTIVATIONS[net.g(l).name].name)})</caption>"
             f"<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
         )
-        whead = "".join(f"<th scope='col'>from {k + 1}</th>" for k in range(net.layers[l - 1]))
-        change = moment.last_update.dW[l] if moment.last_update is not None else None
-        wbody = []
-        for j in range(net.layers[l]):
-            cells = []
-            for k in range(net.layers[l - 1]):
-                w = number(net.W[l][j, k])
-                g = number(step.dW.result.value[j, k]) if step else "—"
-                moved = f" / Δ <span data-key='dW_change'>{number(change[j, k])}</span>" if change is not None else ""
-                cells.append(f"<td data-j='{j}' data-k='{k}'><span data-key='W'>{w}</span> / <span data-key='dW'>{g}</span>{moved}</td>")
-            wbody.append(f"<tr><th scope='row'>to {j + 1}</th>{''.join(cells)}</tr>")
-        what = f"W[{l}] / ∂L/∂W[{l}]" + (" / Δ in the last update" if change is not None else "")
-        out.append(
-            f"<table class='values weights' data-layer='{l}'><caption>{what} ({net.layers[l]}×{net.layers[l - 1]})</caption>"
-            f"<thead><tr><th></th>{whead}</tr></thead><tbody>{''.join(wbody)}</tbody></table>"
-        )
+        out.append(_weights_table(moment, l))
     if fp:
         out.append(
             f"<table class='values' data-layer='loss'><caption>Output and loss</caption><tbody>"
-            f"<tr><th scope='row'>ŷ</th><td data-key='y_hat'>{vector_text(fp.y_hat)}</td></tr>"
-            f"<tr><th scope='row'>y</th><td data-key='y'>{vector_text(moment.y)}</td></tr>"
-            f"<tr><th scope='row'>loss</th><td data-key='loss'>{number(fp.loss)}</td></tr></tbody></table>"
+            f"<tr><th scope='row'>ŷ = {html(symbol('a', net.L))}</th><td data-key='y_hat'>{vector_text(fp.y_hat)}</td></tr>"
+            f"<tr><th scope='row'>y</th><td data-key='y'>{vector_text(moment.y, parameter)}</td></tr>"
+            f"<tr><th scope='row'>L</th><td data-key='loss'>{number(fp.loss)}</td></tr></tbody></table>"
         )
     return "".join(out)
 
 
+def _weights_table(moment: Moment, l: int) -> str:
+    """One row per connection W^[l]ⱼₖ: the weight as set, ∂L/∂W^[l]ⱼₖ and (after an update) its
+    change, each in a column of its own, so no cell reads as a fraction."""
+    net = moment.net
+    step = moment.by_layer.get(l)
+    change = moment.last_update.dW[l] if moment.last_update is not None else None
+    W, dW = symbol("W", l), symbol("∂L/∂W", l)
+    head = (f"<th scope='col'>connection</th><th scope='col'>{html(W)}ⱼₖ</th><th scope='col'>{html(dW)}ⱼₖ</th>"
+            + (f"<th scope='col'>Δ{html(W)}ⱼₖ in the last update</th>" if change is not None else ""))
+    rows = []
+    for j in range(net.layers[l]):
+        for k in range(net.layers[l - 1]):
+            moved = f"<td data-key='dW_change'>{number(change[j, k])}</td>" if change is not None else ""
+            rows.append(
+                f"<tr data-j='{j}' data-k='{k}'><th scope='row'>{html(symbol('W', l, j + 1, k + 1))}: {k + 1} → {j + 1}</th>"
+                f"<td data-key='W'>{parameter(net.W[l][j, k])}</td>"
+                f"<td data-key='dW'>{number(step.dW.result.value[j, k]) if step else '—'}</td>{moved}</tr>"
+            )
+    return (f"<table class='values weights' data-layer='{l}'><caption>Weights {html(W)} ({net.layers[l]}×{net.layers[l - 1]}) "
+            f"and their gradients</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+
 def trace_html(trace: dict | None) -> str:
-    """The "Trace the Chain" panel for a weight, or "why the transpose" for a neuron."""
+    """The "Trace the Chain" panel for a weight, or "why the transpose" for a neuron (lesson numbering)."""
     if not trace:
         return "<p>Click a connection or a neuron in the drawing, or choose one above, to see its chain rule with numbers.</p>"
     l, j = trace["l"], trace["j"]
     if trace["kind"] == "weight":
         k = trace["k"]
-        head = (f"<p><b>w[{l}]{SUBSCRIPTS[j]}{SUBSCRIPTS[k]}</b>: the weight from neuron {k} of layer {l - 1} "
-                f"to neuron {j} of layer {l}, now {number(trace['w'])}.</p>")
+        w = html(symbol("W", l, j, k))
+        head = (f"<p><b>{w}</b>: the weight from neuron {k} of layer {l - 1} "
+                f"to neuron {j} of layer {l}, now {parameter(trace['w'])}.</p>")
         if "last_change" in trace and trace["last_change"] is not None:
             head += f"<p>Its change in the last update: {number(trace['last_change'])}.</p>"
         if "paths" not in trace:
             return head + f"<p>Its gradient appears after the backward step for layer {l}.</p>"
         rows = []
         for path in trace["paths"][:12]:
-            factors = " · ".join(f"<span title='{escape(name)}'>{escape(name)} = {number(v)}</span>" for name, v in path["factors"])
+            # a weight and an input are as set; the derivatives are computed (factor_name writes W^ and a^[0])
+            factors = " · ".join(f"<span title='{escape(name)}'>{html(name)} = "
+                                 f"{parameter(v) if name.startswith(('W^', 'a^[0]')) else number(v)}</span>" for name, v in path["factors"])
             rows.append(f"<li>{factors} = <b>{number(path['product'])}</b></li>")
         more = len(trace["paths"]) - 12
         extra = f"<li>… and {more} more path(s).</li>" if more > 0 else ""
         paths = len(trace["paths"])
-        summary = (f"<p>∂L/∂w = {'the product' if paths == 1 else f'the sum over {paths} paths'} = "
-                   f"<b>{number(trace['total'])}</b>, the same as backprop's ∂L/∂W[{l}]{SUBSCRIPTS[j]}{SUBSCRIPTS[k]} = {number(trace['dW'])}.</p>")
+        summary = (f"<p>∂L/∂{w} = {'the product' if paths == 1 else f'the sum over {paths} paths'} = "
+                   f"<b>{number(trace['total'])}</b>, the same as backprop's {html(symbol('∂L/∂W', l, j, k))} = {number(trace['dW'])}.</p>")
         return head + f"<ol class='chain'>{''.join(rows)}{extra}</ol>" + summary
-    head = f"<p><b>Neuron {j} of layer {l}</b>: bias {number(trace['b'])}"
+    head = f"<p><b>Neuron {j} of layer {l}</b>: bias {html(symbol('b', l, j))} = {parameter(trace['b'])}"
     if "z" in trace:
-        head += f", z = {number(trace['z'])}"
+        head += f", {html(symbol('z', l, j))} = {number(trace['z'])}"
     head += "." + (" <b>Dead ReLU</b>: z ≤ 0, so ReLU'(z) = 0 and no gradient flows back through it." if trace.get("dead") else "") + "</p>"
     if "delta" not in trace:
         return head + f"<p>Its δ appears after the backward step for layer {l}.</p>"
+    delta, z = html(symbol("δ", l, j)), html(symbol("z", l, j))
     if not trace["terms"]:
         product = math.isclose(trace["upstream"] * trace["g_prime"], trace["delta"], rel_tol=1e-9, abs_tol=1e-15)
-        how = "∂L/∂ŷ{0} · g'(z) = {1} · {2}" if product else "output_delta(∂L/∂ŷ{0}, g'(z)) = output_delta({1}, {2})"
-        return head + (f"<p>δ[{l}]{SUBSCRIPTS[j]} = " + how.format(SUBSCRIPTS[j], number(trace["upstream"]), number(trace["g_prime"]))
+        how = "∂L/∂ŷ{0} · g'({1}) = {2} · {3}" if product else "output_delta(∂L/∂ŷ{0}, g'({1})) = output_delta({2}, {3})"
+        return head + (f"<p>{delta} = " + how.format(SUBSCRIPTS[j], z, number(trace["upstream"]), number(trace["g_prime"]))
                        + f" = <b>{number(trace['delta'])}</b>.</p>")
-    terms = " + ".join(f"({number(w)})({number(d)})" for _, w, d, _ in trace["terms"])
-    ms = ", ".join(f"W[{l + 1}]{SUBSCRIPTS[m]}{SUBSCRIPTS[j]}" for m, *_ in trace["terms"])
+    terms = " + ".join(f"({parameter(w)})({number(d)})" for _, w, d, _ in trace["terms"])
+    ms = ", ".join(html(symbol("W", l + 1, m, j)) for m, *_ in trace["terms"])
+    W_next = html(symbol("W", l + 1))
     return head + (
         f"<p>Why the transpose: neuron {j} sent its output to every neuron of layer {l + 1}, through column {j} of "
-        f"W[{l + 1}] ({ms}), which is row {j} of (W[{l + 1}])ᵀ. Its error collects theirs:</p>"
-        f"<p>δ[{l}]{SUBSCRIPTS[j]} = [{terms}] · g'(z) = {number(trace['upstream'])} · {number(trace['g_prime'])} = "
+        f"{W_next} ({ms}), which is row {j} of ({W_next})ᵀ. Its error collects theirs:</p>"
+        f"<p>{delta} = [{terms}] · g'({z}) = {number(trace['upstream'])} · {number(trace['g_prime'])} = "
         f"<b>{number(trace['delta'])}</b></p>"
     )
 
 
 def shapes_html(moment: Moment) -> str:
-    """Dimension Verification: each ∂L/∂W[l] next to the shape of W[l]."""
+    """Dimension Verification: each ∂L/∂W^[l] next to the shape of W^[l]."""
     net = moment.net
     by_layer = moment.by_layer
     rows = []
@@ -269,11 +366,13 @@ def shapes_html(moment: Moment) -> str:
             d, a = s.delta.result.value.shape, s.dW.operands[1].value.shape
             got = s.dW.result.value.shape
             ok = "✓ same shape" if got == net.W[l].shape else "✗ shapes differ"
-            rows.append(f"<tr><th scope='row'>{l}</th><td>{shape}</td><td>δ ({d[0]}×{d[1]}) · aᵀ ({a[0]}×{a[1]}) = {got[0]}×{got[1]}</td><td>{ok}</td></tr>")
+            rows.append(f"<tr><th scope='row'>{l}</th><td>{shape}</td><td>{html(symbol('δ', l))} ({d[0]}×{d[1]}) · "
+                        f"({html(symbol('a', l - 1))})ᵀ ({a[0]}×{a[1]}) = {got[0]}×{got[1]}</td><td>{ok}</td></tr>")
         else:
             rows.append(f"<tr><th scope='row'>{l}</th><td>{shape}</td><td>—</td><td></td></tr>")
-    return ("<table class='values shapes-table'><caption>Shapes: ∂L/∂W[l] has the shape of W[l]</caption>"
-            "<thead><tr><th scope='col'>l</th><th scope='col'>W[l]</th><th scope='col'>∂L/∂W[l]</th><th scope='col'>check</th></tr></thead>"
+    return (f"<table class='values shapes-table'><caption>Shapes: {html(symbol('∂L/∂W', 'l'))} has the shape of {html(symbol('W', 'l'))}</caption>"
+            f"<thead><tr><th scope='col'>l</th><th scope='col'>{html(symbol('W', 'l'))}</th><th scope='col'>{html(symbol('∂L/∂W', 'l'))}</th>"
+            "<th scope='col'>check</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
@@ -287,7 +386,7 @@ def check_html(check: dict | None, state: dict) -> str:
         cells = []
         for j, row in enumerate(layer["dW_numeric"]):
             for k, v in enumerate(row):
-                cells.append(f"<tr><td>w[{l}]{SUBSCRIPTS[j + 1]}{SUBSCRIPTS[k + 1]}</td><td>{number(backprop[j][k], 6)}</td><td>{number(v, 6)}</td></tr>")
+                cells.append(f"<tr><td>{html(symbol('W', l, j + 1, k + 1))}</td><td>{number(backprop[j][k])}</td><td>{number(v)}</td></tr>")
         out.append(
             f"<table class='values check-table' data-layer='{l}'><caption>Layer {l}: relative difference "
             f"{layer['relative_difference']:.1e}</caption><thead><tr><th scope='col'>weight</th><th scope='col'>backprop</th>"
@@ -300,10 +399,8 @@ def check_html(check: dict | None, state: dict) -> str:
 
 
 def parameter_name(kind: str, l: int, j: int, k: int | None = None) -> str:
-    """A weight or a bias by the lesson's numbering (l, j, k from 1): w[1]₁₂, b[2]₁."""
-    if kind == "weight":
-        return f"w[{l}]{SUBSCRIPTS[j]}{SUBSCRIPTS[k]}"
-    return f"b[{l}]{SUBSCRIPTS[j]}"
+    """A weight or a bias by the lesson's numbering (l, j, k from 1): W^[1]₁₂, b^[2]₁."""
+    return symbol("W", l, j, k) if kind == "weight" else symbol("b", l, j)
 
 
 def trace_choices(layers) -> tuple[list, list]:
@@ -331,7 +428,7 @@ def predict_prompt(prediction: dict | None, mode_on: bool) -> str:
     """What prediction mode asks now: the δ to guess, or how to get there."""
     if prediction:
         which = f" ({prediction['j']} of {prediction['of']} in layer {prediction['l']})" if prediction.get("of", 1) > 1 else ""
-        return (f"Predict δ[{prediction['l']}]{SUBSCRIPTS[prediction['j']]}{which}: type a number (4 decimals) "
+        return (f"Predict {symbol('δ', prediction['l'], prediction['j'])}{which}: type a number (4 decimals) "
                 "or choose its sign, then Check.")
     return "Press Forward Pass to start predicting." if mode_on else "Turn on prediction mode, then press Forward Pass."
 
@@ -355,7 +452,7 @@ def hidden_labels_note(hidden: int, unlabelled: int = 0) -> str:
     did not fit; either way, where the numbers are."""
     said = []
     if unlabelled:
-        said.append("Too many connections to label here: click or tap one to see its w and ∂.")
+        said.append("Too many connections to label here: click or tap one to see its W and ∂.")
     if hidden:
         said.append(f"{hidden} label(s) did not fit at this width.")
     return " ".join(said + ["The values table (T) lists every number."]) if said else ""
@@ -375,43 +472,53 @@ def inputs_html(n: int) -> str:
 
 def equation_html(eq: dict, render_tex) -> str:
     """The equation panel (`equation`) as HTML; render_tex turns one LaTeX line into HTML (KaTeX in the page)."""
-    html = [f"<p><b>{escape(eq['title'])}</b></p>"]
+    parts = [f"<p><b>{escape(eq['title'])}</b></p>"]
     for row in eq["rows"]:
-        html.append('<div class="eq-row">' + "".join(f'<div class="tex">{render_tex(line)}</div>' for line in row) + "</div>")
+        parts.append('<div class="eq-row">' + "".join(f'<div class="tex">{render_tex(line)}</div>' for line in row) + "</div>")
     if eq.get("note"):
-        html.append(f"<p>{escape(eq['note'])}</p>")
+        parts.append(f"<p>{escape(eq['note'])}</p>")
     if eq["shapes"]:
-        html.append('<p class="shapes">' + "<br>".join(escape(s) for s in eq["shapes"]) + "</p>")
-    html.append(f"<p>{escape(eq['hint'])}</p>")
-    return "".join(html)
+        parts.append('<p class="shapes">' + "<br>".join(escape(s) for s in eq["shapes"]) + "</p>")
+    parts.append(f"<p>{escape(eq['hint'])}</p>")
+    return "".join(parts)
 
 
 def runtime_line(python: str, numpy: str) -> str:
     return f"Python {python} and numpy {numpy} run in your browser; nothing is sent anywhere."
 
 
+CSV_SYMBOLS = {"x": "x", "y": "y", "W": "W", "dW": "∂L/∂W", "b": "b", "z": "z", "delta": "δ", "db": "∂L/∂b", "a": "a"}
+
+
 def csv(state: dict) -> str:
     """Every value of a state (Controller.state), one per row: quantity, layer, row, column,
-    value (lesson numbering): the CSV export."""
+    value (full precision, for a spreadsheet) and the value's name in the lesson's notation
+    (lesson numbering): the CSV export."""
     out = io.StringIO()
     writer = _csv.writer(out)
-    writer.writerow(["quantity", "layer", "row", "column", "value"])
+    writer.writerow(["quantity", "layer", "row", "column", "value", "symbol"])
+
+    def row(name: str, layer, j: int, k: int | None, v) -> None:
+        index = (j,) if k is None else (j, k)
+        at = None if name in ("x", "y") else layer
+        writer.writerow([name, layer, j, "" if k is None else k, v, symbol(CSV_SYMBOLS[name], at, *index)])
+
     for k, v in enumerate(state["x"]):
-        writer.writerow(["x", 0, k + 1, "", v])
+        row("x", 0, k + 1, None, v)
     for k, v in enumerate(state["y"]):
-        writer.writerow(["y", len(state["layers"]) - 1, k + 1, "", v])
+        row("y", len(state["layers"]) - 1, k + 1, None, v)
     for name in ("W", "dW"):
         for l, matrix in enumerate(state[name], start=1):
-            for j, row in enumerate(matrix or []):
-                for k, v in enumerate(row):
-                    writer.writerow([name, l, j + 1, k + 1, v])
+            for j, values in enumerate(matrix or []):
+                for k, v in enumerate(values):
+                    row(name, l, j + 1, k + 1, v)
     for name in ("b", "z", "delta", "db"):
         for l, vector in enumerate(state[name], start=1):
             for j, v in enumerate(vector or []):
-                writer.writerow([name, l, j + 1, "", v])
+                row(name, l, j + 1, None, v)
     for l, vector in enumerate(state["a"]):
         for j, v in enumerate(vector or []):
-            writer.writerow(["a", l, j + 1, "", v])
+            row("a", l, j + 1, None, v)
     if state["loss"] is not None:
-        writer.writerow(["loss", "", "", "", state["loss"]])
+        writer.writerow(["loss", "", "", "", state["loss"], "L"])
     return out.getvalue()

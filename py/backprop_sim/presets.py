@@ -75,6 +75,6 @@ DEFAULT_PRESET = "seed"
 
 
 def preset(key: str) -> Preset:
-    if key not in PRESETS:
+    if not isinstance(key, str) or key not in PRESETS:
         raise ValueError(f"Unknown preset {key!r}; choose one of {', '.join(PRESETS)}.")
     return PRESETS[key]

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .engine import Moment, Selection, dead_neurons
-from .formatting import number
+from .formatting import DIGITS, number, parameter, symbol
 
 FONT = 14  # CSS px: the smallest text anywhere
 CHAR_WIDTH = 0.6  # of the font size: a safe upper bound for digits and signs in system-ui
@@ -152,7 +152,7 @@ class View:
     width: float
     theme: str = "light"
     progress: float = 1.0  # 0 → 1 through the transition into this moment (eased by the scene)
-    digits: int = 4  # every computed value with 4 decimals, as the panels write it
+    digits: int = DIGITS
     selected: Selection | None = None
 
 
@@ -242,10 +242,10 @@ def layout(layers: tuple[int, ...], width: float) -> tuple[float, float, bool, l
 
 def layer_name(l: int, L: int, hidden_count: int) -> str:
     if l == 0:
-        return "Input a[0] = x"
+        return f"Input {symbol('a', 0)} = x"
     if l == L:
-        return f"Output a[{L}] = ŷ"
-    return f"Hidden a[{l}]" if hidden_count == 1 else f"Hidden {l} a[{l}]"
+        return f"Output {symbol('a', L)} = ŷ"
+    return f"Hidden {symbol('a', l)}" if hidden_count == 1 else f"Hidden {l} {symbol('a', l)}"
 
 
 class LabelMemory:
@@ -352,7 +352,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
                 else:
                     # on the line before the gradient's arrow reaches it, else beside it, away from the arrow
                     spots = [(*at(t), "center") for t in (0.2, 0.14, 0.86)] + [side(t, d) for d in (-14, 14, -24, 24, -36, 36) for t in (0.2, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.12, 0.88)]
-                    labels.append((3, spots, f"w {number(w, 2)}", pal.muted, 1.0, False))
+                    labels.append((3, spots, f"W {parameter(w)}", pal.muted, 1.0, False))
 
     # neurons, their values, δ above and the bias (or its gradient) below
     for l, column in enumerate(centres):
@@ -366,9 +366,9 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
             items.append(Circle(x, y, r, fill, pal.muted if is_dead else pal.ink, 1.5, DEAD_DASH if is_dead else ()))
             blocked.append((x - r, y - r, x + r, y + r))
             if l == 0:
-                value = number(float(moment.x[j, 0]), 2)
+                value = parameter(float(moment.x[j, 0]))
             elif fp is not None and fresh(l) > 0.5:
-                value = number(float(fp.a[l][j, 0]), 3 if r >= 24 else 2)
+                value = number(float(fp.a[l][j, 0]), digits)
             else:
                 value = "—"
             items.append(Text(x, y, value, FONT, pal.ink, "center", True))
@@ -382,11 +382,11 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
             if l in by_layer:
                 d = float(by_layer[l].delta.result.value[j, 0])
                 colour, f = grad_colour(d), fresh(l)
-                labels.append((0, above, f"δ {number(d, 4, sign=True)}", colour, f, True))
-                labels.append((1, below, f"∂b {number(d, 4, sign=True)}", colour, f, False))
+                labels.append((0, above, f"δ {number(d, digits, sign=True)}", colour, f, True))
+                labels.append((1, below, f"∂b {number(d, digits, sign=True)}", colour, f, False))
             else:
                 labels.append((0, above, "δ —", pal.muted, 1.0, False))
-                labels.append((1, below, f"b {number(float(net.b[l][j, 0]), 2)}", pal.muted, 1.0, False))
+                labels.append((1, below, f"b {parameter(float(net.b[l][j, 0]))}", pal.muted, 1.0, False))
             if is_dead:
                 labels.append((1, [(x + r + 4, y, "left"), (x - r - 4, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
@@ -431,7 +431,7 @@ def loss_scene(losses, width: float, theme: str = "light") -> Scene:
     points.append((right, bottom - (bottom - top) * values[-1] / top_value))
     for (x1, y1), (x2, y2) in zip(points, points[1:]):
         items.append(Line(round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1), pal.neg, 2))
-    items.append(Text(left - 4, top + 2, number(top_value, 3), FONT, pal.muted, "right", False))
+    items.append(Text(left - 4, top + 2, number(top_value), FONT, pal.muted, "right", False))
     items.append(Text(left - 4, bottom, "0", FONT, pal.muted, "right", False))
     items.append(Text(right, height - 10, f"step {n}: loss {number(values[-1])}", FONT, pal.ink, "right", False))
     return Scene(width, height, pal.background, items)
