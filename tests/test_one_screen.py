@@ -76,3 +76,21 @@ def test_the_legend_points_the_way_the_gradient_flows_in_the_drawing(sim, width,
     act(sim, "preset", "seed")
     # the drawing follows the new width (a ResizeObserver), and the legend follows the drawing
     wait_for(sim, f"document.getElementById('flow-legend').textContent.startsWith('{arrow}')")
+
+
+TRANSITION = """window.backpropSim.pyodide.runPython(
+  'import backprop_sim.painter as p; r = p._page.renderer; [r.anim_start is not None, r.anim_ms]').toJs()"""
+
+
+@pytest.mark.parametrize("motion", ["no-preference", "reduce"])
+def test_a_backward_step_flows_slowly_enough_to_see_and_is_still_when_motion_is_reduced(visit, server, motion):
+    page = visit(reduced_motion=motion).open(server.url("sim/main.html"))
+    act(page, "forward")
+    animating, forward_ms = page.evaluate(TRANSITION)
+    assert animating == (motion != "reduce")
+    act(page, "backward")
+    animating, backward_ms = page.evaluate(TRANSITION)
+    assert animating == (motion != "reduce")
+    assert backward_ms > forward_ms  # the gradients' arrows grow over a longer time than other changes
+    if motion == "reduce":
+        assert page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.renderer.progress()')") == 1.0

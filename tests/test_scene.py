@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from backprop_sim import panels, svg
+from backprop_sim.formatting import parameter
 from backprop_sim.controller import Controller
 from backprop_sim.presets import PRESETS, SEED_B, SEED_W, SEED_X, SEED_Y, preset
 from backprop_sim.scene import FONT, PALETTES, LabelMemory, Line, Polygon, Text, View, network_scene, overlaps, text_box
@@ -227,7 +228,7 @@ def test_every_value_of_the_seed_example_is_drawn_from_768_px(width):
             assert f"∂b {panels.number(delta, 4, sign=True)}" in drawn  # ∂L/∂b = δ
             for k in range(net.layers[l - 1]):
                 assert f"∂ {panels.number(float(step.dW.result.value[j, k]), digits, sign=True)}" in drawn, (l, j, k)
-                assert f"w {panels.number(float(net.W[l][j, k]), 2)}" in drawn, (l, j, k)
+                assert f"W {parameter(float(net.W[l][j, k]))}" in drawn, (l, j, k)
     assert scene.hidden_labels == 0 and scene.unlabelled == 0 and not scene.vertical
 
 
@@ -236,7 +237,7 @@ def test_a_narrow_drawing_labels_connections_by_its_stated_rule():
     scene = network_scene(sim.now, View(336))
     assert scene.vertical and scene.unlabelled == 2 * 9  # w and ∂ of every connection: a rule, not a loss
     assert scene.hidden_labels == 0  # every δ and ∂b is drawn
-    assert not [t for t in texts(scene) if t.text.startswith(("w ", "∂ "))]
+    assert not [t for t in texts(scene) if t.text.startswith(("W ", "∂ "))]
     note = panels.hidden_labels_note(scene.hidden_labels, scene.unlabelled)
     assert "click or tap one" in note and "values table" in note
     # the selected connection is labelled: tapping one shows its numbers
@@ -245,7 +246,7 @@ def test_a_narrow_drawing_labels_connections_by_its_stated_rule():
     chosen = network_scene(sim.now, View(336, selected=Selection("weight", 1, 0, 1)))
     weight, grad = float(sim.net.W[1][0, 1]), float(sim.now.by_layer[1].dW.result.value[0, 1])
     shown = {t.text for t in texts(chosen)}
-    assert f"w {panels.number(weight, 2)}" in shown and f"∂ {panels.number(grad, 4, sign=True)}" in shown
+    assert f"W {parameter(weight)}" in shown and f"∂ {panels.number(grad, 4, sign=True)}" in shown
     assert chosen.unlabelled == 2 * 8
     assert panels.flow_legend(scene.vertical).startswith("↑")
 

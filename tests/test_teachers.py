@@ -427,13 +427,14 @@ def test_scorm_package_reports_to_the_lms(lms, visit):
     assert _cmi(v.page, "cmi.core.lesson_status") == "incomplete"
     assert _cmi(v.page, "cmi.core.score.raw") == ""
     # prediction mode: δ^[2] predicted right by hand (−0.0989, test_engine's hand computation),
-    # then δ^[1]₁ = W^[2]₁₁ · δ^[2] · σ'(z^[1]₁) = 0.3 · (−0.0989) · 0.2378 < 0 predicted "+": 1 of 2
+    # then each δ^[1]ⱼ = W^[2]₁ⱼ · δ^[2] · σ'(z^[1]ⱼ), with W^[2] = (0.3, −0.2, 0.5): negative,
+    # positive, negative; predicted "+" three times: 2 of 4
     act(frame, "predict_mode", True)
     act(frame, "forward")
     assert act(frame, "predict", "-0.0989")["score"] == {"right": 1, "asked": 1}
-    act(frame, "backward")
-    act(frame, "predict", "+")
-    act(frame, "backward")
+    act(frame, "backward")  # refused: prediction mode asks first, each δ of the hidden layer in turn
+    for sign in "+++":
+        act(frame, "predict", sign)
     act(frame, "target", 0.5)  # a new target: the setup the LMS keeps
     v.page.wait_for_function("window.API.LMSGetValue('cmi.core.score.raw') === '50'")
     assert _cmi(v.page, "cmi.core.lesson_status") == "completed"  # stays completed after the change

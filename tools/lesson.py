@@ -205,6 +205,7 @@ def page_values() -> dict[str, str]:
     values = {
         "layers_help": panels.layers_help(),
         "keyboard_help": panels.keyboard_help(),
+        "symbol_key": panels.symbol_key_html(),
         "speed_min": SPEEDS[0], "speed_max": SPEEDS[1], "speed": ctl.speed,
         "train_speed_min": TRAIN_SPEEDS[0], "train_speed_max": TRAIN_SPEEDS[1], "train_speed": ctl.train_speed,
         "learning_rate_max": LEARNING_RATE_MAX, "learning_rate": ctl.learning_rate,

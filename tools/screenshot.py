@@ -1,7 +1,8 @@
 """A real screenshot of the simulation for the lesson's social card, made at build time.
 
 Boots the built page from file:// in Debian's Chromium (as a learner would open the offline
-folder), completes one backward pass, and photographs the drawing and the status panel.
+folder), completes one backward pass, and photographs the first 1200 × 630 px: the drawing,
+its buttons and the step's equation.
 Skipped, with a warning, where Chromium or Playwright is not installed (`make test` has both).
 """
 
@@ -29,8 +30,10 @@ def take(main_html: Path, target: Path) -> bool:
                 raise RuntimeError("the simulation failed to start: " + page.evaluate("document.documentElement.dataset.simError"))
             for action in ("forward", "backward", "backward"):
                 page.evaluate(f"window.backpropSim.act('{action}')")
-            page.wait_for_timeout(600)  # the transition ends
-            page.locator(".sim-stage").screenshot(path=str(target))
+            wait_for(page, "window.backpropSim.pyodide.runPython("
+                           "'import backprop_sim.painter as p; p._page.renderer.progress() >= 1')")  # the transition ended
+            # a social card's 1200 × 630: the drawing, the buttons and the step's equation, as a learner sees them
+            page.screenshot(path=str(target), clip={"x": 0, "y": 0, "width": 1200, "height": 630})
         finally:
             browser.close()
     return True

@@ -1,7 +1,7 @@
 """The one way in: every button, key, URL value and `window.backpropSim.act` call lands here.
 
 Pure Python (no `js`): the painter turns DOM events into `act(name, value)` and repaints.
-Weight and neuron indices in actions follow the lesson: w[l]_jk with l, j, k counted from 1.
+Weight and neuron indices in actions follow the lesson: W^[l]_jk with l, j, k counted from 1.
 """
 
 from __future__ import annotations

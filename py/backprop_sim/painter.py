@@ -27,7 +27,8 @@ from .engine import ACTIVATIONS, LOSSES
 from .presets import PRESETS
 from .scene import LabelMemory, View, hit, loss_scene, network_scene
 
-TRANSITION_MS = 350  # the eased flow between two steps
+TRANSITION_MS = 350  # the eased change between two moments
+FLOW_MS = 900  # a backward step: its gradients' arrows grow from each neuron toward the layer before, slowly enough to see
 
 
 def _el(element_id: str):
@@ -107,6 +108,8 @@ class Renderer:
         self.dark = js.window.matchMedia("(prefers-color-scheme: dark)")
         self.width = 0.0  # the drawing's CSS width, kept from the ResizeObserver: reading it would force a layout
         self.anim_start = None
+        self.anim_ms = TRANSITION_MS
+        self.still = js.window.matchMedia("(prefers-reduced-motion: reduce)")  # then every change is shown at once
         self.last_scene = None
         self.labels = LabelMemory()  # the label placement, reused by the frames of a transition
         self.frame_ms: list[float] = []  # Python time per painted frame, for the benchmark
@@ -118,14 +121,15 @@ class Renderer:
 
     # ---- the transition between two moments
 
-    def start_transition(self) -> None:
-        self.anim_start = js.performance.now()
+    def start_transition(self, duration_ms: float = TRANSITION_MS) -> None:
+        self.anim_start = None if self.still.matches else js.performance.now()
+        self.anim_ms = duration_ms
         js.requestAnimationFrame(self.proxies.once("frame", lambda t: self.on_frame()))
 
     def progress(self) -> float:
         if self.anim_start is None:
             return 1.0
-        return min(1.0, (js.performance.now() - self.anim_start) / TRANSITION_MS)
+        return min(1.0, (js.performance.now() - self.anim_start) / self.anim_ms)
 
     def on_frame(self) -> None:
         progress = self.progress()
@@ -453,8 +457,9 @@ class Page:
     def _do(self, name, value) -> None:
         before, was = self.ctl.sim.now, (self.ctl.auto, self.ctl.training)
         self.ctl.act(name, value)
-        if self.ctl.sim.now is not before:
-            self.renderer.start_transition()
+        now = self.ctl.sim.now
+        if now is not before:
+            self.renderer.start_transition(FLOW_MS if len(now.steps) > len(before.steps) else TRANSITION_MS)
         self.schedule("auto", self.ctl.auto, was[0], name == "tick", 1000 / self.ctl.speed, "tick")
         self.schedule("train", self.ctl.training, was[1], name == "train_tick", 1000 / self.ctl.train_speed, "train_tick")
         self.renderer.render()
