@@ -256,3 +256,32 @@ def test_reset_after_training_returns_to_the_weights_training_started_from():
     # an edited weight is a new start too
     ctl.act("preset", "seed"), ctl.act("weight", [1, 1, 1, 0.25]), ctl.act("train", True), ctl.act("train_tick"), ctl.act("reset")
     assert ctl.state()["W"][0][0][0] == 0.25
+
+
+def test_the_chain_rule_in_the_main_view_multiplies_to_backprops_gradient():
+    from backprop_sim.engine import Selection
+    from backprop_sim.scene import PALETTES, View, chain_path, network_scene
+
+    ctl = Controller()
+    ctl.act("forward"), ctl.act("backward")
+    assert panels.equation(ctl.sim.now)["chain"] is None  # the output layer's step
+    ctl.act("backward")
+    now = ctl.sim.now
+    chain = panels.equation(now)["chain"]
+    symbols, numbers = chain["rows"]
+    assert "W^[1]₁₂" in chain["title"] and r"\partial W^{[1]}_{12}" in symbols
+    # by hand: (ŷ − y) · σ'(z^[2]₁) · W^[2]₁₁ · σ'(z^[1]₁) · a^[0]₂, the lesson's −0.0035
+    fp = now.forward
+    a2, a1 = float(fp.a[2][0, 0]), float(fp.a[1][0, 0])
+    by_hand = (a2 - 1.0) * a2 * (1 - a2) * 0.3 * a1 * (1 - a1) * 0.5
+    assert numbers.endswith("= " + panels.number(by_hand, tex=True)) and panels.number(by_hand) == "−0.0035"
+    assert by_hand == pytest.approx(ctl.state()["dW"][0][0][1], abs=1e-12)
+    # a selected weight moves the chain there; before its layer's gradients, the default stays
+    chosen = Selection("weight", 1, 2, 0)
+    assert r"W^{[1]}_{31}" in panels.equation(now, chosen)["chain"]["rows"][0]
+    assert panels.chain_weight(now, Selection("weight", 2, 0, 0)) == Selection("weight", 2, 0, 0)
+    # the drawing highlights the chain's path: the weight, and the connection out of its neuron
+    assert chain_path(now.net.layers, chosen) == {(1, 2, 0), (2, 0, 2)}
+    scene = network_scene(now, View(776, chain=chosen))
+    accent = [i for i in scene.items if i.kind == "line" and i.width == 3 and i.colour == PALETTES["light"].accent]
+    assert len(accent) == 2

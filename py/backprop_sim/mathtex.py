@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .engine import SHIPPED, BackwardStep, Equation, ForwardPass, Loss, Network, Operand, Rules
+from .engine import SHIPPED, BackwardStep, Chain, Equation, Factor, ForwardPass, Loss, Network, Operand, Rules
 from .formatting import DIGITS, number, parameter
 
 OPS = {"matmul": r"\,", "hadamard": r"\odot"}  # between numbers
@@ -162,3 +162,48 @@ def loss_numeric(net: Network, fp: ForwardPass, y: np.ndarray, rules: Rules = SH
     form = LOSS_TEX[loss.name]
     terms = " + ".join(form.term.format(p=n(p), t=t(yt), q=n(1 - p), s=t(1 - yt)) for p, yt in zip(fp.y_hat.ravel(), y.ravel()))
     return rf"\mathcal{{L}} = {form.total.format(terms=terms)} = {value}"
+
+
+# ---- the chain rule for one weight, in the main view (its factors coloured like their place in
+# the drawing: the weights on the path like the highlighted connections, the input like the
+# input neurons; the page's CSS gives the colours, light and dark)
+CHAIN_CLASS = {"W": "chain-weight", "a": "chain-input", "g_prime": "chain-neuron", "dL_dy_hat": "chain-loss", "delta": "chain-loss"}
+
+
+def _coloured(kind: str, tex: str) -> str:
+    return rf"\htmlClass{{{CHAIN_CLASS[kind]}}}{{{tex}}}"
+
+
+def chain_factor(f: Factor, net: Network, rules: Rules = SHIPPED) -> str:
+    """One factor of a chain as a symbol: (ŷ − y), σ′(z^{[2]}_{1}), W^{[2]}_{11}, a^{[0]}_{2}."""
+    sub = "_{" + "".join(str(i + 1) for i in f.index) + "}"
+    if f.symbol == "dL_dy_hat":
+        grad = grad_symbolic(net.loss, rules)
+        tex = rf"\left({grad}\right){sub}" if net.layers[-1] > 1 else grad  # which output, where there are several
+    elif f.symbol == "g_prime":
+        tex = g_prime(net.g(f.layer).name, f.layer, *(i + 1 for i in f.index))
+    else:
+        tex = {"W": "W", "a": "a", "delta": r"\delta"}[f.symbol] + rf"^{{[{f.layer}]}}{sub}"
+    return _coloured(f.symbol, tex)
+
+
+def chain(c: Chain, net: Network, rules: Rules = SHIPPED) -> tuple[str, str]:
+    """∂L/∂W^{[l]}_{jk} by the chain rule: the product of the factors along the path from the
+    loss down to the weight (a sum of such products where there are several paths), as symbols,
+    then as numbers. Shown for the first path; the others are summed in the total."""
+    l, j, k = c.layer, c.j + 1, c.k + 1
+    head = rf"\frac{{\partial \mathcal{{L}}}}{{\partial W^{{[{l}]}}_{{{j}{k}}}}}"
+    first = c.paths[0].factors
+    more = len(c.paths) - 1
+    symbols = r" \cdot ".join(chain_factor(f, net, rules) for f in first)
+    values = r" \cdot ".join(_coloured(f.symbol, _signed(f)) for f in first)
+    if more:
+        symbols = rf"\underbrace{{{symbols}}}_{{\text{{path 1}}}} + \cdots \;(\text{{{more + 1} paths}})"
+        values = rf"{values} + \cdots"
+    return f"{head} = {symbols}", f"{head} = {values} = {number(c.total, DIGITS, tex=True)}"
+
+
+def _signed(f: Factor) -> str:
+    given = f.symbol == "W" or (f.symbol == "a" and f.layer == 0)  # parameters and inputs: as set
+    text = parameter(f.value).replace("−", "-") if given else number(f.value, DIGITS, tex=True)
+    return f"({text})" if f.value < 0 else text

@@ -114,6 +114,7 @@ class Renderer:
         self.labels = LabelMemory()  # the label placement, reused by the frames of a transition
         self.frame_ms: list[float] = []  # Python time per painted frame, for the benchmark
         self._katex: dict[str, str] = {}  # KaTeX's HTML by TeX: stepping back and forth renders nothing twice
+        self.katex_trust = proxies(lambda context: str(context.command) == "\\htmlClass")
 
     @property
     def ctl(self) -> Controller:
@@ -156,7 +157,7 @@ class Renderer:
         _el("network-summary").textContent = panels.summary(moment)
         for key, text in panels.status(moment).items():
             js.document.querySelector(f'#status [data-key="{key}"]').textContent = text
-        _el("equation").innerHTML = panels.equation_html(panels.equation(moment), self.katex)  # one DOM write
+        _el("equation").innerHTML = panels.equation_html(panels.equation(moment, ctl.selected), self.katex)  # one DOM write
         _el("narration").textContent = panels.narration(moment)
         _el("message").textContent = ctl.message
         y = float(moment.y[0, 0])
@@ -245,7 +246,9 @@ class Renderer:
             if len(cache) > 300:
                 cache.clear()
             if hasattr(js, "katex"):
-                cache[tex] = str(js.katex.renderToString(tex, _obj({"displayMode": True, "throwOnError": False})))
+                options = _obj({"displayMode": True, "throwOnError": False})
+                options.trust = self.katex_trust  # \htmlClass only: the chain rule's colours (mathtex.CHAIN_CLASS)
+                cache[tex] = str(js.katex.renderToString(tex, options))
             else:
                 cache[tex] = f"<code>{escape(tex)}</code>"
         return cache[tex]
@@ -264,7 +267,9 @@ class Renderer:
     def view(self, progress: float = 1.0) -> View:
         if not self.width:
             self.width = float(self.wrap.clientWidth)
-        return View(max(280.0, self.width), self.theme(), progress, selected=self.ctl.selected)
+        ctl = self.ctl
+        return View(max(280.0, self.width), self.theme(), progress, selected=ctl.selected,
+                    chain=panels.chain_weight(ctl.sim.now, ctl.selected))
 
     def scene(self, progress: float = 1.0):
         return network_scene(self.ctl.sim.now, self.view(progress), self.labels)
@@ -432,6 +437,12 @@ class Page:
         if choice is not None:
             _el("trace-tool").open = True
         self.do("select", choice)
+        # bring what the click chose into view: a weight's chain rule beside the drawing, once its
+        # gradient is known; else (a neuron, or before the backward pass) the Trace tool
+        chain = _el("chain-rule") if choice is not None and choice[0] == "weight" else None
+        target = chain if chain is not None and self.ctl.selected == panels.chain_weight(self.ctl.sim.now, self.ctl.selected) else _el("trace-tool")
+        if choice is not None:
+            target.scrollIntoView(_obj({"block": "nearest", "behavior": "smooth" if not self.renderer.still.matches else "auto"}))
 
     def on_inputs(self) -> None:
         self.do("x", [field.value for field in _el("inputs").querySelectorAll("input")])

@@ -22,7 +22,7 @@ import numpy as np
 from . import mathtex
 from .engine import (
     ACTIVATIONS, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, SHIPPED, BackwardStep, Equation, Factor, Moment,
-    Network, Operand, Rules, Selection, dead_neurons,
+    Network, Operand, Rules, Selection, chain_for_weight, dead_neurons,
 )
 from .formatting import SUBSCRIPTS, html, number, parameter, symbol
 
@@ -185,8 +185,32 @@ def status(moment: Moment) -> dict[str, str]:
     }
 
 
-def equation(moment: Moment) -> dict:
-    """The equation panel: a title and rows of LaTeX (symbolic first, then the numbers), shapes."""
+def chain_weight(moment: Moment, selected: Selection | None = None) -> Selection | None:
+    """The weight whose chain rule the main view shows: the selected weight once its layer's
+    gradients are known; else, at a hidden layer's step, that layer's W_12 (the lesson's
+    "Trace the chain" weight), or W_11 where there is one input. None at the output layer's
+    step, whose equations are the chain already."""
+    if selected is not None and selected.kind == "weight" and selected.l in moment.by_layer:
+        return selected
+    if not moment.steps or moment.steps[-1].layer == moment.net.L:
+        return None
+    l = moment.steps[-1].layer
+    return Selection("weight", l, 0, 1 if moment.net.layers[l - 1] > 1 else 0)
+
+
+def chain_block(moment: Moment, weight: Selection) -> dict:
+    """The chain rule for one weight, for the equation panel: a title and two TeX lines."""
+    chain = chain_for_weight(moment.net, moment.forward, moment.y, weight.l, weight.j, weight.k, moment.rules)
+    name = symbol("W", *weight.lesson()[1:])
+    paths = len(chain.paths)
+    how = "one path from the loss down to it" if paths == 1 else f"the first of {paths} paths from the loss down to it, all summed"
+    return {"title": f"The chain rule for {name}: {how}. Click any connection to see its own.",
+            "rows": list(mathtex.chain(chain, moment.net, moment.rules))}
+
+
+def equation(moment: Moment, selected: Selection | None = None) -> dict:
+    """The equation panel: a title and rows of LaTeX (symbolic first, then the numbers), shapes,
+    and at a hidden layer's step the chain rule for one weight (chain_weight)."""
     net, fp, steps = moment.net, moment.forward, moment.steps
     if fp is None:
         rows = [[mathtex.forward_symbolic(net, l)] for l in range(1, net.L + 1)]
@@ -202,9 +226,11 @@ def equation(moment: Moment) -> dict:
     shapes = [describe(eq, step) for eq in step.equations]
     done = len(steps) == net.L
     where = "output layer" if step.layer == net.L else f"hidden layer {step.layer}"
+    weight = chain_weight(moment, selected)
     return {
         "title": f"Backward step {step.number} of {net.L}: {where} (l = {step.layer})",
         "rows": rows,
+        "chain": chain_block(moment, weight) if weight else None,
         "shapes": shapes,
         "note": step_note(step),
         "hint": "Backward pass complete: every gradient is known." if done else "Press Backward Step (B) for the next layer.",
@@ -472,14 +498,17 @@ def inputs_html(n: int) -> str:
 
 def equation_html(eq: dict, render_tex) -> str:
     """The equation panel (`equation`) as HTML; render_tex turns one LaTeX line into HTML (KaTeX in the page)."""
-    parts = [f"<p><b>{escape(eq['title'])}</b></p>"]
+    parts = [f"<p><b>{html(eq['title'])}</b></p>"]
     for row in eq["rows"]:
         parts.append('<div class="eq-row">' + "".join(f'<div class="tex">{render_tex(line)}</div>' for line in row) + "</div>")
+    if eq.get("chain"):
+        lines = "".join(f'<div class="tex">{render_tex(line)}</div>' for line in eq["chain"]["rows"])
+        parts.append(f'<div class="chain-rule" id="chain-rule"><p>{html(eq["chain"]["title"])}</p>{lines}</div>')
     if eq.get("note"):
-        parts.append(f"<p>{escape(eq['note'])}</p>")
+        parts.append(f"<p>{html(eq['note'])}</p>")
     if eq["shapes"]:
-        parts.append('<p class="shapes">' + "<br>".join(escape(s) for s in eq["shapes"]) + "</p>")
-    parts.append(f"<p>{escape(eq['hint'])}</p>")
+        parts.append('<p class="shapes">' + "<br>".join(html(s) for s in eq["shapes"]) + "</p>")
+    parts.append(f"<p>{html(eq['hint'])}</p>")
     return "".join(parts)
 
 

@@ -154,6 +154,21 @@ class View:
     progress: float = 1.0  # 0 → 1 through the transition into this moment (eased by the scene)
     digits: int = DIGITS
     selected: Selection | None = None
+    chain: Selection | None = None  # the weight whose chain rule the panel shows: its path is highlighted
+
+
+def chain_path(layers, weight: Selection | None) -> set:
+    """The connections (l, j, k) a weight's gradient is carried along: the weight itself, the
+    connections out of its neuron, and every connection of the layers after (each is on some
+    path from that neuron to the loss)."""
+    if weight is None:
+        return set()
+    l, j = weight.l, weight.j
+    path = {(l, j, weight.k)}
+    if l + 1 < len(layers):
+        path |= {(l + 1, m, j) for m in range(layers[l + 1])}
+    path |= {(n, m, i) for n in range(l + 2, len(layers)) for m in range(layers[n]) for i in range(layers[n - 1])}
+    return path
 
 
 @dataclass(frozen=True)
@@ -309,6 +324,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
     # (_crowded) and a narrow drawing label only the selected connection
     unlabelled = 0
     arrow_specs: list[tuple] = []
+    path = chain_path(net.layers, view.chain)
     arrow_from, arrow_span = (ARROW_FROM_VERTICAL, ARROW_SPAN_VERTICAL) if vertical else (ARROW_FROM, ARROW_SPAN)
     for l in range(1, L + 1):
         # more than 16 connections between two layers leave no room for their labels
@@ -326,6 +342,8 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
                 targets.append(("weight", l, j, k, x1, y1, x2, y2))
                 if view.selected == Selection("weight", l, j, k):
                     items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.accent, 5))
+                elif (l, j, k) in path:  # the chain rule's path, in the colour of its weights in the panel
+                    items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.accent, 3))
                 # whole-pixel ends: the drawing looks the same and the display list is half as long to send
                 items.append(Line(int(x1), int(y1), int(x2), int(y2), pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0))
                 w = weights[j][k]
