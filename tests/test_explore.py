@@ -285,3 +285,43 @@ def test_the_chain_rule_in_the_main_view_multiplies_to_backprops_gradient():
     scene = network_scene(now, View(776, chain=chosen))
     accent = [i for i in scene.items if i.kind == "line" and i.width == 3 and i.colour == PALETTES["light"].accent]
     assert len(accent) == 2
+
+
+def test_finer_steps_show_each_layers_delta_before_its_gradients():
+    ctl = Controller()
+    whole = Controller()
+    for c in (ctl, whole):
+        c.act("forward")
+    assert ctl.act("finer", True) == ""
+    ctl.act("backward")
+    half = ctl.state()
+    # the output layer's δ is out, its gradients are not: not in the state, the table, the drawing
+    assert half["delta_only"] and half["phase"] == "backward" and half["dW"][1] is None and half["db"][1] is None
+    assert half["delta"][1] == [pytest.approx(-0.0989, abs=5e-5)]
+    assert len(panels.equation(ctl.sim.now)["rows"]) == 1 and "for ∂L/∂W^[2]" in panels.equation(ctl.sim.now)["hint"]
+    assert "∂ " not in " ".join(t.text for t in network_texts(ctl))
+    whole.act("backward")
+    ctl.act("backward")  # the second half: the same layer's gradients, equal to a whole step's
+    assert ctl.state()["dW"] == whole.state()["dW"] and not ctl.state()["delta_only"]
+    ctl.act("backward"), ctl.act("backward")
+    whole.act("backward")
+    assert ctl.state()["phase"] == "complete" and ctl.state()["dW"] == whole.state()["dW"]
+    # Step Back goes back through both halves; a link keeps the halves
+    ctl.act("back")
+    assert ctl.state()["delta_only"] and ctl.state()["step"] == 2
+    again = Controller()
+    assert urlstate.apply(again, urlstate.encode(ctl)) == []
+    assert again.state()["delta_only"] and again.state()["dW"] == ctl.state()["dW"] and again.finer
+    assert urlstate.apply(again, "preset=seed&finer=2&step=9") == [
+        "Ignored finer='2': it must be 0 or 1.", "Ignored step='9': it must be 0 to 3 for this network."]
+    # prediction mode: after the δ (predicted), the gradients half is a plain Backward Step
+    ctl.act("reset"), ctl.act("predict_mode", True), ctl.act("forward")
+    assert ctl.act("predict", "-").startswith("Right") and ctl.state()["delta_only"]
+    assert "press Backward Step" in ctl.act("predict", "+")
+    assert ctl.act("backward") == "" and ctl.state()["prediction"]["l"] == 1
+
+
+def network_texts(ctl):
+    from backprop_sim.scene import View, network_scene
+
+    return [i for i in network_scene(ctl.sim.now, View(776)).items if i.kind == "text"]

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def page(sim):
     act(sim, "preset", "seed")
-    for name, value in (("predict_mode", False), ("check", False), ("select", None), ("lr", 0.5)):
+    for name, value in (("predict_mode", False), ("check", False), ("select", None), ("lr", 0.5), ("finer", False)):
         act(sim, name, value)
     for tool in ("build-tool", "train-tool", "trace-tool", "predict-tool", "share-tool"):
         sim.evaluate(f"document.getElementById('{tool}').open = true")
@@ -245,3 +245,15 @@ def test_the_chain_rule_beside_the_drawing_follows_a_click_on_a_connection(page)
     # brought into view beside the drawing
     wait_for(page, """(() => { const r = document.getElementById('chain-rule').getBoundingClientRect();
         return r.top >= 0 && r.bottom <= innerHeight; })()""")
+
+
+def test_finer_steps_from_the_page(page):
+    page.check("#finer")
+    act(page, "forward")
+    page.click("#btn-backward")
+    assert "δ (∂L/∂W, ∂L/∂b next)" in page.locator('#status [data-key="phase"]').inner_text()
+    assert state(page)["dW"][1] is None
+    page.click("#btn-backward")
+    assert state(page)["dW"][1] is not None and not state(page)["delta_only"]
+    page.uncheck("#finer")
+    assert state(page)["finer"] is False

@@ -75,6 +75,7 @@ class Controller:
         self.train_speed = 10.0
         self.learning_rate = 0.5
         self.show_table = False
+        self.finer = False  # each backward step in two: δ, then ∂L/∂W and ∂L/∂b
         self.check = False  # finite-difference values beside the backprop values
         self.prediction = Prediction()
         self.selected: Selection | None = None
@@ -112,10 +113,15 @@ class Controller:
         self.sim.forward()
 
     def on_backward(self, _):
-        if self.prediction.on and self.sim.phase in ("forward", "backward"):
+        # prediction mode asks for each δ first; a δ shown alone (finer steps) is followed by its gradients
+        if self.prediction.on and self.sim.phase in ("forward", "backward") and not self.sim.now.delta_only:
             l, j = self.prediction.target(self.sim)
             raise ValueError(f"Prediction mode: first predict {Prediction.name(l, j)} (a number, or + or −), then press Check.")
-        return self.sim.backward_step()
+        return self.sim.backward_step(self.finer)
+
+    def on_finer(self, value):
+        """Finer steps: each layer's backward step in two, its δ, then its ∂L/∂W and ∂L/∂b."""
+        self.finer = _flag(value)
 
     def on_back(self, _):
         self.auto = self.training = False
@@ -172,7 +178,7 @@ class Controller:
         if self.sim.phase == "ready":
             self.sim.forward()
         elif self.sim.phase in ("forward", "backward"):
-            self.sim.backward_step()
+            self.sim.backward_step(self.finer)
         if self.sim.phase == "complete":
             self.auto = False
         return None
@@ -329,6 +335,8 @@ class Controller:
         if self.sim.phase not in ("forward", "backward"):
             raise ValueError("Predictions are for backward steps: press Forward Pass first." if self.sim.phase == "ready"
                              else "The backward pass is complete: Reset to predict again.")
+        if self.sim.now.delta_only:
+            raise ValueError("This layer's δ is shown: press Backward Step for its gradients, then predict the next δ.")
         l, j = self.prediction.target(self.sim)
         if not (isinstance(value, str) and value.strip() in ("+", "-", "−")):
             _number(value, "Your prediction")  # refused before anything moves or counts
@@ -336,7 +344,7 @@ class Controller:
         step = self.sim.net.backward_step(now.forward, now.y, now.steps, self.sim.rules)  # the step to come, not taken yet
         verdict = self.prediction.grade(value, float(step.delta.result.value[j, 0]), Prediction.name(l, j))
         if self.prediction.predicted(self.sim):
-            self.sim.backward_step()
+            self.sim.backward_step(self.finer)
             return verdict
         return verdict + f" Now predict {Prediction.name(l, j + 1)}."
 
@@ -372,8 +380,8 @@ class Controller:
         self.sim.set_network(now.net, now.x, now.y)
         if forward:
             self.sim.forward()
-        for _ in range(steps):
-            self.sim.backward_step()
+        for n in range(steps):
+            self.sim.backward_step(finer=now.delta_only and n == steps - 1)
 
     # ---- what the API and the panels report
 
@@ -390,7 +398,7 @@ class Controller:
             out["w"] = float(net.W[l][j, k])
             if now.last_update:
                 out["last_change"] = float(now.last_update.dW[l][j, k]) if l < len(now.last_update.dW) else None
-            if now.forward is None or l not in by_layer:
+            if now.forward is None or not now.has_gradients(l):
                 return out
             chain = chain_for_weight(net, now.forward, now.y, l, j, k, rules)
             out["paths"] = [{"neurons": [Selection.number(n) for n in p.neurons],
@@ -421,6 +429,8 @@ class Controller:
         layers = {}
         for s in now.steps:
             l = s.layer
+            if not now.has_gradients(l):  # a δ shown alone: its gradients are not out yet
+                continue
             layers[l] = {
                 "dW_numeric": fdW[l].tolist(),
                 "db_numeric": fdb[l].ravel().tolist(),
@@ -435,7 +445,7 @@ class Controller:
         values = sim.values()
         fp = now.forward
         prediction = None
-        if self.prediction.on and sim.phase in ("forward", "backward"):
+        if self.prediction.on and sim.phase in ("forward", "backward") and not now.delta_only:
             l, j = self.prediction.target(sim)
             prediction = dict(zip(("l", "j"), Selection("neuron", l, j).lesson()[1:]), of=sim.net.layers[l])
         return {
@@ -445,6 +455,8 @@ class Controller:
             "loss_fn": net.loss_fn,
             "phase": sim.phase,
             "step": len(now.steps),
+            "delta_only": now.delta_only,  # finer steps: the last step's δ is shown, its gradients not yet
+            "finer": self.finer,
             "x": _plain(now.x),
             "y": _plain(now.y),
             "W": [net.W[l].tolist() for l in range(1, net.L + 1)],

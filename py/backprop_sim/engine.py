@@ -670,11 +670,16 @@ class Moment:
     losses: tuple[float, ...] = ()  # loss after each forward pass since the last reset
     updates: int = 0  # steps of gradient descent since the last reset
     rules: Rules = SHIPPED  # the rules its numbers were computed with (the views name an edited rule)
+    delta_only: bool = False  # finer steps: the last backward step shows its δ; ∂L/∂W and ∂L/∂b come next
 
     @property
     def by_layer(self) -> dict[int, BackwardStep]:
-        """The backward steps done so far, by layer l."""
+        """The backward steps done so far, by layer l (the last one perhaps with its δ only)."""
         return {s.layer: s for s in self.steps}
+
+    def has_gradients(self, l: int) -> bool:
+        """Whether layer l's ∂L/∂W and ∂L/∂b are shown: its step is done, and not at its δ only."""
+        return l in self.by_layer and not (self.delta_only and l == self.steps[-1].layer)
 
     @property
     def phase(self) -> str:
@@ -682,7 +687,7 @@ class Moment:
             return "ready"
         if not self.steps:
             return "forward"
-        return "complete" if len(self.steps) == self.net.L else "backward"
+        return "complete" if len(self.steps) == self.net.L and not self.delta_only else "backward"
 
 
 def _quiet(action):
@@ -785,9 +790,9 @@ class Simulation:
 
     @property
     def next_layer(self) -> int | None:
-        """The layer the next backward step works on."""
+        """The layer the next backward step works on (in finer steps, the layer whose gradients come next)."""
         if self.phase in ("forward", "backward"):
-            return self.net.L - len(self.now.steps)
+            return self.now.steps[-1].layer if self.now.delta_only else self.net.L - len(self.now.steps)
         return None
 
     # ---- act
@@ -808,15 +813,19 @@ class Simulation:
         self._go(replace(self.now, forward=fp, losses=self.now.losses + (fp.loss,)))
 
     @_quiet
-    def backward_step(self) -> str | None:
+    def backward_step(self, finer: bool = False) -> str | None:
+        """The next layer's step; in finer steps its δ first, then (the next call) its ∂W and ∂b."""
         if self.phase == "ready":
             self.forward()
             return "Backpropagation needs the forward pass first, so the forward pass ran now."
         if self.phase == "complete":
             raise ValueError("The backward pass is complete. Update the weights, or Reset to start over.")
         now = self.now
+        if now.delta_only:  # the second half of a finer step: the gradients δ gives, nothing new computed
+            self._go(replace(now, delta_only=False))
+            return None
         step = self.net.backward_step(now.forward, now.y, now.steps, self.rules)
-        self._go(replace(now, steps=now.steps + (step,)))
+        self._go(replace(now, steps=now.steps + (step,), delta_only=finer))
         return None
 
     def back(self) -> None:
@@ -893,7 +902,11 @@ class Simulation:
         now, L = self.now, self.net.L
         fp = now.forward
         by_layer = now.by_layer
-        step = lambda l, attr: getattr(by_layer[l], attr).result.value if l in by_layer else None  # noqa: E731
+
+        def step(l: int, attr: str):
+            known = l in by_layer if attr == "delta" else now.has_gradients(l)  # a δ-only step has no gradients yet
+            return getattr(by_layer[l], attr).result.value if known else None
+
         return {
             "z": [fp.z[l] if fp else None for l in range(1, L + 1)],
             "a": [now.x] + [fp.a[l] if fp else None for l in range(1, L + 1)],

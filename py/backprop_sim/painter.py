@@ -173,6 +173,7 @@ class Renderer:
         _el("btn-back").disabled = not state["can_undo"]  # nothing to undo at the start
         _el("btn-keep").disabled = not state["trained"]
         _el("show-table").checked = ctl.show_table
+        _el("finer").checked = ctl.finer
         _el("table-section").hidden = not ctl.show_table
         if ctl.show_table:
             _el("values-table").innerHTML = panels.table(moment)
@@ -335,6 +336,7 @@ class Page:
             ("target", "target", lambda el: el.value),
             ("speed", "speed", lambda el: el.value),
             ("show-table", "table", lambda el: bool(el.checked)),
+            ("finer", "finer", lambda el: bool(el.checked)),
             ("preset", "preset", lambda el: str(el.value)),
             ("hidden-act", "activation", lambda el: ["hidden", str(el.value)]),
             ("output-act", "activation", lambda el: ["output", str(el.value)]),

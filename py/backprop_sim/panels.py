@@ -176,6 +176,8 @@ def summary(moment: Moment) -> str:
 def status(moment: Moment) -> dict[str, str]:
     fp, phase = moment.forward, moment.phase
     words = f"backward step {len(moment.steps)} of {moment.net.L}" if phase == "backward" else PHASE_WORDS[phase]
+    if moment.delta_only:
+        words += ": δ (∂L/∂W, ∂L/∂b next)"
     return {
         "phase": words,
         "y_hat": vector_text(fp.y_hat) if fp else "—",
@@ -190,9 +192,9 @@ def chain_weight(moment: Moment, selected: Selection | None = None) -> Selection
     gradients are known; else, at a hidden layer's step, that layer's W_12 (the lesson's
     "Trace the chain" weight), or W_11 where there is one input. None at the output layer's
     step, whose equations are the chain already."""
-    if selected is not None and selected.kind == "weight" and selected.l in moment.by_layer:
+    if selected is not None and selected.kind == "weight" and moment.has_gradients(selected.l):
         return selected
-    if not moment.steps or moment.steps[-1].layer == moment.net.L:
+    if not moment.steps or moment.steps[-1].layer == moment.net.L or moment.delta_only:
         return None
     l = moment.steps[-1].layer
     return Selection("weight", l, 0, 1 if moment.net.layers[l - 1] > 1 else 0)
@@ -222,18 +224,23 @@ def equation(moment: Moment, selected: Selection | None = None) -> dict:
         return {"title": "Forward pass", "rows": rows, "shapes": [],
                 "hint": "Press Backward Step (B) to start at the output layer."}
     step = steps[-1]
-    rows = [[mathtex.symbolic(eq, step), mathtex.numeric(eq)] for eq in step.equations]
-    shapes = [describe(eq, step) for eq in step.equations]
-    done = len(steps) == net.L
+    shown = step.equations[:1] if moment.delta_only else step.equations  # finer steps: δ's equation first
+    rows = [[mathtex.symbolic(eq, step), mathtex.numeric(eq)] for eq in shown]
+    shapes = [describe(eq, step) for eq in shown]
+    done = moment.phase == "complete"
     where = "output layer" if step.layer == net.L else f"hidden layer {step.layer}"
     weight = chain_weight(moment, selected)
+    if moment.delta_only:
+        hint = f"Press Backward Step (B) for {symbol('∂L/∂W', step.layer)} and {symbol('∂L/∂b', step.layer)}: they follow from this δ."
+    else:
+        hint = "Backward pass complete: every gradient is known." if done else "Press Backward Step (B) for the next layer."
     return {
-        "title": f"Backward step {step.number} of {net.L}: {where} (l = {step.layer})",
+        "title": f"Backward step {step.number} of {net.L}: {where} (l = {step.layer})" + (", its δ" if moment.delta_only else ""),
         "rows": rows,
         "chain": chain_block(moment, weight) if weight else None,
         "shapes": shapes,
         "note": step_note(step),
-        "hint": "Backward pass complete: every gradient is known." if done else "Press Backward Step (B) for the next layer.",
+        "hint": hint,
     }
 
 
@@ -250,14 +257,15 @@ def narration(moment: Moment) -> str:
     step = steps[-1]
     l = step.layer
     delta = step.delta.result.value
-    text = (
-        f"Backward step {step.number} of {net.L}, layer {l}: {symbol('δ', l)} = {vector_text(delta)}; "
-        f"{symbol('∂L/∂W', l)} = {_matrix_words(step.dW.result.value)}; {symbol('∂L/∂b', l)} = {symbol('δ', l)}."
-    )
+    text = f"Backward step {step.number} of {net.L}, layer {l}: {symbol('δ', l)} = {vector_text(delta)}"
+    if moment.delta_only:
+        text += f". Next, {symbol('∂L/∂W', l)} and {symbol('∂L/∂b', l)} from it."
+    else:
+        text += f"; {symbol('∂L/∂W', l)} = {_matrix_words(step.dW.result.value)}; {symbol('∂L/∂b', l)} = {symbol('δ', l)}."
     dead = [j for (layer, j) in dead_neurons(net, fp) if layer == l]
     if dead:
         text += " Dead ReLU neuron(s) " + ", ".join(str(j + 1) for j in dead) + ": z ≤ 0, so their δ is 0."
-    if len(steps) == net.L:
+    if moment.phase == "complete":
         text += " The backward pass is complete."
     return text
 
@@ -288,7 +296,7 @@ def table(moment: Moment) -> str:
                 number(fp.z[l][j, 0]) if fp else "—",
                 number(fp.a[l][j, 0]) if fp else "—",
                 number(step.delta.result.value[j, 0]) if step else "—",
-                number(step.db.result.value[j, 0]) if step else "—",
+                number(step.db.result.value[j, 0]) if moment.has_gradients(l) else "—",
             ]
             keys = ("b", "z", "a", "delta", "db")
             tds = "".join(f"<td data-key='{k}'>{c}</td>" for k, c in zip(keys, cells))
@@ -325,7 +333,7 @@ def _weights_table(moment: Moment, l: int) -> str:
             rows.append(
                 f"<tr data-j='{j}' data-k='{k}'><th scope='row'>{html(symbol('W', l, j + 1, k + 1))}: {k + 1} → {j + 1}</th>"
                 f"<td data-key='W'>{parameter(net.W[l][j, k])}</td>"
-                f"<td data-key='dW'>{number(step.dW.result.value[j, k]) if step else '—'}</td>{moved}</tr>"
+                f"<td data-key='dW'>{number(step.dW.result.value[j, k]) if moment.has_gradients(l) else '—'}</td>{moved}</tr>"
             )
     return (f"<table class='values weights' data-layer='{l}'><caption>Weights {html(W)} ({net.layers[l]}×{net.layers[l - 1]}) "
             f"and their gradients</caption><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
@@ -387,7 +395,7 @@ def shapes_html(moment: Moment) -> str:
     rows = []
     for l in range(1, net.L + 1):
         shape = f"{net.layers[l]}×{net.layers[l - 1]}"
-        if l in by_layer:
+        if moment.has_gradients(l):
             s = by_layer[l]
             d, a = s.delta.result.value.shape, s.dW.operands[1].value.shape
             got = s.dW.result.value.shape

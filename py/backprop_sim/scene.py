@@ -319,7 +319,8 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
 
     # connections, their weights and (once computed) their gradients
     # the widest arrow is the largest gradient; a non-finite one (never in a committed moment) counts as widest
-    max_dW = max((float(np.max(np.abs(s.dW.result.value), initial=0.0, where=np.isfinite(s.dW.result.value))) for s in steps), default=0.0) or 1.0
+    max_dW = max((float(np.max(np.abs(s.dW.result.value), initial=0.0, where=np.isfinite(s.dW.result.value)))
+                  for s in steps if moment.has_gradients(s.layer)), default=0.0) or 1.0
     # connection labels by a rule the page states (panels.hidden_labels_note): crowded layers
     # (_crowded) and a narrow drawing label only the selected connection
     unlabelled = 0
@@ -332,7 +333,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
         dense = vertical or crowded
         # plain floats: indexing a numpy array element by element costs more than the drawing
         weights = net.W[l].tolist()
-        grads = by_layer[l].dW.result.value.tolist() if l in by_layer else None
+        grads = by_layer[l].dW.result.value.tolist() if moment.has_gradients(l) else None
         for j, (xj, yj) in enumerate(centres[l]):
             for k, (xk, yk) in enumerate(centres[l - 1]):
                 length = math.hypot(xj - xk, yj - yk)
@@ -401,7 +402,10 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
                 d = float(by_layer[l].delta.result.value[j, 0])
                 colour, f = grad_colour(d), fresh(l)
                 labels.append((0, above, f"δ {number(d, digits, sign=True)}", colour, f, True))
-                labels.append((1, below, f"∂b {number(d, digits, sign=True)}", colour, f, False))
+                if moment.has_gradients(l):
+                    labels.append((1, below, f"∂b {number(d, digits, sign=True)}", colour, f, False))
+                else:  # finer steps: δ first, ∂L/∂b with the next step
+                    labels.append((1, below, f"b {parameter(float(net.b[l][j, 0]))}", pal.muted, 1.0, False))
             else:
                 labels.append((0, above, "δ —", pal.muted, 1.0, False))
                 labels.append((1, below, f"b {parameter(float(net.b[l][j, 0]))}", pal.muted, 1.0, False))

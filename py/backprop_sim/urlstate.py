@@ -4,7 +4,8 @@
     #layers=2-4-1&hidden=tanh&output=sigmoid&loss=mse&seed=7&x=...&y=...
     #layers=2-3-1&hidden=...&W=0.5,-0.3,...&b=0.1,...&x=...   (weights edited by hand)
 
-`step` counts the actions from ready: 0 ready, 1 forward pass, 1 + k after k backward steps.
+`step` counts the actions from ready: 0 ready, 1 forward pass, 1 + k after k backward steps;
+with `finer=1` (each backward step in two: δ, then ∂L/∂W and ∂L/∂b) k counts the halves.
 Reading goes through Controller.act, the one way in; whatever is malformed, out of range
 or unknown is left at its default and named in the notices.
 """
@@ -17,7 +18,7 @@ from .controller import Controller
 from .presets import DEFAULT_PRESET
 
 MAX_LENGTH = 20_000  # characters of hash read at most
-KEYS = ("preset", "layers", "hidden", "output", "loss", "seed", "W", "b", "x", "y", "lr", "step")
+KEYS = ("preset", "layers", "hidden", "output", "loss", "seed", "W", "b", "x", "y", "lr", "finer", "step")
 
 
 def _numbers(values) -> str:
@@ -49,7 +50,12 @@ def encode(ctl: Controller) -> str:
             parts.append(("W", _numbers(w for l in range(1, net.L + 1) for w in net.W[l].ravel())))
             parts.append(("b", _numbers(v for l in range(1, net.L + 1) for v in net.b[l].ravel())))
     parts += [("x", _numbers(now.x.ravel())), ("y", _numbers(now.y.ravel())), ("lr", _number(ctl.learning_rate))]
-    phase_steps = {"ready": 0, "forward": 1}.get(ctl.sim.phase, 1 + len(now.steps))
+    if ctl.finer:  # each backward step in two: the step count counts the halves
+        parts.append(("finer", "1"))
+        backward = 2 * len(now.steps) - int(now.delta_only)
+    else:
+        backward = len(now.steps)
+    phase_steps = {"ready": 0}.get(ctl.sim.phase, 1 + backward)
     parts.append(("step", str(phase_steps)))
     return "&".join(f"{k}={quote(v, safe=',-.')}" for k, v in parts)
 
@@ -104,13 +110,17 @@ def apply(ctl: Controller, fragment: str) -> list[str]:
     for key, action in (("x", "x"), ("y", "target"), ("lr", "lr")):
         if key in values:
             do(action, values[key], key)
+    if values.get("finer", "0") not in ("0", "1"):
+        notices.append(f"Ignored finer={_short(values['finer'])}: it must be 0 or 1.")
+    ctl.act("finer", values.get("finer") == "1")  # the link's own choice; none given: whole steps
     if "step" in values:
+        most = 1 + ctl.sim.net.L * (2 if ctl.finer else 1)
         try:
             steps = int(values["step"])
-            if not 0 <= steps <= ctl.sim.net.L + 1:
+            if not 0 <= steps <= most:
                 raise ValueError
         except ValueError:
-            notices.append(f"Ignored step={_short(values['step'])}: it must be 0 to {ctl.sim.net.L + 1} for this network.")
+            notices.append(f"Ignored step={_short(values['step'])}: it must be 0 to {most} for this network.")
             steps = 0
         predicting = ctl.predict_mode  # prediction mode asks before each step: not while replaying a link
         ctl.act("predict_mode", False)
