@@ -94,3 +94,27 @@ def test_a_backward_step_flows_slowly_enough_to_see_and_is_still_when_motion_is_
     assert backward_ms > forward_ms  # the gradients' arrows grow over a longer time than other changes
     if motion == "reduce":
         assert page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.renderer.progress()')") == 1.0
+
+
+def test_in_the_lesson_the_embedded_simulation_fits_one_screen_too(visit, server):
+    """The lesson page at 1280×800: its own frame widens to the window, so that once a learner has
+    scrolled to the drawing, its buttons and the step's equation are on the same screen."""
+    v = visit(width=1280, height=800)
+    page = v.page
+    page.goto(server.url("sim/index.html"))
+    page.locator("#microsim").scroll_into_view_if_needed()
+    frame = next(f for f in page.frames if "main.html" in f.url)
+    wait_for(frame, "document.documentElement.dataset.simReady === 'true'", timeout=90_000)
+    for name in ("forward", "backward", "backward"):
+        act(frame, name)
+    wait_drawn(frame)
+    bar = page.evaluate("document.querySelector('.md-header').getBoundingClientRect().bottom")
+    # scroll the lesson so the drawing starts just under Material's top bar
+    inner = boxes(frame, ["#network"])["#network"]["top"]
+    page.evaluate(f"window.scrollBy(0, document.getElementById('microsim').getBoundingClientRect().top + {inner} - {bar} - 8)")
+    top = page.evaluate("document.getElementById('microsim').getBoundingClientRect().top")
+    for selector, box in boxes(frame, ["#network", "#equation-panel", *STEP_BUTTONS]).items():
+        assert top + box["top"] >= bar - 1 and top + box["bottom"] <= 800 + 0.5, f"{selector} is off the lesson's screen: {box}"
+    assert page.evaluate("document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "lesson-1280x800.png"))
