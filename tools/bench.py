@@ -122,7 +122,9 @@ def frame_times(page, setup: str, passes: int = 1, presses: int = 4):
     for _ in range(passes):
         page.evaluate("window.backpropSim.act('speed', 4); window.backpropSim.act('auto', true)")
         chromium.wait_for(page, "window.backpropSim.state().phase === 'complete'", timeout=60_000)
-        page.wait_for_timeout(500)
+        # the last step's frames: until its transition has been painted to the end
+        chromium.wait_for(page, "window.backpropSim.pyodide.runPython("
+                                "'import backprop_sim.painter as p; p._page.renderer.progress() >= 1')", timeout=60_000)
         page.evaluate("window.backpropSim.act('reset')")
     samples = page.evaluate("Array.from(window.backpropSim.frameStats())")
     # press-to-paint: a Backward Step click until the next animation frame has run
