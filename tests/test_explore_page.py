@@ -201,9 +201,11 @@ def test_hostile_link_shows_a_notice_and_injects_nothing(visit, server):
     assert v.errors == []
 
 
-def test_a_thousand_malformed_links_through_the_page(page):
+def test_malformed_links_through_the_page(page):
+    # 300 through the page's hashchange and render (tests/test_explore.py sends 1000 through
+    # urlstate on CPython, where they cost a thousandth of this)
     rng = random.Random(7)
-    fragments = [random_fragment(rng) for _ in range(1000)]
+    fragments = [random_fragment(rng) for _ in range(300)]
     result = page.evaluate(
         """async (fragments) => {
             let noticed = 0;
@@ -219,7 +221,7 @@ def test_a_thousand_malformed_links_through_the_page(page):
         fragments,
     )
     assert "noticed" in result, result
-    assert result["noticed"] > 600
+    assert result["noticed"] > 180
     assert page.errors == []
     location = page.evaluate("location.hash")
     assert location.startswith("#")
