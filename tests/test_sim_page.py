@@ -61,7 +61,8 @@ def test_forward_then_each_backward_step_shows_the_engines_numbers(page):
     # the equation panel shows the numbers substituted, rendered by KaTeX
     assert page.locator("#equation .katex").count() >= 6
     assert "Backward step 2 of 2" in page.locator("#equation").inner_text()
-    assert "δ^[1] (3×1)" in page.locator("#equation .shapes").inner_text()
+    shapes = page.locator("#equation .shapes")
+    assert "δ[1] (3×1)" in shapes.inner_text() and "δ<sup" in shapes.inner_html()  # the layer raised, as in the lesson
     assert "layer 1" in page.locator("#narration").inner_text()
 
 
