@@ -1,0 +1,198 @@
+"""Training on a data set: TensorFlow Playground's six problems.
+
+Pure numpy, like the engine: no browser, no clock, no globals.
+
+Conventions:
+  * a data set holds one example per row: points x with shape (n, 2), in the plane
+    −6 ≤ x₁, x₂ ≤ 6 as in Playground (unscaled, so sin x₁ makes about two waves across it);
+    targets y with shape (n, 1);
+  * classification targets are 0 or 1, for a sigmoid output and binary cross-entropy:
+    Playground's +1 (blue) is 1 and its −1 (orange) is 0. Regression targets lie in [−1, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from .engine import SEED_MAX, _frozen, check_number
+N_POINTS = 500  # every problem, as Playground's classification; its regression's 1,200 would be more dots to draw each frame, no more to learn
+EXTENT = 6.0  # the plane shown: −EXTENT ≤ x₁, x₂ ≤ EXTENT
+
+NOISE_RANGE = (0, 50)  # %
+TRAIN_SHARE_RANGE = (10, 90)  # % of the points used for training; the rest are the test points
+BATCH_RANGE = (1, 30)  # examples per update
+
+
+# --------------------------------------------------------------------------
+# the six problems: each draws N points, then their targets, from its own random streams.
+# Each generator gets `points` (where the points are) and `shake` (the noise): the same seed
+# gives the same points at every noise level, so moving the noise slider moves the labels or
+# the points, never the whole picture.
+
+
+def _circle(n: int, noise: float, points: np.random.Generator, shake: np.random.Generator):
+    """Half the points in a disc of radius 2.5 (class 1), half in a ring from 3.5 to 5 (class 0).
+
+    With noise, a point keeps its place but takes the class of a spot up to noise · 5 away:
+    points near the gap change class, as in Playground."""
+    inner = n // 2
+    r = np.concatenate([points.uniform(0.0, 2.5, inner), points.uniform(3.5, 5.0, n - inner)])
+    angle = points.uniform(0.0, 2 * np.pi, n)
+    x = np.column_stack([r * np.cos(angle), r * np.sin(angle)])
+    seen = x + noise * shake.uniform(-5.0, 5.0, (n, 2))
+    return x, (np.hypot(seen[:, 0], seen[:, 1]) < 2.5).astype(float)
+
+
+def _xor(n: int, noise: float, points: np.random.Generator, shake: np.random.Generator):
+    """Points in the square [−5, 5]², kept 0.3 away from the axes; class 1 where x₁ and x₂ have the
+    same sign (quadrants I and III), 0 where they differ. Noise: the class of a spot up to noise · 5 away."""
+    x = points.uniform(-5.0, 5.0, (n, 2))
+    x += np.where(x >= 0, 0.3, -0.3)  # a gap along the axes, so 0% noise is cleanly separable
+    seen = x + noise * shake.uniform(-5.0, 5.0, (n, 2))
+    return x, (seen[:, 0] * seen[:, 1] >= 0).astype(float)
+
+
+def _gauss(n: int, noise: float, points: np.random.Generator, shake: np.random.Generator):
+    """Two normal clouds, class 1 around (2, 2) and class 0 around (−2, −2); their variance grows
+    from 0.5 at 0% noise to 4 at 50%, so the clouds overlap. A point drawn outside the plane is
+    drawn again (rarely needed: at 50% noise, about one point in twenty)."""
+    half = n // 2
+    centre = np.where(np.arange(n)[:, None] < half, 2.0, -2.0) * np.ones((n, 2))
+    sd = np.sqrt(0.5 + 7.0 * noise)  # variance 0.5 + 7 · noise: 0.5 → 4 as noise goes 0 → 0.5
+    x = centre + sd * points.standard_normal((n, 2))
+    outside = np.any(np.abs(x) > EXTENT, axis=1)
+    while outside.any():
+        x[outside] = centre[outside] + sd * points.standard_normal((int(outside.sum()), 2))
+        outside = np.any(np.abs(x) > EXTENT, axis=1)
+    return x, (np.arange(n) < half).astype(float)
+
+
+def _spiral(n: int, noise: float, points: np.random.Generator, shake: np.random.Generator):
+    """Two arms winding 1.75 turns out from the centre to radius 5, the second the first turned by
+    half a turn; class 1 on the first. Noise moves each point up to noise · 1 in x₁ and x₂."""
+    half = n // 2
+    arm = (np.arange(n) >= half).astype(float)  # 0 for the first arm, 1 for the second
+    t = np.where(arm == 0, np.arange(n), np.arange(n) - half) / (n - half)  # 0 → 1 along an arm
+    r = 5.0 * t
+    angle = 1.75 * 2 * np.pi * t + np.pi * arm
+    x = np.column_stack([r * np.sin(angle), r * np.cos(angle)]) + noise * shake.uniform(-1.0, 1.0, (n, 2))
+    return x, 1.0 - arm
+
+
+def _plane(n: int, noise: float, points: np.random.Generator, shake: np.random.Generator):
+    """y = (x₁ + x₂) / 12 over the whole plane: a tilted plane from −1 to 1. Noise: the value at a
+    spot up to noise · 6 away, clipped to [−1, 1] so a tanh output can still reach every target."""
+    x = points.uniform(-EXTENT, EXTENT, (n, 2))
+    seen = x + noise * shake.uniform(-EXTENT, EXTENT, (n, 2))
+    return x, np.clip((seen[:, 0] + seen[:, 1]) / (2 * EXTENT), -1.0, 1.0)
+
+
+# six bumps on a 3 × 2 grid, signs alternating like a chessboard: (x₁, x₂, sign)
+_BUMPS = np.array([(-4, 2.5, 1), (0, 2.5, -1), (4, 2.5, 1), (-4, -2.5, -1), (0, -2.5, 1), (4, -2.5, -1)], dtype=float)
+
+
+def _multi_gauss(n: int, noise: float, points: np.random.Generator, shake: np.random.Generator):
+    """y = Σ_k sign_k · exp(−|x − c_k|² / 2): six bell-shaped bumps of height ±1 (σ = 1), clipped
+    to [−1, 1]. Noise: the value at a spot up to noise · 6 away."""
+    x = points.uniform(-EXTENT, EXTENT, (n, 2))
+    seen = x + noise * shake.uniform(-EXTENT, EXTENT, (n, 2))
+    d2 = (seen[:, None, 0] - _BUMPS[:, 0]) ** 2 + (seen[:, None, 1] - _BUMPS[:, 1]) ** 2  # (n, 6): squared distance to each bump
+    return x, np.clip(np.exp(-d2 / 2.0) @ _BUMPS[:, 2], -1.0, 1.0)
+
+
+class Problem(NamedTuple):
+    kind: str  # "classification" or "regression"
+    title: str  # for menus
+    generate: Callable  # (n, noise as a fraction, points, shake) -> (x (n, 2), y (n,))
+
+
+PROBLEMS: dict[str, Problem] = {
+    "circle": Problem("classification", "Circle", _circle),
+    "xor": Problem("classification", "Exclusive or (XOR)", _xor),
+    "gauss": Problem("classification", "Two Gaussian clouds", _gauss),
+    "spiral": Problem("classification", "Spiral", _spiral),
+    "plane": Problem("regression", "Plane", _plane),
+    "multi_gauss": Problem("regression", "Six Gaussian bumps", _multi_gauss),
+}
+
+# the random streams of one seed, one per purpose, independent of each other: the points do not
+# depend on the noise, nor the train/test split on either, nor an epoch's order on the others
+_STREAMS = {"points": 0, "shake": 1, "split": 2, "epoch": 3}
+
+
+def _stream(seed: int, purpose: str, *more: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_STREAMS[purpose], *more)))
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: arrays do not compare to one bool
+class DataSet:
+    """A problem's points, split into training and test points. Rows are examples."""
+
+    name: str
+    noise: float  # %
+    train_share: int  # %
+    batch: int  # examples per update
+    seed: int
+    x_train: np.ndarray  # (n_train, 2)
+    y_train: np.ndarray  # (n_train, 1)
+    x_test: np.ndarray  # (n_test, 2)
+    y_test: np.ndarray  # (n_test, 1)
+    kind: str  # "classification" (targets 0 or 1) or "regression" (targets in [−1, 1])
+
+    @property
+    def n_train(self) -> int:
+        return len(self.x_train)
+
+    @property
+    def n_test(self) -> int:
+        return len(self.x_test)
+
+
+def _whole(value, name: str, low: int, high: int, unit: str = "") -> int:
+    number = check_number(value, name)
+    if number != int(number) or not low <= number <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}{unit}, got {value!r}.")
+    return int(number)
+
+
+def make(name, noise=0, train_share=50, batch=10, seed=0) -> DataSet:
+    """The data set with these settings: the same settings always give the same points.
+
+    noise in % (0 to 50), train_share in % of N_POINTS (10 to 90, whole), batch 1 to 30,
+    seed a whole number from 0 to 2³² − 1. The split: a seed-shuffled order of the points,
+    the first train_share % for training (n_train = N_POINTS · train_share / 100, rounded).
+    """
+    if not isinstance(name, str) or name not in PROBLEMS:
+        raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(PROBLEMS)}.")
+    noise_pct = check_number(noise, "The noise")
+    if not NOISE_RANGE[0] <= noise_pct <= NOISE_RANGE[1]:
+        raise ValueError(f"The noise must be from {NOISE_RANGE[0]} to {NOISE_RANGE[1]} %, got {noise!r}.")
+    share = _whole(train_share, "The training share", *TRAIN_SHARE_RANGE, " %")
+    batch = _whole(batch, "The batch size", *BATCH_RANGE, " examples")
+    seed = _whole(seed, "The data seed", 0, SEED_MAX)
+    problem = PROBLEMS[name]
+    x, y = problem.generate(N_POINTS, noise_pct / 100, _stream(seed, "points"), _stream(seed, "shake"))
+    order = _stream(seed, "split").permutation(N_POINTS)
+    n_train = round(N_POINTS * share / 100)
+    train, test = order[:n_train], order[n_train:]
+    y = y.reshape(-1, 1)
+    return DataSet(name, noise_pct, share, batch, seed, _frozen(x[train]), _frozen(y[train]), _frozen(x[test]), _frozen(y[test]),
+                   problem.kind)
+
+
+class Batch(NamedTuple):
+    index: np.ndarray  # rows of x_train, y_train
+    x: np.ndarray  # (B, 2)
+    y: np.ndarray  # (B, 1)
+
+
+def batches(data: DataSet, epoch) -> tuple[Batch, ...]:
+    """The mini-batches of one epoch: every training point once, in an order shuffled by the
+    data set's seed and the epoch number (the same each time it is asked for), data.batch
+    points each; the last batch is smaller when data.batch does not divide n_train."""
+    epoch = _whole(epoch, "The epoch", 0, 2**31 - 1)
+    order = _stream(data.seed, "epoch", epoch).permutation(data.n_train)
+    return tuple(Batch(i, data.x_train[i], data.y_train[i]) for i in (order[s : s + data.batch] for s in range(0, data.n_train, data.batch)))

@@ -1,0 +1,146 @@
+"""Data sets on CPython (issue 16).
+
+Expected values come from the problems' shapes written out again here, never from the module's own output."""
+
+import numpy as np
+import pytest
+
+from backprop_sim.datasets import N_POINTS, PROBLEMS, batches, make
+
+NAMES = ("circle", "xor", "gauss", "spiral", "plane", "multi_gauss")
+
+
+def everything(data):
+    """All points and targets of a data set, train and test together, in one fixed order."""
+    x, y = np.vstack([data.x_train, data.x_test]), np.vstack([data.y_train, data.y_test])
+    order = np.lexsort((x[:, 1], x[:, 0]))
+    return x[order], y[order]
+
+
+# ---------------------------------------------------------------- the six problems
+
+
+def test_the_six_problems_of_playground():
+    assert tuple(PROBLEMS) == NAMES
+    assert [PROBLEMS[n].kind for n in NAMES] == ["classification"] * 4 + ["regression"] * 2
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_settings_same_data_another_seed_other_data(name):
+    a, b = make(name, noise=20, train_share=60, batch=7, seed=11), make(name, noise=20, train_share=60, batch=7, seed=11)
+    for field in ("x_train", "y_train", "x_test", "y_test"):
+        assert np.array_equal(getattr(a, field), getattr(b, field))
+        assert not getattr(a, field).flags.writeable
+    c = make(name, noise=20, train_share=60, batch=7, seed=12)
+    assert not np.array_equal(a.x_train, c.x_train)
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("noise", [0, 50])
+def test_shapes_labels_and_the_plane(name, noise):
+    data = make(name, noise=noise, seed=3)
+    assert data.kind == PROBLEMS[name].kind and data.name == name
+    assert data.x_train.shape == (250, 2) and data.y_train.shape == (250, 1)
+    assert data.x_test.shape == (250, 2) and data.y_test.shape == (250, 1)
+    x, y = everything(data)
+    assert np.all(np.abs(x) <= 6.0)
+    if data.kind == "classification":
+        assert set(np.unique(y)) == {0.0, 1.0}
+        assert 0.3 < y.mean() < 0.7  # both classes, roughly balanced
+    else:
+        assert np.all(np.abs(y) <= 1.0) and y.max() > 0.5 and y.min() < -0.5
+
+
+def test_the_shapes_at_zero_noise():
+    """Each problem's rule, written out again from its description."""
+    x, y = everything(make("circle"))
+    r = np.hypot(x[:, 0], x[:, 1])
+    assert np.array_equal(y[:, 0] == 1, r < 2.5) and not np.any((r > 2.5) & (r < 3.5)) and r.max() <= 5
+    x, y = everything(make("xor"))
+    assert np.array_equal(y[:, 0] == 1, x[:, 0] * x[:, 1] > 0) and np.all(np.abs(x) >= 0.3)
+    x, y = everything(make("gauss"))
+    assert np.all(np.linalg.norm(x[y[:, 0] == 1] - 2, axis=1) < np.linalg.norm(x[y[:, 0] == 1] + 2, axis=1))
+    x, y = everything(make("spiral"))
+    r = np.hypot(x[:, 0], x[:, 1])
+    assert r.max() <= 5 and np.sum(y) == 250
+    # the two arms: a point of one arm turned by half a turn lies on the other
+    first, second = x[y[:, 0] == 1], x[y[:, 0] == 0]
+    assert np.allclose(np.sort(np.round(-first, 9), axis=0), np.sort(np.round(second, 9), axis=0))
+    x, y = everything(make("plane"))
+    assert np.allclose(y[:, 0], (x[:, 0] + x[:, 1]) / 12)
+    x, y = everything(make("multi_gauss"))
+    bump = lambda c1, c2: np.exp(-((x[:, 0] - c1) ** 2 + (x[:, 1] - c2) ** 2) / 2)
+    expected = bump(-4, 2.5) - bump(0, 2.5) + bump(4, 2.5) - bump(-4, -2.5) + bump(0, -2.5) - bump(4, -2.5)
+    assert np.allclose(y[:, 0], np.clip(expected, -1, 1))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_noise_changes_the_data(name):
+    clean, noisy = everything(make(name, noise=0, seed=5)), everything(make(name, noise=30, seed=5))
+    assert not (np.array_equal(clean[0], noisy[0]) and np.array_equal(clean[1], noisy[1]))
+
+
+def test_noise_moves_labels_or_points_as_in_playground():
+    """circle, xor and the regressions keep their points and change their labels; gauss and spiral move their points."""
+    for name in ("circle", "xor", "plane", "multi_gauss"):
+        a, b = make(name, noise=0, seed=2), make(name, noise=40, seed=2)
+        assert np.array_equal(a.x_train, b.x_train) and not np.array_equal(a.y_train, b.y_train)
+    for name in ("gauss", "spiral"):
+        a, b = make(name, noise=0, seed=2), make(name, noise=40, seed=2)
+        assert not np.array_equal(a.x_train, b.x_train) and np.array_equal(a.y_train, b.y_train)
+    x, y = everything(make("circle", noise=50, seed=2))
+    wrong = (y[:, 0] == 1) != (np.hypot(x[:, 0], x[:, 1]) < 2.5)
+    assert 0.02 < wrong.mean() < 0.4  # some points carry the other class, most do not
+
+
+@pytest.mark.parametrize("share", [10, 30, 50, 90])
+def test_the_training_share_splits_the_same_points(share):
+    data = make("spiral", noise=10, train_share=share, seed=4)
+    assert data.n_train == N_POINTS * share // 100 and data.n_test == N_POINTS - data.n_train
+    whole = everything(make("spiral", noise=10, train_share=50, seed=4))
+    mine = everything(data)
+    assert np.array_equal(mine[0], whole[0]) and np.array_equal(mine[1], whole[1])
+    assert not set(map(tuple, data.x_train)) & set(map(tuple, data.x_test))
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(name="moons"), "Unknown data set 'moons'; choose one of circle, xor, gauss, spiral, plane, multi_gauss."),
+    (dict(name=None), "Unknown data set None"),
+    (dict(noise=51), "The noise must be from 0 to 50 %, got 51."),
+    (dict(noise=-1), "The noise must be from 0 to 50 %"),
+    (dict(noise="lots"), "The noise must be a number, got 'lots'."),
+    (dict(noise=float("nan")), "The noise must be a finite number"),
+    (dict(train_share=5), "The training share must be a whole number from 10 to 90 %, got 5."),
+    (dict(train_share=50.5), "The training share must be a whole number from 10 to 90 %, got 50.5."),
+    (dict(batch=0), "The batch size must be a whole number from 1 to 30 examples, got 0."),
+    (dict(batch=31), "The batch size must be a whole number from 1 to 30 examples"),
+    (dict(batch=True), "The batch size must be a number, got True."),
+    (dict(seed=-1), "The data seed must be a whole number from 0 to 4294967295, got -1."),
+    (dict(seed=1.5), "The data seed must be a whole number"),
+])
+def test_bad_settings_are_refused_with_a_reason(args, message):
+    settings = dict(name="xor") | args
+    with pytest.raises(ValueError) as refusal:
+        make(settings.pop("name"), **settings)
+    assert str(refusal.value).startswith(message)
+
+
+def test_the_extremes_are_accepted():
+    for noise, share, batch in ((0, 10, 1), (50, 90, 30), (12.5, 90, 1)):
+        data = make("gauss", noise=noise, train_share=share, batch=batch, seed=2**32 - 1)
+        assert (data.noise, data.train_share, data.batch) == (noise, share, batch)
+
+
+def test_an_epoch_is_every_training_point_once_in_batches():
+    data = make("circle", train_share=50, batch=30, seed=1)
+    epoch = batches(data, 0)
+    assert [len(b.index) for b in epoch] == [30] * 8 + [10]  # 250 = 8 · 30 + 10
+    assert sorted(np.concatenate([b.index for b in epoch]).tolist()) == list(range(250))
+    for b in epoch:
+        assert np.array_equal(b.x, data.x_train[b.index]) and np.array_equal(b.y, data.y_train[b.index])
+    again, next_epoch = batches(data, 0), batches(make("circle", train_share=50, batch=30, seed=1), 1)
+    assert all(np.array_equal(a.index, b.index) for a, b in zip(epoch, again))
+    assert not np.array_equal(epoch[0].index, next_epoch[0].index)
+    assert not np.array_equal(epoch[0].index, batches(make("circle", batch=30, seed=2), 0)[0].index)
+    with pytest.raises(ValueError, match="The epoch must be a whole number from 0"):
+        batches(data, -1)
