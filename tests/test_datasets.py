@@ -1,11 +1,15 @@
-"""Data sets on CPython (issue 16).
+"""Data sets, features and regularisation on CPython (issue 16).
 
-Expected values come from the problems' shapes written out again here, never from the module's own output."""
+Expected values come from hand computations, the problems' shapes written out again here,
+or finite differences; never from the module's own output."""
+
+import math
 
 import numpy as np
 import pytest
 
-from backprop_sim.datasets import N_POINTS, PROBLEMS, batches, make
+from backprop_sim import datasets
+from backprop_sim.datasets import FEATURE_NAMES, FEATURES, N_POINTS, PROBLEMS, batches, features, make, penalty, penalty_grad
 
 NAMES = ("circle", "xor", "gauss", "spiral", "plane", "multi_gauss")
 
@@ -144,3 +148,77 @@ def test_an_epoch_is_every_training_point_once_in_batches():
     assert not np.array_equal(epoch[0].index, batches(make("circle", batch=30, seed=2), 0)[0].index)
     with pytest.raises(ValueError, match="The epoch must be a whole number from 0"):
         batches(data, -1)
+
+
+# ---------------------------------------------------------------- features
+
+
+def test_features_by_hand():
+    x = np.array([[1.0, 2.0], [-0.5, 3.0]])
+    powers, rest = features(x, ["x1", "x2", "x1^2", "x2^2"]), features(x, ["x1*x2", "sin x1", "sin x2"])
+    assert powers.shape == (2, 4) and rest.shape == (2, 3)
+    assert np.allclose(powers, [[1, 2, 1, 4], [-0.5, 3, 0.25, 9]])
+    assert np.allclose(rest, [[2, math.sin(1.0), math.sin(2.0)], [-1.5, math.sin(-0.5), math.sin(3.0)]])
+    assert np.allclose(features(x, ["x1*x2"]), [[2.0], [-1.5]])
+
+
+def test_features_come_in_one_order():
+    """The same set of features feeds the network's inputs in the same order, however it was chosen."""
+    x = np.array([[1.0, 2.0]])
+    assert np.array_equal(features(x, ["sin x2", "x1"]), features(x, ["x1", "sin x2"]))
+    assert np.allclose(features(x, ["sin x2", "x1"]), [[1.0, math.sin(2.0)]])
+
+
+def test_features_have_their_lesson_names():
+    assert [FEATURE_NAMES[f] for f in FEATURES] == ["x₁", "x₂", "x₁²", "x₂²", "x₁x₂", "sin x₁", "sin x₂"]
+
+
+@pytest.mark.parametrize("names, message", [
+    ([], "Choose at least one input feature"),
+    (["x3"], "Unknown input feature 'x3'; choose from x1, x2, x1^2, x2^2, x1*x2, sin x1, sin x2."),
+    ("x1", "Choose the input features as a list"),
+    (["x1", "x1"], "Each input feature can be chosen once"),
+    (list(FEATURES[:5]), "At most 4 input features (the network has at most 4 inputs), got 5."),
+])
+def test_bad_feature_lists_are_refused(names, message):
+    with pytest.raises(ValueError) as refusal:
+        datasets.check_features(names)
+    assert str(refusal.value).startswith(message)
+
+
+# ---------------------------------------------------------------- regularisation
+
+W_LIST = [None, np.array([[0.5, -1.5], [2.0, 0.25]]), np.array([[-0.75, 1.0]])]
+
+
+def test_penalties_by_hand():
+    assert penalty(W_LIST, "none", 0.3) == 0.0
+    assert penalty(W_LIST, "l1", 0.1) == pytest.approx(0.1 * (0.5 + 1.5 + 2.0 + 0.25 + 0.75 + 1.0))
+    assert penalty(W_LIST, "l2", 0.1) == pytest.approx(0.1 * 0.5 * (0.25 + 2.25 + 4.0 + 0.0625 + 0.5625 + 1.0))
+    assert np.array_equal(penalty_grad(np.array([[0.0, -2.0, 3.0]]), "l1", 0.5), [[0.0, -0.5, 0.5]])
+
+
+@pytest.mark.parametrize("kind", ["none", "l1", "l2"])
+def test_penalty_gradients_against_finite_differences(kind):
+    eps, rate = 1e-6, 0.37
+    for l in (1, 2):
+        W = W_LIST[l]
+        numeric = np.zeros_like(W)
+        for j, k in np.ndindex(W.shape):
+            plus, minus = [w.copy() if w is not None else None for w in W_LIST], [w.copy() if w is not None else None for w in W_LIST]
+            plus[l][j, k] += eps
+            minus[l][j, k] -= eps
+            numeric[j, k] = (penalty(plus, kind, rate) - penalty(minus, kind, rate)) / (2 * eps)
+        assert np.allclose(penalty_grad(W, kind, rate), numeric, atol=1e-8)
+
+
+@pytest.mark.parametrize("kind, rate, message", [
+    ("l3", 0.1, "Unknown regularisation 'l3'; choose one of none, l1, l2."),
+    ("l2", -0.1, "The regularisation rate must be from 0 to 10, got -0.1."),
+    ("l2", 11, "The regularisation rate must be from 0 to 10, got 11."),
+    ("l1", "x", "The regularisation rate must be a number"),
+])
+def test_bad_regularisation_is_refused(kind, rate, message):
+    with pytest.raises(ValueError) as refusal:
+        penalty(W_LIST, kind, rate)
+    assert str(refusal.value).startswith(message)

@@ -1,4 +1,5 @@
-"""Training on a data set: TensorFlow Playground's six problems.
+"""Training on a data set: TensorFlow Playground's six problems, input features
+and L1/L2 regularisation.
 
 Pure numpy, like the engine: no browser, no clock, no globals.
 
@@ -17,7 +18,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .engine import SEED_MAX, _frozen, check_number
+from .engine import MAX_INPUTS, SEED_MAX, _frozen, check_number
+
 N_POINTS = 500  # every problem, as Playground's classification; its regression's 1,200 would be more dots to draw each frame, no more to learn
 EXTENT = 6.0  # the plane shown: −EXTENT ≤ x₁, x₂ ≤ EXTENT
 
@@ -196,3 +198,89 @@ def batches(data: DataSet, epoch) -> tuple[Batch, ...]:
     epoch = _whole(epoch, "The epoch", 0, 2**31 - 1)
     order = _stream(data.seed, "epoch", epoch).permutation(data.n_train)
     return tuple(Batch(i, data.x_train[i], data.y_train[i]) for i in (order[s : s + data.batch] for s in range(0, data.n_train, data.batch)))
+
+
+# --------------------------------------------------------------------------
+# input features: what the network's inputs are made of, as Playground offers them
+
+FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2")
+FEATURE_NAMES = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂", "sin x1": "sin x₁", "sin x2": "sin x₂"}
+
+_FEATURE_VALUES: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "x1": lambda x1, x2: x1,
+    "x2": lambda x1, x2: x2,
+    "x1^2": lambda x1, x2: x1**2,
+    "x2^2": lambda x1, x2: x2**2,
+    "x1*x2": lambda x1, x2: x1 * x2,
+    "sin x1": lambda x1, x2: np.sin(x1),  # radians, on the unscaled plane: about two waves across it
+    "sin x2": lambda x1, x2: np.sin(x2),
+}
+
+
+def check_features(names) -> tuple[str, ...]:
+    """The chosen features in FEATURES order (so the same set always feeds the same inputs), or
+    the refusal: none, an unknown name, a repeat, or more than the network's MAX_INPUTS inputs."""
+    if isinstance(names, str) or not isinstance(names, (list, tuple)):
+        raise ValueError(f"Choose the input features as a list, such as [\"x1\", \"x2\"], got {names!r}.")
+    unknown = [n for n in names if n not in FEATURES]
+    if unknown:
+        raise ValueError(f"Unknown input feature {unknown[0]!r}; choose from {', '.join(FEATURES)}.")
+    if not names:
+        raise ValueError("Choose at least one input feature: the network needs an input.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"Each input feature can be chosen once, got {list(names)!r}.")
+    if len(names) > MAX_INPUTS:
+        raise ValueError(f"At most {MAX_INPUTS} input features (the network has at most {MAX_INPUTS} inputs), got {len(names)}.")
+    return tuple(n for n in FEATURES if n in names)
+
+
+def features(x, names) -> np.ndarray:
+    """The network's inputs for points x (n, 2): one column per chosen feature, in FEATURES order."""
+    chosen = check_features(names)
+    x = np.asarray(x, dtype=float).reshape(-1, 2)
+    return np.column_stack([_FEATURE_VALUES[name](x[:, 0], x[:, 1]) for name in chosen])
+
+
+# --------------------------------------------------------------------------
+# regularisation: a penalty R(W) on the size of the weights, added to the mean loss.
+#   J = (1/B) Σ_i L_i + R(W),  so  ∂J/∂W[l] = (1/B) Σ_i ∂L_i/∂W[l] + ∂R/∂W[l].
+# Weights only, as in Playground: the biases only shift a neuron's threshold and go unpenalised.
+
+REGULARIZATIONS = ("none", "l1", "l2")
+RATE_MAX = 10.0  # Playground's largest rate
+
+
+def check_regularization(kind, rate) -> tuple[str, float]:
+    if kind not in REGULARIZATIONS:
+        raise ValueError(f"Unknown regularisation {kind!r}; choose one of {', '.join(REGULARIZATIONS)}.")
+    rate = check_number(rate, "The regularisation rate")
+    if not 0 <= rate <= RATE_MAX:
+        raise ValueError(f"The regularisation rate must be from 0 to {RATE_MAX:g}, got {rate:g}.")
+    return kind, rate
+
+
+def penalty(W_list, kind, rate) -> float:
+    """R(W) over every weight matrix (None entries, like the engine's W[0], skipped).
+
+    none: 0.   l1: λ Σ |w|.   l2: λ · ½ Σ w²  (the ½ makes the gradient λ w, no factor 2)."""
+    kind, rate = check_regularization(kind, rate)
+    Ws = [np.asarray(W, dtype=float) for W in W_list if W is not None]
+    if kind == "l1":
+        return rate * float(sum(np.sum(np.abs(W)) for W in Ws))
+    if kind == "l2":
+        return rate * 0.5 * float(sum(np.sum(W**2) for W in Ws))
+    return 0.0
+
+
+def penalty_grad(W, kind, rate) -> np.ndarray:
+    """∂R/∂W, the extra term in ∂J/∂W.
+
+    none: 0.   l1: λ sign(w), taking sign(0) = 0 (|w| has no slope at 0; 0 keeps a zero weight at zero).
+    l2: λ w ("weight decay": each update shrinks every weight by the factor 1 − ηλ before the data's step)."""
+    kind, rate = check_regularization(kind, rate)
+    W = np.asarray(W, dtype=float)
+    if kind == "l1":
+        return rate * np.sign(W)
+    if kind == "l2":
+        return rate * W
+    return np.zeros_like(W)
