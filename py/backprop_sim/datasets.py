@@ -1,5 +1,5 @@
-"""Training on a data set: TensorFlow Playground's six problems, input features
-and L1/L2 regularisation.
+"""Training on a data set: TensorFlow Playground's six problems, input features, L1/L2
+regularisation, the mini-batch gradient, and what the network computes over the input plane.
 
 Pure numpy, like the engine: no browser, no clock, no globals.
 
@@ -7,6 +7,8 @@ Conventions:
   * a data set holds one example per row: points x with shape (n, 2), in the plane
     −6 ≤ x₁, x₂ ≤ 6 as in Playground (unscaled, so sin x₁ makes about two waves across it);
     targets y with shape (n, 1);
+  * the network sees each example as a column, a[0] = x, as in the lesson; a batch of B
+    examples side by side is the matrix A[0] = Xᵀ with shape (n₀, B);
   * classification targets are 0 or 1, for a sigmoid output and binary cross-entropy:
     Playground's +1 (blue) is 1 and its −1 (orange) is 0. Regression targets lie in [−1, 1].
 """
@@ -18,7 +20,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .engine import MAX_INPUTS, SEED_MAX, _frozen, check_number
+from .engine import MAX_INPUTS, SEED_MAX, SHIPPED, Network, Rules, _frozen, check_learning_rate, check_number
 
 N_POINTS = 500  # every problem, as Playground's classification; its regression's 1,200 would be more dots to draw each frame, no more to learn
 EXTENT = 6.0  # the plane shown: −EXTENT ≤ x₁, x₂ ≤ EXTENT
@@ -284,3 +286,135 @@ def penalty_grad(W, kind, rate) -> np.ndarray:
     if kind == "l2":
         return rate * W
     return np.zeros_like(W)
+
+
+# --------------------------------------------------------------------------
+# the mini-batch gradient: the mean of the per-example gradients
+
+
+@dataclass(frozen=True)
+class BatchGradient:
+    """∂J/∂W[l] and ∂J/∂b[l] for the mean loss J = (1/B) Σ_i L_i (index 0 None, as the engine's)."""
+
+    dW: tuple
+    db: tuple
+    loss: float  # J, the mean loss over the batch (without the penalty)
+    size: int  # B
+    per_example: tuple = ()  # (dW_i, db_i, L_i) for each example, when computed one by one
+
+
+def _examples(net: Network, X, Y) -> tuple[np.ndarray, np.ndarray]:
+    X, Y = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
+    n_in, n_out = net.layers[0], net.layers[-1]
+    if X.ndim != 2 or X.shape[1] != n_in or len(X) == 0:
+        raise ValueError(f"The batch's inputs must be rows of {n_in} number(s), got shape {X.shape}.")
+    Y = Y.reshape(len(Y), -1)
+    if Y.shape != (len(X), n_out):
+        raise ValueError(f"The batch needs one target row of {n_out} number(s) per input row, got shape {Y.shape}.")
+    return X, Y
+
+
+def batch_gradients(net: Network, X, Y, rules: Rules = SHIPPED) -> BatchGradient:
+    """The definition, one example at a time through the engine's backward pass:
+    ∂J/∂W[l] = (1/B) Σ_i δ_i[l] (a_i[l-1])ᵀ,  ∂J/∂b[l] = (1/B) Σ_i δ_i[l]."""
+    X, Y = _examples(net, X, Y)
+    B, L = len(X), net.L
+    per_example = []
+    for x, y in zip(X, Y):
+        fp, steps = net.gradients(x.reshape(-1, 1), y.reshape(-1, 1), rules)
+        by_layer = {s.layer: s for s in steps}
+        per_example.append(((None,) + tuple(by_layer[l].dW.result.value for l in range(1, L + 1)),
+                            (None,) + tuple(by_layer[l].db.result.value for l in range(1, L + 1)),
+                            fp.loss))
+    dW = (None,) + tuple(_frozen(sum(e[0][l] for e in per_example) / B) for l in range(1, L + 1))
+    db = (None,) + tuple(_frozen(sum(e[1][l] for e in per_example) / B) for l in range(1, L + 1))
+    return BatchGradient(dW, db, sum(e[2] for e in per_example) / B, B, tuple(per_example))
+
+
+def batch_gradients_vectorised(net: Network, X, Y, rules: Rules = SHIPPED) -> BatchGradient:
+    """The same mean in one pass: the batch as the columns of A[0] = Xᵀ, through the same rules.
+
+    Each column goes through the backward pass on its own (Δ[l] = (W[l+1])ᵀ Δ[l+1] ⊙ g'(Z[l]) acts
+    column by column), and the one product Δ[l] (A[l-1])ᵀ = Σ_i δ_i[l] (a_i[l-1])ᵀ already sums the
+    examples' ∂L/∂W; the biases' δ columns are summed here. Needs rules that treat the columns
+    independently and a loss that sums over its entries, as the shipped rules do."""
+    X, Y = _examples(net, X, Y)
+    B = len(X)
+    fp, steps = net.gradients(X.T, Y.T, rules)
+    by_layer = {s.layer: s for s in steps}
+    dW = (None,) + tuple(_frozen(by_layer[l].dW.result.value / B) for l in range(1, net.L + 1))
+    db = (None,) + tuple(_frozen(by_layer[l].db.result.value.sum(axis=1, keepdims=True) / B) for l in range(1, net.L + 1))
+    return BatchGradient(dW, db, fp.loss / B, B)
+
+
+def descend(net: Network, gradient: BatchGradient, learning_rate, kind="none", rate=0.0) -> Network:
+    """One step of mini-batch gradient descent with the penalty's extra term:
+    W[l] ← W[l] − η (∂J/∂W[l] + ∂R/∂W[l]),  b[l] ← b[l] − η ∂J/∂b[l].
+    A weight that leaves the engine's range is refused with the engine's message."""
+    lr = check_learning_rate(learning_rate)
+    kind, rate = check_regularization(kind, rate)
+    W = [net.W[l] - lr * (gradient.dW[l] + penalty_grad(net.W[l], kind, rate)) for l in range(1, net.L + 1)]
+    b = [net.b[l] - lr * gradient.db[l] for l in range(1, net.L + 1)]
+    return Network.build(net.layers, W, b, net.hidden_activation, net.output_activation, net.loss_fn)
+
+
+# --------------------------------------------------------------------------
+# measuring and drawing what the network learned
+
+
+def activations(net: Network, x, names, rules: Rules = SHIPPED) -> tuple[np.ndarray, ...]:
+    """a[l] for every layer, for the points x (n, 2) as columns: a[0] the features (n₀, n) ...
+    a[L] = ŷ (n_L, n). One forward pass, the engine's own (z[l] = W[l] a[l-1] + b[l] works on
+    columns alike); the targets it asks for are zeros, since only the activations are kept."""
+    A0 = features(x, names).T
+    if A0.shape[0] != net.layers[0]:
+        raise ValueError(f"The network has {net.layers[0]} input(s) but {A0.shape[0]} feature(s) are chosen.")
+    return net.forward(A0, np.zeros((net.layers[-1], A0.shape[1])), rules).a
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    train_loss: float  # mean loss per example
+    test_loss: float
+    train_accuracy: float | None  # share of points on the right side of ŷ = 0.5; None for regression
+    test_accuracy: float | None
+
+
+def evaluate(net: Network, data: DataSet, names, rules: Rules = SHIPPED) -> Evaluation:
+    """Mean loss on the training and the test points, and for classification the accuracy
+    (class 1 where ŷ ≥ 0.5, the middle of the sigmoid's range)."""
+
+    def measure(x, y):
+        A0 = features(x, names).T
+        fp = net.forward(A0, y.T, rules)  # the loss sums over the columns: the total of the examples' losses
+        accuracy = float(np.mean((fp.y_hat[0] >= 0.5) == (y[:, 0] == 1))) if data.kind == "classification" else None
+        return fp.loss / len(x), accuracy
+
+    (train_loss, train_accuracy), (test_loss, test_accuracy) = measure(data.x_train, data.y_train), measure(data.x_test, data.y_test)
+    return Evaluation(train_loss, test_loss, train_accuracy, test_accuracy)
+
+
+def grid_points(size: int = 50, extent: float = EXTENT) -> np.ndarray:
+    """The centres of a size × size grid of cells over the plane, one row per point, row by row
+    from the top: cell (i, j) is at x₁ = −extent + (j + ½) h, x₂ = extent − (i + ½) h, h = 2 extent / size,
+    so row i of a picture is drawn at height i, x₂ growing upwards as on the plot."""
+    size = _whole(size, "The grid size", 2, 400)
+    extent = check_number(extent, "The extent")
+    if extent <= 0:
+        raise ValueError(f"The extent must be above 0, got {extent:g}.")
+    h = 2 * extent / size
+    centres = -extent + (np.arange(size) + 0.5) * h
+    x1, x2 = np.meshgrid(centres, centres[::-1])
+    return np.column_stack([x1.ravel(), x2.ravel()])
+
+
+def layer_grids(net: Network, names, size: int = 50, extent: float = EXTENT, rules: Rules = SHIPPED) -> tuple[np.ndarray, ...]:
+    """What every neuron computes over the plane: entry l has shape (n_l, size, size), its
+    [j] the picture of neuron j's a[l]_j (entry 0: the input features; entry L: the output)."""
+    a = activations(net, grid_points(size, extent), names, rules)  # grid_points refuses a bad size
+    return tuple(layer.reshape(layer.shape[0], int(size), int(size)) for layer in a)
+
+
+def predict_grid(net: Network, names, size: int = 50, extent: float = EXTENT, rules: Rules = SHIPPED) -> np.ndarray:
+    """The network's output ŷ (its first output neuron) over the plane, (size, size), top row first."""
+    return layer_grids(net, names, size, extent, rules)[net.L][0]
