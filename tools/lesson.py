@@ -27,7 +27,7 @@ from backprop_sim.presets import preset
 from backprop_sim.scene import View, network_scene
 
 PACKAGE = Path(__file__).resolve().parent.parent / "py" / "backprop_sim"
-SOURCE_ORDER = ("rules.py", "formatting.py", "engine.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "controller.py", "urlstate.py", "editing.py", "painter.py")
+SOURCE_ORDER = ("rules.py", "formatting.py", "engine.py", "datasets.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "controller.py", "urlstate.py", "editing.py", "painter.py")
 
 
 def worked_example(plain: bool = False) -> str:
