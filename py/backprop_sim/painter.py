@@ -350,13 +350,12 @@ class Page:
         ):
             event = "change" if control in ("lr",) else "input"
             self.on(control, event, lambda e, a=action, r=read: self.do(a, r(e.target)))
-        for field, button, action, read in (
-            ("layers", "btn-layers", "layers", lambda: str(_el("layers").value)),
-            ("edit-value", "btn-edit", "", self.edit_selected),
-            ("prediction", "btn-predict", "predict", lambda: str(_el("prediction").value)),
+        for field, button, submit in (
+            ("layers", "btn-layers", lambda: self.do("layers", str(_el("layers").value))),
+            ("edit-value", "btn-edit", self.edit_selected),
+            ("prediction", "btn-predict", lambda: self.do("predict", str(_el("prediction").value))),
         ):
             # a field's value goes with its button, or with Enter in the field
-            submit = (lambda r=read: r()) if not action else (lambda a=action, r=read: self.do(a, r()))
             self.on(button, "click", lambda e, f=submit: f())
             self.on(field, "keydown", lambda e, f=submit: f() if e.key == "Enter" else None)
         self.on("btn-randomise", "click", lambda e: self.do("seed", _el("seed").value))
@@ -436,15 +435,16 @@ class Page:
 
     def on_canvas_click(self, event) -> None:
         choice = self.renderer.hit(event.clientX, event.clientY)
-        if choice is not None:
-            _el("trace-tool").open = True
         self.do("select", choice)
-        # bring what the click chose into view: a weight's chain rule beside the drawing, once its
-        # gradient is known; else (a neuron, or before the backward pass) the Trace tool
-        chain = _el("chain-rule") if choice is not None and choice[0] == "weight" else None
-        target = chain if chain is not None and self.ctl.selected == panels.chain_weight(self.ctl.sim.now, self.ctl.selected) else _el("trace-tool")
-        if choice is not None:
-            target.scrollIntoView(_obj({"block": "nearest", "behavior": "smooth" if not self.renderer.still.matches else "auto"}))
+        if choice is None:
+            return
+        _el("trace-tool").open = True
+        # bring what the click chose into view: the chain rule beside the drawing when it is this
+        # weight's (its gradient is known); else (a neuron, or before the backward pass) the Trace tool
+        selected = self.ctl.selected
+        shown = selected is not None and selected.kind == "weight" and panels.chain_weight(self.ctl.sim.now, selected) == selected
+        target = _el("chain-rule") if shown else _el("trace-tool")
+        target.scrollIntoView(_obj({"block": "nearest", "behavior": "auto" if self.renderer.still.matches else "smooth"}))
 
     def on_inputs(self) -> None:
         self.do("x", [field.value for field in _el("inputs").querySelectorAll("input")])

@@ -351,6 +351,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
                 at = _along(x1, y1, x2, y2)
                 # beside the line: the gradient's side (+) or the other (−), d px off the line
                 side = lambda t, d, at=at, nx=-uy, ny=ux: (at(t)[0] + nx * d, at(t)[1] + ny * d, "center")  # noqa: E731
+                labelled = not dense or view.selected == Selection("weight", l, j, k)
                 if grads is not None:
                     g = grads[j][k]
                     f = fresh(l)
@@ -360,13 +361,13 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
                     width = 1.5 + 4.5 * (min(1.0, abs(g) / max_dW) if math.isfinite(g) else 1.0)
                     arrow_specs.append((int(sx), int(sy), int(ex), int(ey), grad_colour(g), round(width, 1)))
                     if not crowded:  # no label may cover the arrow where it ends, whatever frame of its growth
-                        blocked.extend(_along_boxes(side(arrow_from, ARROW_SIDE)[:2], side(arrow_from - arrow_span, ARROW_SIDE)[:2], width / 2 + 2))
-                    if dense and view.selected != Selection("weight", l, j, k):
+                        blocked.extend(_along_boxes((sx, sy), side(arrow_from - arrow_span, ARROW_SIDE)[:2], width / 2 + 2))
+                    if not labelled:
                         unlabelled += 1
                     else:
                         spots = [side(t, d) for d in (22, -16, 34, -28, 46, -40) for t in (0.5, 0.6, 0.4, 0.7, 0.32, 0.82, 0.9)]
                         labels.append((2, spots, f"∂ {number(g, digits, sign=True)}", grad_colour(g), f, False))
-                if dense and view.selected != Selection("weight", l, j, k):
+                if not labelled:
                     unlabelled += 1
                 else:
                     # on the line before the gradient's arrow reaches it, else beside it, away from the arrow
@@ -402,12 +403,11 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
                 d = float(by_layer[l].delta.result.value[j, 0])
                 colour, f = grad_colour(d), fresh(l)
                 labels.append((0, above, f"δ {number(d, digits, sign=True)}", colour, f, True))
-                if moment.has_gradients(l):
-                    labels.append((1, below, f"∂b {number(d, digits, sign=True)}", colour, f, False))
-                else:  # finer steps: δ first, ∂L/∂b with the next step
-                    labels.append((1, below, f"b {parameter(float(net.b[l][j, 0]))}", pal.muted, 1.0, False))
             else:
                 labels.append((0, above, "δ —", pal.muted, 1.0, False))
+            if moment.has_gradients(l):  # ∂L/∂b = δ; in finer steps only after δ's own step
+                labels.append((1, below, f"∂b {number(d, digits, sign=True)}", colour, f, False))
+            else:
                 labels.append((1, below, f"b {parameter(float(net.b[l][j, 0]))}", pal.muted, 1.0, False))
             if is_dead:
                 labels.append((1, [(x + r + 4, y, "left"), (x - r - 4, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
@@ -522,7 +522,8 @@ LABEL_AREA = 2 * 90 * 22  # px²: a connection's two labels (w and ∂), each ab
 def _crowded(connections: int, gap: float, height: float) -> bool:
     """Whether two layers' connections are too many for their labels: together they would
     cover more than a quarter of the band between the layers (the neurons' labels, the arrows
-    and the crossings need the rest; measured on the presets at 560–1600 px). Then only the selected connection is labelled, by the rule the page states."""
+    and the crossings need the rest; measured on the presets at 560–1600 px). Then only the
+    selected connection is labelled, by the rule the page states."""
     return connections * LABEL_AREA > 0.25 * gap * height
 
 
@@ -531,6 +532,10 @@ def _along_boxes(start, end, half: float) -> list:
     (x1, y1), (x2, y2) = start, end
     n = max(1, int(math.hypot(x2 - x1, y2 - y1) / max(half, 1.0)))
     return [(x - half, y - half, x + half, y + half) for x, y in ((x1 + (x2 - x1) * i / n, y1 + (y2 - y1) * i / n) for i in range(n + 1))]
+
+
+def _inside(box, width: float, height: float) -> bool:
+    return box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
 
 
 def _choose_spots(labels, blocked: tuple, width: float, height: float, memory: LabelMemory | None) -> list:
@@ -546,7 +551,7 @@ def _choose_spots(labels, blocked: tuple, width: float, height: float, memory: L
     for _, spots, text, *_ in labels:
         for i, (x, y, align) in enumerate(spots):
             box = text_box(x, y, text, FONT, align)
-            if box[0] < 0 or box[2] > width or box[1] < 0 or box[3] > height:
+            if not _inside(box, width, height):
                 continue
             if not placed.hits(box):
                 placed.add(box)
@@ -573,8 +578,7 @@ def _make_room(labels, chosen: list, fixed: _Boxes, width: float, height: float)
     def box_of(i, spot):
         x, y, align = labels[i][1][spot]
         box = text_box(x, y, labels[i][2], FONT, align)
-        inside = box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
-        return box if inside and not fixed.hits(box) else None
+        return box if _inside(box, width, height) and not fixed.hits(box) else None
 
     boxes = [box_of(i, c) if c is not None else None for i, c in enumerate(chosen)]
     for u in range(len(labels)):
