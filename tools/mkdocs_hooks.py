@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -37,6 +38,31 @@ def on_config(config):
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     return lesson.expand(markdown, config["site_url"] or "")
+
+
+# Accessibility fixes to the theme's own markup, made where the theme gives no setting for them
+# (axe-core, tests/test_accessibility.py): its search dialog gets a name, and every display
+# equation of the worked example, a region that scrolls sideways when a matrix is wider than
+# the column, can take the keyboard's focus so it can be scrolled without a mouse.
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+NAMED_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog" aria-label="Search this site">'
+WORKED_EXAMPLE = re.compile(r'<div class="worked-example">.*?\n</div>', re.S)
+
+
+def on_post_page(output: str, page, config) -> str:
+    return _accessible(output, page.file.src_uri)
+
+
+def on_post_template(output: str, template_name: str, config) -> str:
+    return _accessible(output, template_name) if template_name.endswith(".html") else output  # 404.html
+
+
+def _accessible(output: str, where: str) -> str:
+    if SEARCH_DIALOG not in output:
+        sys.exit(f"build failed: {where}: the theme's search dialog changed its markup; "
+                 "give it a name again (tools/mkdocs_hooks.py, _accessible)")
+    output = output.replace(SEARCH_DIALOG, NAMED_SEARCH_DIALOG)
+    return WORKED_EXAMPLE.sub(lambda m: m.group(0).replace('<div class="arithmatex">', '<div class="arithmatex" tabindex="0">'), output)
 
 
 def on_post_build(config) -> None:
