@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -27,6 +28,11 @@ import runtime  # noqa: E402
 import screenshot  # noqa: E402
 
 KATEX_DIR = ROOT / "node_modules" / "katex" / "dist"
+# The KaTeX fonts the simulation's equations use (measured: every preset, every step, the
+# values table and the checks), embedded as data: URLs in katex-fonts.css. A sandboxed frame
+# without allow-same-origin (as LMSs embed) has an opaque origin, and the browser refuses it
+# the font files, which are fetched with CORS; sim/loader.js turns this stylesheet on there only.
+KATEX_EMBEDDED_FONTS = ("Main-Regular", "Math-Italic", "Caligraphic-Regular", "Size1-Regular", "Size2-Regular", "Size3-Regular")
 OFFLINE_ZIP = "backprop-microsim-offline.zip"
 
 
@@ -100,6 +106,19 @@ def _vendor_katex(target: Path) -> None:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(KATEX_DIR / name, target / name)
     shutil.copytree(KATEX_DIR / "fonts", target / "fonts", dirs_exist_ok=True)
+    (target / "katex-fonts.css").write_text(katex_embedded_fonts((KATEX_DIR / "katex.min.css").read_text(), KATEX_DIR / "fonts"))
+
+
+def katex_embedded_fonts(katex_css: str, fonts: Path) -> str:
+    """KaTeX's own @font-face rules for KATEX_EMBEDDED_FONTS, each with its woff2 as a data: URL."""
+    rules = []
+    for name in KATEX_EMBEDDED_FONTS:
+        rule = re.search(r"@font-face\{[^}]*fonts/KaTeX_" + re.escape(name) + r"\.woff2[^}]*\}", katex_css)
+        if rule is None:
+            sys.exit(f"build failed: katex.min.css has no @font-face for KaTeX_{name}")
+        data = base64.b64encode((fonts / f"KaTeX_{name}.woff2").read_bytes()).decode()
+        rules.append(re.sub(r"src:[^}]*", f'src:url(data:font/woff2;base64,{data}) format("woff2")', rule.group(0)))
+    return "/* KaTeX's fonts for sandboxed frames (tools/mkdocs_hooks.py) */\n" + "\n".join(rules) + "\n"
 
 
 def _bundle_editor(target: Path) -> None:
