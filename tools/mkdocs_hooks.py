@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +28,11 @@ import runtime  # noqa: E402
 import screenshot  # noqa: E402
 
 KATEX_DIR = ROOT / "node_modules" / "katex" / "dist"
+# The KaTeX fonts the simulation's equations use (measured: every preset, every step, the
+# values table and the checks), embedded as data: URLs in katex-fonts.css. A sandboxed frame
+# without allow-same-origin (as LMSs embed) has an opaque origin, and the browser refuses it
+# the font files, which are fetched with CORS; sim/loader.js turns this stylesheet on there only.
+KATEX_EMBEDDED_FONTS = ("Main-Regular", "Math-Italic", "Caligraphic-Regular", "Size1-Regular", "Size2-Regular", "Size3-Regular")
 OFFLINE_ZIP = "backprop-microsim-offline.zip"
 
 
@@ -37,6 +44,31 @@ def on_config(config):
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
     return lesson.expand(markdown, config["site_url"] or "")
+
+
+# Accessibility fixes to the theme's own markup, made where the theme gives no setting for them
+# (axe-core, tests/test_accessibility.py): its search dialog gets a name, and every display
+# equation of the worked example, a region that scrolls sideways when a matrix is wider than
+# the column, can take the keyboard's focus so it can be scrolled without a mouse.
+SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
+NAMED_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog" aria-label="Search this site">'
+WORKED_EXAMPLE = re.compile(r'<div class="worked-example">.*?\n</div>', re.S)
+
+
+def on_post_page(output: str, page, config) -> str:
+    return _accessible(output, page.file.src_uri)
+
+
+def on_post_template(output: str, template_name: str, config) -> str:
+    return _accessible(output, template_name) if template_name.endswith(".html") else output  # 404.html
+
+
+def _accessible(output: str, where: str) -> str:
+    if SEARCH_DIALOG not in output:
+        sys.exit(f"build failed: {where}: the theme's search dialog changed its markup; "
+                 "give it a name again (tools/mkdocs_hooks.py, _accessible)")
+    output = output.replace(SEARCH_DIALOG, NAMED_SEARCH_DIALOG)
+    return WORKED_EXAMPLE.sub(lambda m: m.group(0).replace('<div class="arithmatex">', '<div class="arithmatex" tabindex="0">'), output)
 
 
 def on_post_build(config) -> None:
@@ -74,6 +106,19 @@ def _vendor_katex(target: Path) -> None:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(KATEX_DIR / name, target / name)
     shutil.copytree(KATEX_DIR / "fonts", target / "fonts", dirs_exist_ok=True)
+    (target / "katex-fonts.css").write_text(katex_embedded_fonts((KATEX_DIR / "katex.min.css").read_text(), KATEX_DIR / "fonts"))
+
+
+def katex_embedded_fonts(katex_css: str, fonts: Path) -> str:
+    """KaTeX's own @font-face rules for KATEX_EMBEDDED_FONTS, each with its woff2 as a data: URL."""
+    rules = []
+    for name in KATEX_EMBEDDED_FONTS:
+        rule = re.search(r"@font-face\{[^}]*fonts/KaTeX_" + re.escape(name) + r"\.woff2[^}]*\}", katex_css)
+        if rule is None:
+            sys.exit(f"build failed: katex.min.css has no @font-face for KaTeX_{name}")
+        data = base64.b64encode((fonts / f"KaTeX_{name}.woff2").read_bytes()).decode()
+        rules.append(re.sub(r"src:[^}]*", f'src:url(data:font/woff2;base64,{data}) format("woff2")', rule.group(0)))
+    return "/* KaTeX's fonts for sandboxed frames (tools/mkdocs_hooks.py) */\n" + "\n".join(rules) + "\n"
 
 
 def _bundle_editor(target: Path) -> None:

@@ -9,6 +9,10 @@
   var RUNTIME = new URL("runtime/", script.src).href;
   var root = document.documentElement;
   var needsData = location.protocol === "file:" || window.origin === "null";
+  // a sandboxed frame (an opaque origin over http): fonts embedded in a stylesheet, as the
+  // browser refuses it KaTeX's font files (main.html, #katex-fonts)
+  var embeddedFonts = document.getElementById("katex-fonts");
+  if (embeddedFonts && window.origin === "null" && /^https?:$/.test(location.protocol)) embeddedFonts.disabled = false;
   var SNAPSHOT = "python-snapshot.bin";
   var SNAPSHOT_DATA = "offline-snapshot.js"; // the snapshot for file:// and opaque origins
   // Each runtime file's content hash, written by the build (tools/mkdocs_hooks.py). Asked for
