@@ -418,3 +418,27 @@ def layer_grids(net: Network, names, size: int = 50, extent: float = EXTENT, rul
 def predict_grid(net: Network, names, size: int = 50, extent: float = EXTENT, rules: Rules = SHIPPED) -> np.ndarray:
     """The network's output ŷ (its first output neuron) over the plane, (size, size), top row first."""
     return layer_grids(net, names, size, extent, rules)[net.L][0]
+
+
+class Picture(NamedTuple):
+    """What the data view draws for the current network: plain arrays, computed by the
+    controller (Controller.data_picture), drawn by the scene (scene.plane_scene and the
+    neurons' small maps), so the scene needs no engine and the controller no drawing.
+
+    Grids follow grid_points: size × size cells, row 0 at the top (x₂ = +extent)."""
+
+    kind: str  # "classification" (targets 0/1, ŷ in (0, 1)) or "regression" (targets and ŷ in [−1, 1])
+    x: np.ndarray  # (n, 2) every point of the data set: the training points, then the test points
+    y: np.ndarray  # (n,) their targets
+    test: np.ndarray  # (n,) bool: True for a test point (drawn outlined)
+    picked: int | None  # index into x of the point the step-by-step lesson walks, None if none
+    layers: tuple  # layer_grids: entry l has shape (n_l, size, size); 0 the features, L the output
+    features: tuple  # the chosen features' names (FEATURES order), one per input neuron
+    hidden_activation: str  # what the hidden maps' values range over (sigmoid (0, 1), tanh (−1, 1), relu [0, ∞) ...)
+    extent: float  # the plane shown: −extent ≤ x₁, x₂ ≤ extent
+    history: tuple  # ((update, train_loss, test_loss), ...) since the data set or the network last changed
+
+    @property
+    def output(self) -> np.ndarray:
+        """ŷ over the plane (size, size): the output layer's first neuron."""
+        return self.layers[-1][0]
