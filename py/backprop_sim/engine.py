@@ -27,10 +27,10 @@ from .formatting import number, subscript, symbol
 # The limits the simulation promises to draw and explain well.
 MAX_HIDDEN_LAYERS = 4
 MAX_NEURONS = 8
-MAX_INPUTS = 4
+MAX_INPUTS = 7  # seven input features on a data set (datasets.FEATURES)
 MAX_OUTPUTS = 3
 
-# the largest network those limits allow: 4 → 8 → 8 → 8 → 8 → 3 (the benchmarks use it)
+# the largest network those limits allow: 7 → 8 → 8 → 8 → 8 → 3 (the benchmarks use it)
 LARGEST_LAYERS = (MAX_INPUTS, *[MAX_NEURONS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS)
 
 MAX_HISTORY = 1000  # moments kept for Step Back
