@@ -225,7 +225,7 @@ class Controller:
     def on_preset(self, value):
         net, x, y = preset(value).make()  # refuses an unknown preset before anything changes
         if self.dataset is not None:  # a preset is one example: the data set is left, not restored
-            self._leave_data()
+            self._leave_data(restore=False)
         self._set_network(net, x, y, preset=value)
 
     def on_layers(self, value):
