@@ -182,12 +182,16 @@ def test_features_have_their_lesson_names():
     (["x3"], "Unknown input feature 'x3'; choose from x1, x2, x1^2, x2^2, x1*x2, sin x1, sin x2."),
     ("x1", "Choose the input features as a list"),
     (["x1", "x1"], "Each input feature can be chosen once"),
-    (list(FEATURES[:5]), "At most 4 input features (the network has at most 4 inputs), got 5."),
 ])
 def test_bad_feature_lists_are_refused(names, message):
     with pytest.raises(ValueError) as refusal:
         datasets.check_features(names)
     assert str(refusal.value).startswith(message)
+
+
+def test_every_feature_at_once_fits_the_networks_inputs():
+    assert datasets.check_features(list(reversed(FEATURES))) == FEATURES  # seven features, MAX_INPUTS = 7 inputs
+    assert datasets.features([[1.0, 2.0]], FEATURES).shape == (1, 7)
 
 
 # ---------------------------------------------------------------- regularisation

@@ -319,7 +319,7 @@ def test_forward_twice_is_refused_without_change():
     "layers,match",
     [
         ([2], "input layer and an output layer"),
-        ([5, 3, 1], "Inputs: 1 to 4"),
+        ([8, 3, 1], "Inputs: 1 to 7"),
         ([2, 3, 4], "Outputs: 1 to 3"),
         ([2, 9, 1], "1 to 8 neurons"),
         ([2, 3, 3, 3, 3, 3, 1], "At most 4 hidden layers"),

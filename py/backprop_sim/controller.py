@@ -6,18 +6,37 @@ Weight and neuron indices in actions follow the lesson: W^[l]_jk with l, j, k co
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .engine import (
-    Diverged, Moment, Network, Selection, Simulation, chain_for_weight, check_activation, check_learning_rate, check_number,
-    dead_neurons, delta_as_sum, gradient_check, relative_error,
+    MAX_HISTORY, VALUE_LIMIT, Diverged, Moment, Network, Selection, Simulation, chain_for_weight, check_activation,
+    check_learning_rate, check_number, dead_neurons, delta_as_sum, divergence_message, gradient_check, out_of_range,
+    relative_error,
 )
-from . import editing, panels
+from . import datasets, editing, panels
 from .formatting import number, symbol
 from .presets import DEFAULT_PRESET, preset
 
 SPEEDS = (0.25, 4.0)  # steps per second for Auto
 TRAIN_SPEEDS = (1.0, 60.0)  # iterations per second for Train
+FAST = "fast"  # Train's other speed: as many updates as the page can run (train_steps each frame)
+TRAIN_STEPS_MAX = 10_000  # updates in one train_steps call
+DATA_DEFAULTS = {"noise": 0, "train_share": 50, "batch": 10, "seed": 0}  # a data set's settings, until changed
+HISTORY_POINTS = 500  # the loss curve keeps at most this many points (thinned evenly, the oldest first)
+CURVE_POINTS = 50  # points one train_steps call adds to the loss curve at most (each an evaluation of every point)
+
+
+class Progress(NamedTuple):
+    """Where training on the data set is: immutable, so the loss curve's tuple is the same object
+    until it changes (the page compares Controller.picture_key's items with `is`)."""
+
+    updates: int = 0  # mini-batch updates since the data set or the network last changed
+    epoch: int = 0  # passes over the training points so far
+    position: int = 0  # the next batch's index within the epoch's batches
+    stride: int = 1  # the curve keeps the updates that are multiples of this (doubled when it is full)
+    history: tuple = ()  # ((update, train_loss, test_loss), ...): the loss curve, losses without the penalty
 PREDICT_ABS, PREDICT_REL = 0.0005, 0.02  # a prediction within this of δ counts as right
 
 
@@ -84,6 +103,17 @@ class Controller:
         self._check_cache: tuple | None = None  # (moment, finite differences): computed once per moment
         self.message = ""  # the last hint or refusal, shown in the page
         self.diverged: tuple[Moment, str] | None = None  # the moment a step would have overflowed from, and why
+        # from one example to a data set (issue 16): None is the original, one example x with its target y
+        self.dataset: datasets.DataSet | None = None
+        self.features: tuple[str, ...] = ("x1", "x2")  # the network's inputs, datasets.FEATURES order
+        self.regularization: tuple[str, float] = ("none", 0.0)  # (kind, rate λ): the penalty R(W) training adds
+        self.picked: int | None = None  # the point the step-by-step lesson walks: index into train then test points
+        self.progress = Progress()
+        self._before_data: tuple | None = None  # (moment, preset, seed, start) before the data set was chosen
+        self._undo: list[tuple[Moment, Progress, int | None]] = []  # (moment, the progress and pick before it)
+        self._evaluation: tuple | None = None  # ((net, dataset, features, rules), Evaluation): once per network
+        self._inputs: tuple | None = None  # ((dataset, features), features of the training points)
+        self._picture: tuple | None = None  # (key, size, Picture)
 
     def act(self, name: str, value=None) -> str:
         """Run one action. Returns the message for the learner ("" when all went as asked).
@@ -125,15 +155,21 @@ class Controller:
 
     def on_back(self, _):
         self.auto = self.training = False
+        leaving = self.sim.now
         self.sim.back()
+        for moment, progress, picked in reversed(self._undo):  # a data set's progress and pick go back with the moment
+            if moment is leaving:
+                self.progress, self.picked = progress, picked
+                break
 
     def on_reset(self, _):
         """Back to ready, and after training back to the weights training started from (the
         preset's, the seed's or the learner's own): Step Back returns to the trained ones."""
         self.auto = self.training = False
         if self.trained:
-            now = self.sim.now
+            now, before = self.sim.now, self._data_mark()
             self.sim.set_network(self.start, now.x, now.y)
+            self._restart(before)
             return "Reset: the weights are back where training started (Step Back returns to the trained ones; Keep trained weights, in Train it, starts from them)."
         self.sim.reset()
         return None
@@ -152,6 +188,7 @@ class Controller:
         return "The trained weights are kept: Reset now returns to them."
 
     def on_target(self, value):
+        self._one_example("target")
         if isinstance(value, (list, tuple)) or (isinstance(value, str) and "," in value):
             self.sim.set_target(_float_list(value, "The target"))
         else:
@@ -186,7 +223,9 @@ class Controller:
     # ---- build your own network
 
     def on_preset(self, value):
-        net, x, y = preset(value).make()
+        net, x, y = preset(value).make()  # refuses an unknown preset before anything changes
+        if self.dataset is not None:  # a preset is one example: the data set is left, not restored
+            self._leave_data(restore=False)
         self._set_network(net, x, y, preset=value)
 
     def on_layers(self, value):
@@ -225,19 +264,24 @@ class Controller:
         self._set_network(Network.random(net.layers, seed, net.hidden_activation, net.output_activation, net.loss_fn), seed=seed)
 
     def on_x(self, value):
+        self._one_example("input x")
         self.sim.set_input(_float_list(value, "The input x"))
 
     def on_weight(self, value):
         l, j, k, w = _indices(value, 4, "weight", "[l, j, k, value]")
         at = Selection.from_lesson("weight", l, j, k)
+        before = self._data_mark()
         self.sim.set_weight(at.l, at.j, at.k, w)
         self._mark_edited()
+        self._restart(before)
 
     def on_bias(self, value):
         l, j, b = _indices(value, 3, "bias", "[l, j, value]")
         at = Selection.from_lesson("neuron", l, j)
+        before = self._data_mark()
         self.sim.set_bias(at.l, at.j, b)
         self._mark_edited()
+        self._restart(before)
 
     def on_parameters(self, value):
         """Every weight and bias at once: {"W": [...], "b": [...]}, each flat, layer by layer, row by row."""
@@ -271,11 +315,14 @@ class Controller:
 
     def _set_network(self, net: Network, x=None, y=None, seed: int | None = None, preset: str = ""):
         """A new network from ready; `seed` and `preset` say where its weights came from (for the link)."""
+        self._check_data_network(net)
         self.auto = self.training = False
         self.selected = None
+        before = self._data_mark()
         self.sim.set_network(net, x, y)
         self.preset, self.seed = preset, seed
         self.start = self.sim.net  # where Reset returns after training
+        self._restart(before)
 
     def _mark_edited(self):
         """The weights are the learner's own now, no preset's or seed's: a link must carry them,
@@ -297,11 +344,335 @@ class Controller:
             self.auto = False
 
     def on_train_speed(self, value):
+        if isinstance(value, str) and value.strip() == FAST:
+            self.train_speed = FAST
+            return
         self.train_speed = _within(_number(value, "The training speed"), TRAIN_SPEEDS, "Training speed", "steps per second")
 
     def on_train_tick(self, _):
+        """One beat of Train: one iteration on the example, or one mini-batch update on the data set."""
         if self.training:
-            self.sim.train_step(self.learning_rate)
+            self._train(1)
+
+    def on_train_steps(self, value):
+        """n updates now (1 to TRAIN_STEPS_MAX): n mini-batches of the data set, or n iterations on the example."""
+        n = _whole(value, "The number of training steps")
+        if not 1 <= n <= TRAIN_STEPS_MAX:
+            raise ValueError(f"Train 1 to {TRAIN_STEPS_MAX:,} steps at a time, got {n:,}.")
+        self._train(n)
+
+    def _train(self, n: int) -> None:
+        if self.dataset is None:
+            for _ in range(n):
+                self.sim.train_step(self.learning_rate)
+        else:
+            self._train_batches(n)
+
+    # ---- from one example to a data set (issue 16)
+
+    def on_dataset(self, value):
+        """Choose a data set, or change its settings: {"name", "noise", "train_share", "batch", "seed"},
+        any of them, over the current ones. A new problem gets a new network: one input per feature,
+        the hidden layers as they are, one output (sigmoid and cross-entropy for classes 0/1, tanh and
+        squared error for values in [−1, 1]). Other settings keep the weights. None or "none": back to
+        the one example, with the network, example and preset from before the data set."""
+        if value is None or value == "none" or (isinstance(value, dict) and value.get("name") == "none"):
+            if self.dataset is not None:
+                self._leave_data(restore=True)
+            return None
+        if isinstance(value, str):
+            value = {"name": value}
+        if not isinstance(value, dict) or not value:
+            raise ValueError('Choose a data set with {"name": "spiral"}, and any of "noise", "train_share", "batch", "seed"; '
+                             f"got {value!r}.")
+        unknown = sorted(set(value) - {"name", *DATA_DEFAULTS}, key=str)
+        if unknown:
+            raise ValueError(f"Unknown data set setting {unknown[0]!r}; use name, noise, train_share, batch or seed.")
+        now = self.dataset
+        if now is None and "name" not in value:
+            raise ValueError(f"Choose a data set first ({', '.join(datasets.PROBLEMS)}); then its noise, share, batch or seed.")
+        settings = {"name": now.name, "noise": now.noise, "train_share": now.train_share, "batch": now.batch,
+                    "seed": now.seed} if now else dict(DATA_DEFAULTS)
+        settings.update(value)
+        data = datasets.make(**settings)  # refuses a bad setting before anything changes
+        new_problem = now is None or data.name != now.name
+        net = self._data_network(data.kind, self.features) if new_problem else self.sim.net
+        if now is None:
+            self._before_data = (self.sim.now, self.preset, self.seed, self.start)
+        self.dataset, self.picked = data, 0
+        x, y = self._point(0)
+        if new_problem:
+            self._set_network(net, x, y, seed=self._weight_seed())
+        else:  # the same weights on the new points: where training starts is unchanged
+            self.auto = self.training = False
+            self.sim.set_network(net, x, y)
+        self._new_timeline()
+        return None
+
+    def on_features(self, value):
+        """The network's inputs, a list of datasets.FEATURES names: the input layer is rebuilt
+        (new seeded weights), one input neuron per feature."""
+        if self.dataset is None:
+            raise ValueError("Input features are for a data set: choose a data set first.")
+        names = datasets.check_features(value)
+        if names == self.features:
+            return None
+        net = self.sim.net
+        new = Network.random((len(names), *net.layers[1:-1], 1), self._weight_seed(), net.hidden_activation,
+                             net.output_activation, net.loss_fn)
+        x, y = self._point(self.picked or 0, names)
+        self.features = names
+        self._set_network(new, x, y, seed=self._weight_seed())
+        self._new_timeline()
+        return None
+
+    def on_regularization(self, value):
+        """{"kind": "none" | "l1" | "l2", "rate": λ}, either or both: the penalty R(W) every update adds."""
+        if self.dataset is None:
+            raise ValueError("Regularisation is for training on a data set: choose a data set first.")
+        if isinstance(value, str):
+            value = {"kind": value}
+        if not isinstance(value, dict) or not value or set(value) - {"kind", "rate"}:
+            raise ValueError(f'Set the regularisation with {{"kind": "none", "l1" or "l2", "rate": a number}}, got {value!r}.')
+        kind, rate = self.regularization
+        self.regularization = datasets.check_regularization(value.get("kind", kind), _number(value.get("rate", rate), "The regularisation rate"))
+
+    def on_pick_point(self, value):
+        """The point the step-by-step lesson walks (index into the training points, then the test points):
+        its features become x and its target y, from ready; the weights stay."""
+        if self.dataset is None:
+            raise ValueError("Picking a point needs a data set: choose a data set first.")
+        i = _whole(value, "The point")
+        n = self.dataset.n_train + self.dataset.n_test
+        if not 0 <= i < n:
+            raise ValueError(f"The points are numbered 0 to {n - 1}, got {i}.")
+        before = self._data_mark()
+        x, y = self._point(i)
+        self.auto = False
+        self.sim.set_network(self.sim.net, x, y)
+        self.picked = i
+        self._remember(before)
+
+    def _point(self, i: int, names=None) -> tuple[np.ndarray, np.ndarray]:
+        """Point i's inputs a^[0] (its features) and target y."""
+        d = self.dataset
+        point, target = (d.x_train[i], d.y_train[i]) if i < d.n_train else (d.x_test[i - d.n_train], d.y_test[i - d.n_train])
+        return datasets.features(point, names or self.features)[0], target
+
+    def _weight_seed(self) -> int:
+        return self.seed if self.seed is not None else 1  # as Layers does
+
+    def _data_network(self, kind: str, names) -> Network:
+        """(number of features, the hidden layers as they are, 1), seeded: the output and loss the targets need."""
+        net = self.sim.net
+        output, loss = ("sigmoid", "bce") if kind == "classification" else ("tanh", "mse")
+        return Network.random((len(names), *net.layers[1:-1], 1), self._weight_seed(), net.hidden_activation, output, loss)
+
+    def _check_data_network(self, net: Network) -> None:
+        """On a data set: one input per feature, one output, a loss defined for the targets."""
+        if self.dataset is None:
+            return
+        n = len(self.features)
+        if net.layers[0] != n or net.layers[-1] != 1:
+            names = ", ".join(datasets.FEATURE_NAMES[f] for f in self.features)
+            raise ValueError(f"On a data set the network has one input per chosen feature ({n}: {names}) and one output ŷ; "
+                             f"got layers {'-'.join(map(str, net.layers))}. Change the inputs with the features.")
+        if net.loss.target_range and self.dataset.kind == "regression":
+            low, high = net.loss.target_range
+            raise ValueError(f"{net.loss.label.capitalize()} needs targets from {low:g} to {high:g}, but this data set's targets "
+                             "lie between −1 and 1: use mean squared error.")
+
+    def _leave_data(self, restore: bool) -> None:
+        """Back to one example; with restore, to the network, example, preset and seed from before the data set."""
+        moment, preset_name, seed, start = self._before_data
+        self.dataset, self.picked, self._before_data = None, None, None
+        if restore:
+            self.auto = self.training = False
+            self.selected = None
+            self.sim.set_network(moment.net, moment.x, moment.y)
+            self.preset, self.seed, self.start = preset_name, seed, start
+        self._new_timeline()
+
+    def _new_timeline(self) -> None:
+        """A new problem (data set, its points, the features): Step Back stops here, where the
+        network's inputs and the points it learns from last changed; training starts over."""
+        self.sim.history.clear()
+        self._undo.clear()
+        self.progress = Progress()
+
+    def _data_mark(self) -> tuple[Progress, int | None]:
+        return self.progress, self.picked
+
+    def _remember(self, before: tuple[Progress, int | None]) -> None:
+        """The moment just reached, with the progress and pick before it: Step Back from it restores them."""
+        self._undo.append((self.sim.now, *before))
+        del self._undo[:-MAX_HISTORY]
+
+    def _restart(self, before) -> None:
+        """The network changed on a data set: its loss curve starts again (Step Back brings the old one back)."""
+        if self.dataset is None:
+            return
+        self.progress = Progress()
+        self._remember(before)
+
+    def _one_example(self, what: str) -> None:
+        if self.dataset is not None:
+            raise ValueError(f"On a data set the {what} is the picked point's: pick a point on the plot, "
+                             f"or choose “{panels.NO_DATASET}” to set it by hand.")
+
+    def _training_inputs(self) -> np.ndarray:
+        """The features of every training point (n_train, n₀), computed once per data set and features."""
+        key = (self.dataset, self.features)
+        if self._inputs is None or any(a is not b for a, b in zip(self._inputs[0], key)):
+            self._inputs = (key, datasets.features(self.dataset.x_train, self.features))
+        return self._inputs[1]
+
+    def evaluation(self) -> datasets.Evaluation | None:
+        """Loss and accuracy of the network now on the training and the test points (once per network)."""
+        if self.dataset is None:
+            return None
+        return self._evaluate(self.sim.net)
+
+    def _evaluate(self, net: Network) -> datasets.Evaluation:
+        key = (net, self.dataset, self.features, self.sim.rules)
+        if self._evaluation is None or any(a is not b for a, b in zip(self._evaluation[0], key)):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                self._evaluation = (key, datasets.evaluate(net, self.dataset, self.features, self.sim.rules))
+        return self._evaluation[1]
+
+    def _train_batches(self, n: int) -> None:
+        """n mini-batch updates, W^[l] ← W^[l] − η (∂J/∂W^[l] + ∂R/∂W^[l]) with J the batch's mean loss,
+        through the data set's batches in their epochs' order; then ONE new moment (Step Back undoes
+        the run). An update whose numbers would leave the range stops the run at the last finite network."""
+        data, rules, lr = self.dataset, self.sim.rules, self.learning_rate
+        kind, rate = self.regularization
+        inputs = self._training_inputs()
+        updates, epoch, position, stride, history = self.progress
+        batches = datasets.batches(data, epoch)
+        every = stride  # evaluate (every point, twice) at most CURVE_POINTS times a call
+        while n > CURVE_POINTS * every:
+            every *= 2
+        first = before = net = self.sim.net
+        losses, grew = [], None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for _ in range(n):
+                batch = batches[position]
+                gradient = datasets.batch_gradients_vectorised(net, inputs[batch.index], batch.y, rules)
+                try:
+                    new = datasets.descend(net, gradient, lr, kind, rate)
+                except ValueError:  # a weight past the engine's range, or not a number
+                    grew = self._what_grew(gradient)
+                    break
+                before, net = net, new
+                losses.append(gradient.loss)
+                updates, position = updates + 1, position + 1
+                if position == len(batches):  # every training point used: the next epoch, in a new order
+                    epoch, position = epoch + 1, 0
+                    batches = datasets.batches(data, epoch)
+                if updates % every == 0:
+                    history, stride = self._on_curve(history, stride, net, updates)
+                    every = max(every, stride)
+        if net is not first:
+            if not history or history[-1][0] != updates:
+                history, stride = self._on_curve(history, stride, net, updates)
+            mark = self._data_mark()
+            self.sim.trained(before, net, lr, tuple(losses), len(losses))
+            self.progress = Progress(updates, epoch, position, stride, history)
+            self._remember(mark)
+        if grew:
+            raise Diverged(divergence_message(grew, updates, lr))
+
+    def _on_curve(self, history: tuple, stride: int, net: Network, update: int) -> tuple[tuple, int]:
+        """The loss curve with the point (update, train loss, test loss); when it passes HISTORY_POINTS,
+        every other point goes (the updates that are multiples of twice the stride stay, and the last)."""
+        e = self._evaluate(net)
+        history += ((update, e.train_loss, e.test_loss),)
+        while len(history) > HISTORY_POINTS:
+            stride *= 2
+            history = tuple(p for p in history[:-1] if p[0] % stride == 0) + history[-1:]
+        return history, stride
+
+    @staticmethod
+    def _what_grew(gradient) -> str:
+        for l in range(1, len(gradient.dW)):
+            found = out_of_range(symbol("∂L/∂W", l), gradient.dW[l], np.inf)
+            if found:
+                return found
+        return f"the weights grew past {number(VALUE_LIMIT, 0)}"
+
+    def data_picture(self, size: int = 50) -> datasets.Picture | None:
+        """What the data view draws (datasets.Picture), or None without a data set; computed again
+        only when an item of picture_key() changed."""
+        if self.dataset is None:
+            return None
+        key = self.picture_key()
+        if self._picture and self._picture[1] == size and all(a is b for a, b in zip(self._picture[0], key)):
+            return self._picture[2]
+        d, net = self.dataset, self.sim.net
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            layers = datasets.layer_grids(net, self.features, size, rules=self.sim.rules)
+        picture = datasets.Picture(
+            d.kind, np.concatenate([d.x_train, d.x_test]), np.concatenate([d.y_train, d.y_test])[:, 0],
+            np.arange(d.n_train + d.n_test) >= d.n_train, self.picked, layers, self.features, net.hidden_activation,
+            datasets.EXTENT, self.progress.history,
+        )
+        self._picture = (key, size, picture)
+        return picture
+
+    def picture_key(self) -> tuple:
+        """Objects that are the same (`is`) as long as the data picture stays the same."""
+        return (self.sim.net, self.dataset, self.picked, self.features, self.progress.history, self.sim.rules)
+
+    def data_csv(self) -> str | None:
+        """The data set's points with their targets and the network's ŷ now, as CSV (None without a data set)."""
+        picture = self.data_picture()
+        if picture is None:
+            return None
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            y_hat = datasets.activations(self.sim.net, picture.x, self.features, self.sim.rules)[-1][0]
+        return panels.data_csv(picture, y_hat)
+
+    def batch_average(self) -> dict | None:
+        """The next update's batch, example by example (datasets.batch_gradients: each example's own
+        backward pass) and the mean, ∂J/∂W^[l] = (1/B) Σ_i ∂L_i/∂W^[l], with the penalty's term ∂R/∂W^[l]."""
+        if self.dataset is None:
+            return None
+        net, (kind, rate) = self.sim.net, self.regularization
+        batches = datasets.batches(self.dataset, self.progress.epoch)
+        batch = batches[self.progress.position]
+        inputs = self._training_inputs()[batch.index]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            g = datasets.batch_gradients(net, inputs, batch.y, self.sim.rules)
+        layers = range(1, net.L + 1)
+        return {
+            "epoch": self.progress.epoch,
+            "batch": self.progress.position + 1,  # counted from 1, of "batches"
+            "batches": len(batches),
+            "size": g.size,
+            "indices": batch.index.tolist(),  # into the training points (Picture.x's first n_train rows)
+            "x": batch.x.tolist(),
+            "inputs": inputs.tolist(),
+            "y": batch.y[:, 0].tolist(),
+            "examples": [{"dW": [dW[l].tolist() for l in layers], "db": [_plain(db[l]) for l in layers], "loss": loss}
+                         for dW, db, loss in g.per_example],
+            "mean": {"dW": [g.dW[l].tolist() for l in layers], "db": [_plain(g.db[l]) for l in layers], "loss": g.loss},
+            "regularization": {"kind": kind, "rate": rate, "penalty": datasets.penalty(net.W, kind, rate),
+                               "dW": [datasets.penalty_grad(net.W[l], kind, rate).tolist() for l in layers]},
+        }
+
+    def _data_state(self) -> dict | None:
+        d = self.dataset
+        if d is None:
+            return None
+        e, p = self._evaluate(self.sim.net), self.progress
+        return {
+            "name": d.name, "kind": d.kind, "noise": d.noise, "train_share": d.train_share, "batch": d.batch, "seed": d.seed,
+            "n_train": d.n_train, "n_test": d.n_test,
+            "epoch": p.epoch, "update": p.updates, "position": p.position, "batches": -(-d.n_train // d.batch),
+            "train_loss": e.train_loss, "test_loss": e.test_loss,  # the data's mean loss, without the penalty
+            "train_accuracy": e.train_accuracy, "test_accuracy": e.test_accuracy,  # None for regression
+            "penalty": datasets.penalty(self.sim.net.W, *self.regularization),
+        }
 
     # ---- trace any gradient
 
@@ -493,6 +864,10 @@ class Controller:
             "can_undo": bool(sim.history),
             # why the next step was refused, while the simulation is still at the moment it came from
             "diverged": self.diverged[1] if self.diverged and self.diverged[0] is now else None,
+            "dataset": self._data_state(),
+            "features": list(self.features),
+            "regularization": {"kind": self.regularization[0], "rate": self.regularization[1]},
+            "picked": self.picked,
         }
 
 

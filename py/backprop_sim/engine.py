@@ -27,10 +27,10 @@ from .formatting import number, subscript, symbol
 # The limits the simulation promises to draw and explain well.
 MAX_HIDDEN_LAYERS = 4
 MAX_NEURONS = 8
-MAX_INPUTS = 4
+MAX_INPUTS = 7  # seven input features on a data set (datasets.FEATURES)
 MAX_OUTPUTS = 3
 
-# the largest network those limits allow: 4 → 8 → 8 → 8 → 8 → 3 (the benchmarks use it)
+# the largest network those limits allow: 7 → 8 → 8 → 8 → 8 → 3 (the benchmarks use it)
 LARGEST_LAYERS = (MAX_INPUTS, *[MAX_NEURONS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS)
 
 MAX_HISTORY = 1000  # moments kept for Step Back
@@ -702,7 +702,7 @@ def _quiet(action):
     return run
 
 
-def _out_of_range(name: str, value: np.ndarray, limit: float) -> str | None:
+def out_of_range(name: str, value: np.ndarray, limit: float) -> str | None:
     """The first entry of value that is ∞, NaN or larger than limit, in words; None if none is."""
     bad = ~np.isfinite(value) | (np.abs(np.nan_to_num(value, nan=0.0)) > limit)
     if not np.any(bad):
@@ -722,15 +722,15 @@ def _divergence(moment: Moment, before: Moment) -> str | None:
     net, fp = moment.net, moment.forward
     if net is not before.net:
         for l in range(1, net.L + 1):
-            found = _out_of_range(symbol("W", l), net.W[l], VALUE_LIMIT)
+            found = out_of_range(symbol("W", l), net.W[l], VALUE_LIMIT)
             if found:
                 return "the weight " + found
-            found = _out_of_range(symbol("b", l), net.b[l], VALUE_LIMIT)
+            found = out_of_range(symbol("b", l), net.b[l], VALUE_LIMIT)
             if found:
                 return "the bias " + found
     if fp is not None and fp is not before.forward:
         for l in range(1, net.L + 1):
-            found = _out_of_range(symbol("z", l), fp.z[l], np.inf) or _out_of_range(symbol("a", l), fp.a[l], np.inf)
+            found = out_of_range(symbol("z", l), fp.z[l], np.inf) or out_of_range(symbol("a", l), fp.a[l], np.inf)
             if found:
                 return found
         if not np.isfinite(fp.loss):
@@ -741,9 +741,9 @@ def _divergence(moment: Moment, before: Moment) -> str | None:
     for step in moment.steps:
         if id(step) not in known:
             l = step.layer
-            found = (_out_of_range(symbol("δ", l), step.delta.result.value, np.inf)
-                     or _out_of_range(symbol("∂L/∂W", l), step.dW.result.value, np.inf)
-                     or _out_of_range(symbol("∂L/∂b", l), step.db.result.value, np.inf))
+            found = (out_of_range(symbol("δ", l), step.delta.result.value, np.inf)
+                     or out_of_range(symbol("∂L/∂W", l), step.dW.result.value, np.inf)
+                     or out_of_range(symbol("∂L/∂b", l), step.db.result.value, np.inf))
             if found:
                 return found
     return None
@@ -751,11 +751,17 @@ def _divergence(moment: Moment, before: Moment) -> str | None:
 
 def _divergence_message(found: str, moment: Moment) -> str:
     """The learner's explanation: what happened, why, and what to do."""
+    lr = moment.last_update.learning_rate if moment.updates and moment.last_update is not None else None
+    return divergence_message(found, moment.updates, lr)
+
+
+def divergence_message(found: str, updates: int = 0, learning_rate: float | None = None) -> str:
+    """What grew (`found`, such as "the weight W^[1]₁₂ grew past …"), after how many updates at
+    which learning rate (None: no training took it there), why, and what the learner can do."""
     found = "T" + found[1:] if found.startswith("the ") else found  # symbols keep their case: δ, z
-    if moment.updates and moment.last_update is not None:
-        lr = moment.last_update.learning_rate
-        updates = f"{moment.updates} update" + ("s" if moment.updates > 1 else "")
-        return (f"{found} after {updates}: the learning rate {lr:g} is too large for this network, "
+    if updates and learning_rate is not None:
+        count = f"{updates} update" + ("s" if updates > 1 else "")
+        return (f"{found} after {count}: the learning rate {learning_rate:g} is too large for this network, "
                 "so each step overshoots and the error grows instead of shrinking. "
                 "The last finite state is kept: Step Back, lower the learning rate, or Reset.")
     why = ("these numbers are too large for the computer's floating-point arithmetic"
@@ -857,6 +863,22 @@ class Simulation:
         if _divergence(updated, complete):  # the gradients are fine, the step is too long: show them
             self._go(complete)
         self._go(updated)
+
+    @_quiet
+    def trained(self, before: Network, net: Network, learning_rate, losses: tuple[float, ...] = (), updates: int = 1) -> None:
+        """Weights trained elsewhere, many updates at once (a data set's mini-batches: datasets.descend):
+        ONE new moment from ready, so Step Back undoes the whole run. `before` is the network of
+        the last update, whose change ΔW[l] = W_new[l] − W_before[l] is the moment's last update;
+        `losses` are the run's losses, appended to the curve (its last MAX_HISTORY kept)."""
+        lr = check_learning_rate(learning_rate)
+        change = Update(
+            lr,
+            (None,) + tuple(net.W[l] - before.W[l] for l in range(1, net.L + 1)),
+            (None,) + tuple(net.b[l] - before.b[l] for l in range(1, net.L + 1)),
+        )
+        now = self.now
+        self._go(Moment(net, now.x, now.y, last_update=change, losses=(now.losses + tuple(losses))[-MAX_HISTORY:],
+                        updates=now.updates + updates))
 
     # changes of the problem: earlier backward results are stale; keep the forward pass if
     # there was one (recomputed), drop the backward steps.

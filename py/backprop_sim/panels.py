@@ -559,3 +559,94 @@ def csv(state: dict) -> str:
     if state["loss"] is not None:
         writer.writerow(["loss", "", "", "", state["loss"], "L"])
     return out.getvalue()
+
+
+# ---- from one example to a data set (issue 16)
+
+NO_DATASET = "One example (no data set)"  # the data set menu's first entry: the original lesson
+DATA_UNITS = {"noise": "%", "train_share": "%"}  # the sliders' units; the batch counts examples
+
+
+def data_setting(key: str, value) -> str:
+    """A data set slider's output: '20 %' (noise), '50 %' (training share), '10 examples' (batch)."""
+    if key == "batch":
+        return f"{value:g} example" + ("" if value == 1 else "s")
+    if key in DATA_UNITS:
+        return f"{value:g} {DATA_UNITS[key]}"
+    return f"{value:g}"  # the seed
+
+
+def _percent(share) -> str:
+    return "—" if share is None else f"{100 * share:.1f} %"
+
+
+def data_line(data: dict | None) -> str:
+    """One status line of training on the data set (Controller.state()["dataset"])."""
+    if data is None:
+        return ""
+    parts = [f"Epoch {data['epoch']}", f"{data['update']} update" + ("" if data["update"] == 1 else "s"),
+             f"loss: training {number(data['train_loss'])}, test {number(data['test_loss'])}"]
+    if data["train_accuracy"] is not None:
+        parts.append(f"accuracy: training {_percent(data['train_accuracy'])}, test {_percent(data['test_accuracy'])}")
+    if data["penalty"]:
+        parts.append(f"penalty R(W) {number(data['penalty'])}")
+    return " · ".join(parts) + "."
+
+
+def data_help() -> str:
+    """What the data tool does, in a few sentences (HTML)."""
+    from .datasets import FEATURE_NAMES, N_POINTS, PROBLEMS  # panels reads the data sets' names, nothing else
+
+    classes = ", ".join(escape(p.title) for p in PROBLEMS.values() if p.kind == "classification")
+    values = ", ".join(escape(p.title) for p in PROBLEMS.values() if p.kind == "regression")
+    features = ", ".join(escape(f) for f in FEATURE_NAMES.values())
+    return (
+        f"<p>Instead of one example, the network learns from a data set of {N_POINTS} points in the plane, as in "
+        f"TensorFlow Playground. Classes ({classes}): each point is class 1 or 0, the output is a sigmoid and the loss "
+        f"binary cross-entropy. Values ({values}): each point has a target from −1 to 1, the output is tanh and the loss "
+        "squared error. Part of the points train the network; the rest (drawn outlined) only test it.</p>"
+        f"<p><b>Features</b> are the network's inputs, made from each point's x₁ and x₂: {features}. "
+        "One input neuron per feature.</p>"
+        "<p>Each update uses a <b>batch</b> of training points: its gradient is the mean of the examples' gradients. "
+        "An <b>epoch</b> has used every training point once. <b>Regularisation</b> adds a penalty on large weights "
+        "to the loss: L1 pulls weights to exactly 0, L2 shrinks them all a little each update.</p>"
+        f"<p>Click a point on the plot, or move between points with the arrow keys, to walk that example through "
+        f"{html('the forward pass, δ^[l] and ∂L/∂W^[l]')} step by step, as in the original lesson.</p>"
+    )
+
+
+def data_csv(picture, y_hat) -> str:
+    """The data set as CSV: set (train or test), x₁, x₂, target and the network's output ŷ now (full precision)."""
+    out = io.StringIO()
+    writer = _csv.writer(out)
+    writer.writerow(["set", "x1", "x2", "target", "y_hat"])
+    for (x1, x2), target, test, y in zip(picture.x, picture.y, picture.test, np.ravel(y_hat)):
+        writer.writerow(["test" if test else "train", float(x1), float(x2), float(target), float(y)])
+    return out.getvalue()
+
+
+def batch_average_html(avg: dict | None, katex) -> str:
+    """The batch's gradient as the mean of its examples' gradients (Controller.batch_average):
+    a sentence, the equation (with the penalty's term), and each example's ∂L_i/∂W^[l]₁₁ beside the mean."""
+    if not avg:
+        return ""
+    kind, rate = avg["regularization"]["kind"], avg["regularization"]["rate"]
+    L, B = len(avg["mean"]["dW"]), avg["size"]
+    extra = {"l1": r" + \lambda\,\operatorname{sign}\!\left(W^{[l]}\right)", "l2": r" + \lambda\,W^{[l]}"}.get(kind, "")
+    tex = r"\frac{\partial J}{\partial W^{[l]}} = \frac{1}{B}\sum_{i=1}^{B} \frac{\partial \mathcal{L}_i}{\partial W^{[l]}}" + extra
+    said = {"l1": f"L1 regularisation adds λ sign(W^[l]) (λ = {rate:g}): each weight is pulled towards 0 by the same amount.",
+            "l2": f"L2 regularisation adds λ W^[l] (λ = {rate:g}, the penalty being ½ λ Σ w²): large weights shrink most."}.get(kind, "")
+    head = ["i", "x₁", "x₂", "y", "Lᵢ"] + [f"∂Lᵢ/∂W^[{l}]₁₁" for l in range(1, L + 1)]
+    rows = [[str(n), number(x[0]), number(x[1]), parameter(y), number(e["loss"])] + [number(e["dW"][l][0][0]) for l in range(L)]
+            for n, x, y, e in zip(avg["indices"], avg["x"], avg["y"], avg["examples"])]
+    rows.append(["mean", "", "", "", number(avg["mean"]["loss"])] + [number(avg["mean"]["dW"][l][0][0]) for l in range(L)])
+    table = ("<table class='batch-average'><thead><tr>" + "".join(f"<th scope='col'>{html(h)}</th>" for h in head)
+             + "</tr></thead><tbody>" + "".join("<tr>" + "".join(f"<td>{html(c)}</td>" for c in row) + "</tr>" for row in rows)
+             + "</tbody></table>")
+    where = f"Batch {avg['batch']} of {avg['batches']} in epoch {avg['epoch']}: B = {B} example(s). "
+    why = ("The batch’s gradient is the mean of its examples’ gradients: each example goes through its own "
+           "backward pass (its own δ^[l]), and their ∂L/∂W^[l] are averaged.")
+    return (f"<p>{html(where + why)}</p>"
+            f'<div class="tex">{katex(tex)}</div>'
+            + (f"<p>{html(said)}</p>" if said else "")
+            + table)

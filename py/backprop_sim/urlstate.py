@@ -3,6 +3,9 @@
     #preset=seed&x=1,0.5&y=1&lr=0.5&step=3
     #layers=2-4-1&hidden=tanh&output=sigmoid&loss=mse&seed=7&x=...&y=...
     #layers=2-3-1&hidden=...&W=0.5,-0.3,...&b=0.1,...&x=...   (weights edited by hand)
+    #data=spiral&noise=10&share=50&batch=10&dseed=0&features=x1,x2,sin%20x1&reg=l2&rate=0.01&pick=7&layers=3-8-1&...
+       (a data set: its settings, the input features, the regularisation and the picked point, whose
+       features and target are x and y, so the link has no x or y)
 
 `step` counts the actions from ready: 0 ready, 1 forward pass, 1 + k after k backward steps;
 with `finer=1` (each backward step in two: δ, then ∂L/∂W and ∂L/∂b) k counts the halves.
@@ -18,7 +21,9 @@ from .controller import Controller
 from .presets import DEFAULT_PRESET
 
 MAX_LENGTH = 20_000  # characters of hash read at most
-KEYS = ("preset", "layers", "hidden", "output", "loss", "seed", "W", "b", "x", "y", "lr", "finer", "step")
+KEYS = ("preset", "data", "noise", "share", "batch", "dseed", "features", "layers", "hidden", "output", "loss", "seed", "W", "b",
+        "reg", "rate", "pick", "x", "y", "lr", "finer", "step")
+DATA_KEYS = {"noise": "noise", "share": "train_share", "batch": "batch", "dseed": "seed"}  # link key: setting of the dataset action
 
 
 def _numbers(values) -> str:
@@ -35,6 +40,10 @@ def _number(v: float) -> str:
 def encode(ctl: Controller) -> str:
     now, net = ctl.sim.now, ctl.sim.net
     parts: list[tuple[str, str]] = []
+    data = ctl.dataset
+    if data is not None:
+        parts += [("data", data.name), ("noise", _number(float(data.noise))), ("share", str(data.train_share)),
+                  ("batch", str(data.batch)), ("dseed", str(data.seed)), ("features", ",".join(ctl.features))]
     if ctl.preset and not ctl.trained:  # trained weights are carried as they are, like edited ones
         parts.append(("preset", ctl.preset))
     else:
@@ -49,7 +58,14 @@ def encode(ctl: Controller) -> str:
         else:
             parts.append(("W", _numbers(w for l in range(1, net.L + 1) for w in net.W[l].ravel())))
             parts.append(("b", _numbers(v for l in range(1, net.L + 1) for v in net.b[l].ravel())))
-    parts += [("x", _numbers(now.x.ravel())), ("y", _numbers(now.y.ravel())), ("lr", _number(ctl.learning_rate))]
+    if data is not None:
+        kind, rate = ctl.regularization
+        if kind != "none" or rate:
+            parts += [("reg", kind), ("rate", _number(rate))]
+        parts.append(("pick", str(ctl.picked)))
+    else:
+        parts += [("x", _numbers(now.x.ravel())), ("y", _numbers(now.y.ravel()))]
+    parts.append(("lr", _number(ctl.learning_rate)))
     if ctl.finer:  # each backward step in two: the step count counts the halves
         parts.append(("finer", "1"))
         backward = 2 * len(now.steps) - int(now.delta_only)
@@ -93,6 +109,16 @@ def apply(ctl: Controller, fragment: str) -> list[str]:
     ctl.act("preset", DEFAULT_PRESET)
     if "preset" in values:
         do("preset", values["preset"], "preset")
+    if "data" in values and do("dataset", {"name": values["data"]}, "data"):
+        for key, setting in DATA_KEYS.items():  # one by one: a bad one is left at its default alone
+            if key in values:
+                do("dataset", {setting: values[key]}, key)
+        if "features" in values:
+            do("features", [f for f in values["features"].split(",") if f], "features")
+    else:
+        for key in (*DATA_KEYS, "features", "reg", "rate", "pick"):
+            if key in values:
+                notices.append(f"Ignored {key}={_short(values[key])}: it belongs to a data set, and the link chose none.")
     if "layers" in values:
         do("layers", values["layers"], "layers")
     for key in ("hidden", "output"):
@@ -107,6 +133,12 @@ def apply(ctl: Controller, fragment: str) -> list[str]:
             do("parameters", {"W": values["W"], "b": values["b"]}, "W")
         else:
             notices.append("Ignored W and b: a link must give both, or neither.")
+    if ctl.dataset is not None:
+        if "reg" in values or "rate" in values:
+            setting = {k: values[key] for k, key in (("kind", "reg"), ("rate", "rate")) if key in values}
+            do("regularization", setting, "reg" if "reg" in values else "rate")
+        if "pick" in values:
+            do("pick_point", values["pick"], "pick")
     for key, action in (("x", "x"), ("y", "target"), ("lr", "lr")):
         if key in values:
             do(action, values[key], key)
