@@ -289,6 +289,30 @@ def test_a_step_of_descent_by_hand(kind, rate):
         assert np.allclose(new.b[l], net.b[l] - eta * g.db[l])  # biases are not penalised
 
 
+@pytest.mark.parametrize("net", NETS)
+@pytest.mark.parametrize("kind, rate", [("none", 0.0), ("l2", 0.2), ("l1", 0.05)])
+def test_descent_on_arrays_is_descend_update_for_update(net, kind, rate):
+    """Descent, training's fast path, gives exactly descend(batch_gradients_vectorised) at every update."""
+    slow, fast = net, datasets.Descent(net)
+    for seed in range(5):
+        X, Y = small_batch(net, B=4, seed=seed)
+        g = batch_gradients_vectorised(slow, X, Y)
+        slow = descend(slow, g, 0.5, kind, rate)
+        assert fast.step(X, Y, 0.5, kind, rate) == g.loss
+    got = fast.network()
+    for l in range(1, net.L + 1):
+        assert np.array_equal(got.W[l], slow.W[l]) and np.array_equal(got.b[l], slow.b[l])
+
+
+def test_descent_refuses_an_update_that_leaves_the_range_and_keeps_its_weights():
+    net = NETS[1]
+    fast = datasets.Descent(net)
+    X, Y = small_batch(net)
+    with pytest.raises(ValueError, match="would leave the range"):
+        fast.step(X * 1e5, Y * 0 + 1e5, 10.0)
+    assert all(np.array_equal(fast.network().W[l], net.W[l]) for l in range(1, net.L + 1))
+
+
 def test_evaluate_counts_loss_and_accuracy():
     data = make("gauss", noise=10, seed=6)
     net = NETS[0]

@@ -20,7 +20,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .engine import MAX_INPUTS, SEED_MAX, SHIPPED, Network, Rules, _frozen, check_learning_rate, check_number
+from .formatting import symbol
+from .engine import MAX_INPUTS, SEED_MAX, SHIPPED, VALUE_LIMIT, Network, Rules, _frozen, check_learning_rate, check_number
 
 N_POINTS = 500  # every problem, as Playground's classification; its regression's 1,200 would be more dots to draw each frame, no more to learn
 EXTENT = 6.0  # the plane shown: −EXTENT ≤ x₁, x₂ ≤ EXTENT
@@ -356,6 +357,60 @@ def descend(net: Network, gradient: BatchGradient, learning_rate, kind="none", r
     W = [net.W[l] - lr * (gradient.dW[l] + penalty_grad(net.W[l], kind, rate)) for l in range(1, net.L + 1)]
     b = [net.b[l] - lr * gradient.db[l] for l in range(1, net.L + 1)]
     return Network.build(net.layers, W, b, net.hidden_activation, net.output_activation, net.loss_fn)
+
+
+class Descent:
+    """Many updates in a row, on plain arrays: update for update the same numbers as
+    descend(net, batch_gradients_vectorised(net, X, Y, rules), η, kind, rate), through the same
+    rules, without the engine's step-by-step objects and checks at every update (they are for
+    the lesson's one step; training runs thousands). `network()` gives the Network at the end.
+
+        Z[l] = W[l] A[l-1] + b[l],  A[l] = g(Z[l])                     the batch as columns
+        Δ[L] = output_delta(dL/dŷ, g'(Z[L])),  Δ[l] = hidden_delta(W[l+1], Δ[l+1], g'(Z[l]))
+        W[l] ← W[l] − η (weight_gradient(Δ[l], A[l-1]) / B + ∂R/∂W[l]),  b[l] ← b[l] − η Σ_i Δ[l]_i / B
+    """
+
+    def __init__(self, net: Network, rules: Rules = SHIPPED):
+        self.net, self.rules = net, rules
+        self.W = [None] + [np.array(net.W[l]) for l in range(1, net.L + 1)]
+        self.b = [None] + [np.array(net.b[l]) for l in range(1, net.L + 1)]
+        self.g = [None] + [net.g(l).g(rules) for l in range(1, net.L + 1)]
+        self.g_prime = [None] + [net.g(l).g_prime(rules) for l in range(1, net.L + 1)]
+        self.dW: list = [None] * (net.L + 1)  # the last update's ∂J/∂W[l], to say what grew when one fails
+
+    def step(self, X: np.ndarray, Y: np.ndarray, learning_rate: float, kind: str = "none", rate: float = 0.0) -> float:
+        """One update on the batch X (B rows of inputs), Y (B rows of targets); returns the
+        batch's mean loss J before the update. Raises ValueError, changing nothing, when a new
+        weight or bias would not be finite or would pass the engine's VALUE_LIMIT."""
+        rules, L, B = self.rules, self.net.L, len(X)
+        A, Z = [X.T], [None]
+        for l in range(1, L + 1):
+            Z.append(self.W[l] @ A[l - 1] + self.b[l])
+            A.append(self.g[l](Z[l]))
+        y = Y.T
+        loss = self.net.loss.value(rules, A[L], y, Z[L]) / B
+        delta = rules.output_delta(self.net.loss.grad(rules, A[L], y), self.g_prime[L](Z[L]))
+        W, b, dW = list(self.W), list(self.b), [None] * (L + 1)
+        for l in range(L, 0, -1):
+            dW[l] = rules.weight_gradient(delta, A[l - 1]) / B
+            db = rules.bias_gradient(delta).sum(axis=1, keepdims=True) / B
+            if l > 1:  # δ of the layer below, with W[l] before this update
+                delta_below = rules.hidden_delta(self.W[l], delta, self.g_prime[l - 1](Z[l - 1]))
+            W[l] = self.W[l] - learning_rate * (dW[l] + penalty_grad(self.W[l], kind, rate))
+            b[l] = self.b[l] - learning_rate * db
+            if l > 1:
+                delta = delta_below
+        self.dW = dW
+        for l in range(1, L + 1):
+            for name, array in (("W", W[l]), ("b", b[l])):
+                if not np.all(np.isfinite(array)) or np.abs(array).max() > VALUE_LIMIT:
+                    raise ValueError(f"{symbol(name, l)} would leave the range ±{VALUE_LIMIT:g}.")
+        self.W, self.b = W, b
+        return float(loss)
+
+    def network(self) -> Network:
+        net = self.net
+        return Network.build(net.layers, self.W[1:], self.b[1:], net.hidden_activation, net.output_activation, net.loss_fn)
 
 
 # --------------------------------------------------------------------------

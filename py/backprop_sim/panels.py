@@ -475,9 +475,9 @@ def loss_line(losses) -> str:
     return f"{len(losses)} forward pass(es); loss now {number(losses[-1])}." if losses else "No forward pass yet."
 
 
-def rate(value: float, unit: str) -> str:
-    """A slider's value as its output shows it: '1 step/s', '10 steps/s'."""
-    return f"{value:g} {unit}/s"
+def rate(value: float | str, unit: str) -> str:
+    """A slider's value as its output shows it: '1 step/s', '10 steps/s'; Train's last notch, "fast"."""
+    return "fast" if value == "fast" else f"{value:g} {unit}/s"
 
 
 def hidden_labels_note(hidden: int, unlabelled: int = 0) -> str:
