@@ -301,36 +301,38 @@ class _MapPlan(NamedTuple):
     hidden: tuple  # px: the side of layer l's maps (index l; 0 where a layer has none: the inputs, the output, no room)
     stagger: bool  # narrow drawing: the features' names on two rows, as they are wider than the neurons' spacing
     lead: float  # px the layout leaves before the input layer for the maps and names
+    beside: float  # px from a hidden neuron's centre to its map: past the circle and its value's text
 
 
-def _map_plan(layers, width: float, names: list[str], r: float, centres, vertical: bool) -> _MapPlan:
+def _map_plan(layers, width: float, names: list[str], r: float, centres, vertical: bool, digits: int) -> _MapPlan:
     """Where the small maps fit (TensorFlow Playground's neurons-as-pictures, beside our circles).
 
     Wide drawings: each input's map on its left, the feature's name left of it; each hidden
-    neuron's map on its right, at most its diameter tall (so δ above and b below keep
+    neuron's map on its right (past its value's text), at most its diameter tall (so δ above and b below keep
     their places) and 30% of the gap between layers (the connections need the rest), under the lines.
     Narrow (vertical) drawings: each input's map above it, the name above the map; a hidden
     layer's maps on the neurons' right only where each fits between its neuron and the next
     (or the drawing's edge) at MAP_MIN px or more, otherwise that layer has none: on phones most
     hidden layers have none, and the values table and the big plot still show what they compute."""
     most = max(layers)
+    beside = max(r, text_box(0, 0, "−0." + "0" * digits, FONT, "center")[2]) + 4  # a value such as −0.1234 is wider than the circle
     name_w = max((text_box(0, 0, n, FONT, "left")[2] for n in names), default=0.0)
     if vertical:
         spread = min((width - 68) / max(most - 1, 1), 130)
-        m_in = min(MAP_SCALE * 2 * r, spread - 8 if layers[0] > 1 else MAP_SCALE * 2 * r)
+        m_in = min(MAP_SCALE * 2 * r, spread - 8 if layers[0] > 1 else MAP_SCALE * 2 * r, 2 * (centres[0][0][0] - 4))  # inside the drawing
         stagger = layers[0] > 1 and name_w > spread - 4
         hidden = [0.0] * len(layers)
         for l in range(1, len(layers) - 1):
-            right = max(x for x, _ in centres[l]) + r + 4
-            m = min(MAP_SCALE * 2 * r, 2 * r, width - 4 - right, spread - 2 * r - 10 if layers[l] > 1 else width)
+            right = max(x for x, _ in centres[l]) + beside
+            m = min(MAP_SCALE * 2 * r, 2 * r, width - 4 - right, spread - 2 * beside - 2 if layers[l] > 1 else width)
             hidden[l] = float(int(m)) if m >= MAP_MIN else 0.0
-        return _MapPlan(float(int(m_in)), tuple(hidden), stagger, m_in + 6 + 20 + (18 if stagger else 0))
+        return _MapPlan(float(int(m_in)), tuple(hidden), stagger, m_in + 6 + 20 + (21 if stagger else 0), beside)
     spacing = _spacing(most)
     gap = abs(centres[1][0][0] - centres[0][0][0])
     m_in = min(MAP_SCALE * 2 * r, spacing - 8)
     m_h = min(MAP_SCALE * 2 * r, 2 * r, spacing - 12, 0.3 * gap)
     hidden = tuple(float(int(m_h)) if 0 < l < len(layers) - 1 and m_h >= MAP_MIN else 0.0 for l in range(len(layers)))
-    return _MapPlan(float(int(m_in)), hidden, False, max(0.0, 8 + name_w + 6 + m_in + 6 + r - 70))
+    return _MapPlan(float(int(m_in)), hidden, False, max(0.0, 8 + name_w + 6 + m_in + 6 + r - 70), beside)
 
 
 def _map_items(picture, plan: _MapPlan, centres, r: float, vertical: bool, pal: Palette, theme: str) -> tuple[list, list]:
@@ -351,7 +353,7 @@ def _map_items(picture, plan: _MapPlan, centres, r: float, vertical: bool, pal: 
         name = FEATURE_NAMES.get(picture.features[j], picture.features[j])
         if vertical:
             draw(grid, scale_for("feature", grid), x - m / 2, y - r - 6 - m, m)
-            at = (x, y - r - 6 - m - 11 - (18 if plan.stagger and j % 2 else 0), "center")
+            at = (x, y - r - 6 - m - 11 - (21 if plan.stagger and j % 2 else 0), "center")
         else:
             draw(grid, scale_for("feature", grid), x - r - 6 - m, y - m / 2, m)
             at = (x - r - 12 - m, y, "right")
@@ -363,7 +365,7 @@ def _map_items(picture, plan: _MapPlan, centres, r: float, vertical: bool, pal: 
             continue
         scale = scale_for(picture.hidden_activation, picture.layers[l])  # one scale a layer: its neurons compare
         for j, (x, y) in enumerate(centres[l]):
-            draw(picture.layers[l][j], scale, x + r + 4, y - m / 2, m)
+            draw(picture.layers[l][j], scale, x + plan.beside, y - m / 2, m)
     return items, boxes
 
 
@@ -401,9 +403,9 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None,
     plan = None
     if picture is not None and _fits(picture, net.layers):
         names = [FEATURE_NAMES.get(f, f) for f in picture.features]
-        lead = _map_plan(net.layers, view.width, names, r, centres, vertical).lead
+        lead = _map_plan(net.layers, view.width, names, r, centres, vertical, digits).lead
         height, r, vertical, centres = layout(net.layers, view.width, lead)
-        plan = _map_plan(net.layers, view.width, names, r, centres, vertical)._replace(lead=lead)
+        plan = _map_plan(net.layers, view.width, names, r, centres, vertical, digits)._replace(lead=lead)
     by_layer = moment.by_layer
     latest = steps[-1].layer if steps else (L if fp is not None else None)
     p = ease(view.progress)
@@ -522,6 +524,9 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None,
             else:
                 value = "—"
             items.append(Text(x, y, value, FONT, pal.ink, "center", True))
+            value_box = text_box(x, y, value, FONT, "center")
+            if value_box[0] < x - r:  # a value wider than its circle (small circles): no label covers it
+                blocked.append(value_box)
             if l == 0:
                 continue
             # centred, else flush with the circle's edge (near the drawing's sides), else beside it
@@ -542,7 +547,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None,
             if is_dead:
                 labels.append((1, [(x + r + 4, y, "left"), (x - r - 4, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
-    # layer names: along the bottom, or above each row
+    # layer names: along the bottom (on two rows where neighbours would meet), or above each row
     for l, column in enumerate(centres):
         name = layer_name(l, L, L - 1)
         if vertical:
@@ -553,8 +558,11 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None,
         x = column[0][0]
         align = "left" if l == 0 else "right" if l == L else "center"
         x = x - r if l == 0 else x + r if l == L else x
-        items.append(Text(x, height - 16, name, FONT, pal.ink, align, l == latest))
-        blocked.append(text_box(x, height - 16, name, FONT, align))
+        y = height - 16
+        if l > 0 and overlaps(text_box(x, y, name, FONT, align), blocked[-1]):
+            y -= 21  # the previous name is on the bottom row
+        items.append(Text(x, y, name, FONT, pal.ink, align, l == latest))
+        blocked.append(text_box(x, y, name, FONT, align))
 
     hidden = _place_labels(items, labels, blocked, view.width, height, pal, memory, band)
     # the gradients' arrows last, above every label: the backward flow is never covered
@@ -712,9 +720,9 @@ def plane_scene(picture, width: float, theme: str = "light", height: float | Non
     # axes: ticks at −extent, 0, extent; the axis names between two ticks
     for v in (-extent, 0.0, extent):
         at = (v + extent) / (2 * extent) * side
-        items += [Line(left + at, bottom, left + at, bottom + 5, pal.muted, 1), Text(left + at, bottom + 16, _short(v, 1), FONT, pal.muted, "center", False),
+        items += [Line(left + at, bottom, left + at, bottom + 5, pal.muted, 1), Text(left + at, bottom + 20, _short(v, 1), FONT, pal.muted, "center", False),
                   Line(left - 5, bottom - at, left, bottom - at, pal.muted, 1), Text(left - 8, bottom - at, _short(v, 1), FONT, pal.muted, "right", False)]
-    items += [Text(left + 0.75 * side, bottom + 16, "x₁", FONT, pal.ink, "center", True),
+    items += [Text(left + 0.75 * side, bottom + 20, "x₁", FONT, pal.ink, "center", True),
               Text(left - 8, top + 0.25 * side, "x₂", FONT, pal.ink, "right", True)]
 
     # the points: plain lists from numpy, a Circle each (500 a frame)
