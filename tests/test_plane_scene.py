@@ -245,6 +245,14 @@ def test_legend_beside_or_below_and_everything_fits(width, theme):
             assert not overlaps(boxes[i], boxes[j], pad=-1), (texts[i].text, texts[j].text)
 
 
+def test_a_given_height_bounds_the_plot():
+    net, pic = picture()
+    for width, height in ((440, 300), (600, 260)):
+        scene = plane_scene(pic, width, height=height)
+        assert scene.height == height and scene.plot[2] < width - 200
+        assert_inside_and_readable(scene)
+
+
 def test_regression_points_take_their_targets_colour():
     net, pic = picture("plane")
     scene = plane_scene(pic, 400)
@@ -344,14 +352,14 @@ def test_a_map_beside_each_input_and_hidden_neuron_none_at_the_output(width, lay
     net, pic = picture(layers=layers)
     scene = network_scene(moment_of(net), View(width), None, pic)
     check_network(scene, net, pic)
-    # the hidden maps show what each neuron computes: the same colours as its grid on the layer's scale
-    hidden = maps_in(scene)[2 : 2 + layers[1]]
-    scale = scale_for("tanh")
-    for image, grid in zip(hidden, pic.layers[1]):
-        small = np.frombuffer(base64.b64decode(heat_image(grid, scale)), dtype=np.uint8).reshape(40, 40, 4)
-        step = 40 / image.cols
-        rows = ((np.arange(image.rows) + 0.5) * step).astype(int)
-        assert np.array_equal(pixels(image), small[np.ix_(rows, rows)])
+    # each map shows what its neuron computes: the colours of its whole grid, sampled to the map's cells;
+    # an input on its feature's own scale, a hidden neuron on its layer's (tanh: −1 to 1)
+    maps = maps_in(scene)
+    grids = [(grid, scale_for("feature", grid)) for grid in pic.layers[0]] + [(grid, scale_for("tanh")) for grid in pic.layers[1]]
+    for image, (grid, scale) in zip(maps, grids):
+        whole = np.frombuffer(base64.b64decode(heat_image(grid, scale)), dtype=np.uint8).reshape(40, 40, 4)
+        rows = ((np.arange(image.rows) + 0.5) * 40 / image.cols).astype(int)
+        assert np.array_equal(pixels(image), whole[np.ix_(rows, rows)])
 
 
 def test_without_a_picture_the_network_is_drawn_as_before():

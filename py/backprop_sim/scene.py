@@ -340,32 +340,30 @@ def _map_items(picture, plan: _MapPlan, centres, r: float, vertical: bool, pal: 
     items: list = []
     boxes: list = []
 
-    def draw(grid, scale, x, y, m):
-        cells = _cells(grid, max(4, math.ceil(m / 2)))  # about 2 px a cell: enough for a smoothed map, little to send
-        x, y = round(x, 1), round(y, 1)
-        items.extend((Image(x, y, m, m, cells.shape[1], cells.shape[0], heat_image(cells, scale, theme), True),
-                      Rect(x, y, m, m, None, pal.line, 0)))
-        boxes.append((x, y, x + m, y + m))
+    def draw(grids, scale, corners, m):
+        """A layer's maps at once: one sampling and one colour look-up for the whole stack."""
+        cells = _cells(grids, max(4, math.ceil(m / 2)))  # about 2 px a cell: enough for a smoothed map, little to send
+        rgba = _heat_table(theme)[_levels(cells, scale)]
+        for (x, y), pixels in zip(corners, rgba):
+            x, y = round(x, 1), round(y, 1)
+            items.extend((Image(x, y, m, m, cells.shape[-1], cells.shape[-2], base64.b64encode(pixels.tobytes()).decode("ascii"), True),
+                          Rect(x, y, m, m, None, pal.line, 0)))
+            boxes.append((x, y, x + m, y + m))
 
     m = plan.inputs
+    features = picture.layers[0]
+    scales = [scale_for("feature", grid) for grid in features]  # each feature on its own: x₁ reaches 6, x₁² 36, sin x₁ 1
+    each = Scale(*(np.array(column)[:, None, None] for column in zip(*scales)))
+    draw(features, each, [(x - m / 2, y - r - 6 - m) if vertical else (x - r - 6 - m, y - m / 2) for x, y in centres[0]], m)
     for j, (x, y) in enumerate(centres[0]):
-        grid = picture.layers[0][j]
         name = FEATURE_NAMES.get(picture.features[j], picture.features[j])
-        if vertical:
-            draw(grid, scale_for("feature", grid), x - m / 2, y - r - 6 - m, m)
-            at = (x, y - r - 6 - m - 11 - (21 if plan.stagger and j % 2 else 0), "center")
-        else:
-            draw(grid, scale_for("feature", grid), x - r - 6 - m, y - m / 2, m)
-            at = (x - r - 12 - m, y, "right")
+        at = (x, y - r - 6 - m - 11 - (21 if plan.stagger and j % 2 else 0), "center") if vertical else (x - r - 12 - m, y, "right")
         items.append(Text(at[0], at[1], name, FONT, pal.ink, at[2], False))
         boxes.append(text_box(*at[:2], name, FONT, at[2]))
     for l in range(1, len(centres) - 1):
         m = plan.hidden[l]
-        if not m:
-            continue
-        scale = scale_for(picture.hidden_activation, picture.layers[l])  # one scale a layer: its neurons compare
-        for j, (x, y) in enumerate(centres[l]):
-            draw(picture.layers[l][j], scale, x + plan.beside, y - m / 2, m)
+        if m:  # one scale a layer: its neurons compare
+            draw(picture.layers[l], scale_for(picture.hidden_activation, picture.layers[l]), [(x + plan.beside, y - m / 2) for x, y in centres[l]], m)
     return items, boxes
 
 
@@ -631,11 +629,17 @@ def scale_for(kind: str, values=None) -> Scale:
 
 def _levels(values, scale: Scale) -> np.ndarray:
     """Each value's colour level, 0 (low) … LEVELS // 2 (middle) … LEVELS − 1 (high): linear on
-    each side of the middle, clipped at the ends; NaN at the middle, ±∞ at the ends."""
-    v = np.nan_to_num(np.asarray(values, dtype=float), nan=scale.middle, posinf=scale.high, neginf=scale.low)
-    up = (v - scale.middle) / ((scale.high - scale.middle) or 1.0)
-    down = (v - scale.middle) / ((scale.middle - scale.low) or 1.0)
-    s = np.clip(np.where(v >= scale.middle, up, down), -1.0, 1.0)  # −1 … 1
+    each side of the middle, clipped at the ends; NaN at the middle, ±∞ at the ends. A scale's
+    fields may be arrays that broadcast against the values (a stack of maps, each on its own scale)."""
+    v = np.asarray(values, dtype=float)
+    if all(np.ndim(f) == 0 for f in scale) and scale.low < scale.middle < scale.high:  # one scale: np.interp is the same line, in one call
+        v = np.where(np.isnan(v), scale.middle, v)
+        return np.rint(np.interp(v, (scale.low, scale.middle, scale.high), (0.0, LEVELS // 2, LEVELS - 1))).astype(np.intp)
+    low, high, middle = (np.asarray(f, dtype=float) for f in scale)
+    above, below = high - middle, middle - low
+    with np.errstate(invalid="ignore"):  # ±∞ − ±∞ and NaN: settled by the clip and the where below
+        s = np.where(v >= middle, (v - middle) / np.where(above == 0, 1.0, above), (v - middle) / np.where(below == 0, 1.0, below))
+    s = np.where(np.isnan(v), 0.0, np.clip(s, -1.0, 1.0))  # −1 … 1
     return np.rint((s + 1.0) * (LEVELS // 2)).astype(np.intp)
 
 
@@ -654,9 +658,10 @@ def _ramp(start: str, theme: str, strength: float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=None)
 def _heat_table(theme: str) -> np.ndarray:
-    """RGBA bytes of each level: background to HEAT of the way to neg or pos."""
+    """Each level's pixel, background to HEAT of the way to neg or pos: its 4 RGBA bytes seen as
+    one uint32, so a look-up moves one number a pixel (the bytes stay in their order)."""
     rgb = _ramp(PALETTES.get(theme, PALETTES["light"]).background, theme, HEAT)
-    return np.column_stack([rgb, np.full(LEVELS, 255)]).astype(np.uint8)
+    return np.ascontiguousarray(np.column_stack([rgb, np.full(LEVELS, 255)]).astype(np.uint8)).view(np.uint32)[:, 0]
 
 
 @functools.lru_cache(maxsize=None)
@@ -672,14 +677,14 @@ def heat_image(grid, scale: Scale, theme: str = "light") -> str:
     return base64.b64encode(_heat_table(theme)[_levels(grid, scale)].tobytes()).decode("ascii")
 
 
-def _cells(grid, n: int) -> np.ndarray:
-    """The grid sampled to at most n × n cells (nearest cell): a small map needs no more pixels to send."""
-    grid = np.asarray(grid)
-    if max(grid.shape) <= n:
-        return grid
-    rows = (np.arange(n) + 0.5) * grid.shape[0] / n
-    cols = (np.arange(n) + 0.5) * grid.shape[1] / n
-    return grid[np.ix_(rows.astype(int), cols.astype(int))]
+def _cells(grids, n: int) -> np.ndarray:
+    """Grids (..., rows, cols) sampled to at most n × n cells (nearest cell): a small map needs no more pixels to send."""
+    grids = np.asarray(grids)
+    if max(grids.shape[-2:]) <= n:
+        return grids
+    rows = ((np.arange(n) + 0.5) * grids.shape[-2] / n).astype(int)
+    cols = ((np.arange(n) + 0.5) * grids.shape[-1] / n).astype(int)
+    return grids[..., rows[:, None], cols]
 
 
 def _short(value: float, digits: int = 2) -> str:
