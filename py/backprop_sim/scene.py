@@ -523,15 +523,18 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None,
                 value = "—"
             items.append(Text(x, y, value, FONT, pal.ink, "center", True))
             value_box = text_box(x, y, value, FONT, "center")
+            side = max(r, x - value_box[0]) + 4  # a label beside the neuron starts past its circle, and past its value if that is wider
             if value_box[0] < x - r:  # a value wider than its circle (small circles): no label covers it
                 blocked.append(value_box)
             if l == 0:
                 continue
-            # centred, else flush with the circle's edge (near the drawing's sides), else beside it
+            # centred, else flush with the circle's edge (near the drawing's sides), else beside it; last, further
+            # out in the rows between neurons (where a hidden neuron's map takes the place beside it)
             above = [(x, y - r - 13, "center"), (x - r, y - r - 13, "left"), (x + r, y - r - 13, "right"),
-                     (x + r + 4, y - 10, "left"), (x - r - 4, y - 10, "right")]
+                     (x + side, y - 10, "left"), (x - side, y - 10, "right"), (x + side, y - r - 13, "left"), (x - side, y - r - 13, "right")]
             below = [(x, y + r + 12, "center"), (x - r, y + r + 12, "left"), (x + r, y + r + 12, "right"),
-                     (x + r + 4, y + 10, "left"), (x - r - 4, y + 10, "right"), (x + r, y + r + 30, "right"), (x - r, y + r + 30, "left")]
+                     (x + side, y + 10, "left"), (x - side, y + 10, "right"), (x + r, y + r + 30, "right"), (x - r, y + r + 30, "left"),
+                     (x + side, y + r + 12, "left"), (x - side, y + r + 12, "right")]
             if l in by_layer:
                 d = float(by_layer[l].delta.result.value[j, 0])
                 colour, f = grad_colour(d), fresh(l)
@@ -543,7 +546,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None,
             else:
                 labels.append((1, below, f"b {parameter(float(net.b[l][j, 0]))}", pal.muted, 1.0, False))
             if is_dead:
-                labels.append((1, [(x + r + 4, y, "left"), (x - r - 4, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
+                labels.append((1, [(x + side, y, "left"), (x - side, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
     # layer names: along the bottom (on two rows where neighbours would meet), or above each row
     for l, column in enumerate(centres):
@@ -803,6 +806,8 @@ def nearby_point(scene: Scene, index: int | None, dx: float, dy: float) -> int:
     the nearest within 45° of it, a sideways step counting twice. Stays put if none is there;
     from no point (None), the point nearest the plot's centre."""
     points = _points(scene)
+    if not len(points):
+        return index
     if index is None or not 0 <= index < len(points):
         left, top, side, _ = scene.plot
         return int(np.argmin(np.hypot(points[:, 0] - left - side / 2, points[:, 1] - top - side / 2)))
