@@ -4,8 +4,12 @@ The painter sends the list to a canvas in one call (paint.js); svg.py turns the 
 into SVG (tests, the static preview, the export). The scene computes every point: arrowheads
 are polygons, label backgrounds are rectangles, dashes are patterns, so both painters only
 fill and stroke what they are given and cannot drift apart. The primitives are the named
-tuples Rect, Circle, Line, Polygon and Text below; each one's `kind` comes last, where
-paint.js reads it.
+tuples Rect, Circle, Line, Polygon, Polyline, Text and Image below; each one's `kind` comes
+last, where paint.js reads it.
+
+The data view (issue 16) draws with the same primitives: plane_scene (what the network
+outputs over the input plane, and the data set's points), data_loss_scene (training and test
+loss over the updates), and network_scene's small maps beside the neurons.
 
 Colours: red for positive, blue for negative (a pair red–green colour-blind viewers tell
 apart, and every label also carries its sign); text meets WCAG AA contrast on its background.
@@ -13,12 +17,15 @@ apart, and every label also carries its sign); text meets WCAG AA contrast on it
 
 from __future__ import annotations
 
+import base64
+import functools
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+from .datasets import FEATURE_NAMES
 from .engine import Moment, Selection, dead_neurons
 from .formatting import DIGITS, number, parameter, symbol
 
@@ -64,6 +71,29 @@ class Polygon(NamedTuple):
     points: tuple  # ((x, y), ...), closed and filled
     fill: str
     kind: str = "polygon"
+
+
+class Polyline(NamedTuple):
+    points: tuple  # ((x, y), ...), open, stroked with round joins
+    colour: str
+    width: float
+    dash: tuple = ()
+    kind: str = "polyline"
+
+
+class Image(NamedTuple):
+    """cols × rows pixels drawn scaled into the box (x, y, w, h); pixels: base64 of their RGBA
+    bytes, the top row first (heat_image makes them)."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    cols: int
+    rows: int
+    pixels: str
+    smooth: bool = True  # interpolate between the pixels when scaling up (False: crisp squares)
+    kind: str = "image"
 
 
 class Text(NamedTuple):
@@ -178,9 +208,10 @@ class Scene:
     background: str
     items: list
     hidden_labels: int = 0  # labels left out because they did not fit (none for the seed example at ≥ 560 px)
-    targets: tuple = ()  # what a click can select: ("neuron", l, j, x, y, r), ("weight", l, j, k, x1, y1, x2, y2)
+    targets: tuple = ()  # what a click can select: ("neuron", l, j, x, y, r), ("weight", l, j, k, x1, y1, x2, y2), ("point", i, x, y)
     vertical: bool = False  # layers top to bottom (narrow drawings): the gradient flows up
     unlabelled: int = 0  # connection labels left out by the rule (dense layers, narrow drawings): a click shows them
+    plot: tuple | None = None  # plane_scene: (left, top, side, extent), the square plot of −extent ≤ x₁, x₂ ≤ extent
 
 
 def hit(scene: Scene, x: float, y: float) -> tuple | None:
@@ -220,11 +251,12 @@ def overlaps(a, b, pad: float = 1.0) -> bool:
 VERTICAL_BELOW = 560  # CSS px: narrower drawings put the layers in rows, input at the top
 
 
-def layout(layers: tuple[int, ...], width: float) -> tuple[float, float, bool, list[list[tuple[float, float]]]]:
+def layout(layers: tuple[int, ...], width: float, lead: float = 0.0) -> tuple[float, float, bool, list[list[tuple[float, float]]]]:
     """Neuron centres per layer, the radius, the height, and whether layers run top to bottom.
 
     Wide: layers are columns, left to right. Narrow (phones, portrait): layers are rows, so
-    each connection is long enough to carry its labels.
+    each connection is long enough to carry its labels. `lead`: px more before the input
+    layer (left, or above), for the inputs' maps and their names.
     """
     most = max(layers)
     vertical = width < VERTICAL_BELOW
@@ -233,7 +265,7 @@ def layout(layers: tuple[int, ...], width: float) -> tuple[float, float, bool, l
         across = (width - 2 * pad) / max(most - 1, 1)
         gap = 170 if most <= 3 else 160 if most <= 4 else 150
         r = max(16.0, min(27.0, across * 0.3))
-        top = 62
+        top = 62 + lead
         height = top + (len(layers) - 1) * gap + r + 34
         centres = []
         for l, n in enumerate(layers):
@@ -241,18 +273,104 @@ def layout(layers: tuple[int, ...], width: float) -> tuple[float, float, bool, l
             spread = min(across, 130)
             centres.append([(width / 2 + (j - (n - 1) / 2) * spread, y) for j in range(n)])
         return height, r, vertical, centres
-    spacing = 136 if most <= 3 else 108 if most <= 4 else 64
+    spacing = _spacing(most)
     top, bottom = 44, 58
     height = top + bottom + most * spacing
     pad = 70
-    gap = (width - 2 * pad) / max(len(layers) - 1, 1)
+    gap = (width - 2 * pad - lead) / max(len(layers) - 1, 1)
     r = max(16.0, min(27.0, gap * 0.2, spacing * 0.3))
     centres = []
     for l, n in enumerate(layers):
-        x = pad + l * gap
+        x = pad + lead + l * gap
         y0 = top + (height - top - bottom - n * spacing) / 2 + spacing / 2
         centres.append([(x, y0 + j * spacing) for j in range(n)])
     return height, r, vertical, centres
+
+
+def _spacing(most: int) -> float:
+    """px between the centres of a column's neurons (wide drawings), by the largest layer."""
+    return 136 if most <= 3 else 108 if most <= 4 else 64
+
+
+MAP_SCALE = 1.6  # a neuron's map: at most this times its diameter, square
+MAP_MIN = 24  # px: a smaller map shows too little; the narrow drawing leaves such a layer's maps out
+
+
+class _MapPlan(NamedTuple):
+    inputs: float  # px: the side of each input's map
+    hidden: tuple  # px: the side of layer l's maps (index l; 0 where a layer has none: the inputs, the output, no room)
+    stagger: bool  # narrow drawing: the features' names on two rows, as they are wider than the neurons' spacing
+    lead: float  # px the layout leaves before the input layer for the maps and names
+    beside: float  # px from a hidden neuron's centre to its map: past the circle and its value's text
+
+
+def _map_plan(layers, width: float, names: list[str], r: float, centres, vertical: bool, digits: int) -> _MapPlan:
+    """Where the small maps fit (TensorFlow Playground's neurons-as-pictures, beside our circles).
+
+    Wide drawings: each input's map on its left, the feature's name left of it; each hidden
+    neuron's map on its right (past its value's text), at most its diameter tall (so δ above and b below keep
+    their places) and 30% of the gap between layers (the connections need the rest), under the lines.
+    Narrow (vertical) drawings: each input's map above it, the name above the map; a hidden
+    layer's maps on the neurons' right only where each fits between its neuron and the next
+    (or the drawing's edge) at MAP_MIN px or more, otherwise that layer has none: on phones most
+    hidden layers have none, and the values table and the big plot still show what they compute."""
+    most = max(layers)
+    beside = max(r, text_box(0, 0, "−0." + "0" * digits, FONT, "center")[2]) + 4  # a value such as −0.1234 is wider than the circle
+    name_w = max((text_box(0, 0, n, FONT, "left")[2] for n in names), default=0.0)
+    if vertical:
+        spread = min((width - 68) / max(most - 1, 1), 130)
+        m_in = min(MAP_SCALE * 2 * r, spread - 8 if layers[0] > 1 else MAP_SCALE * 2 * r, 2 * (centres[0][0][0] - 4))  # inside the drawing
+        stagger = layers[0] > 1 and name_w > spread - 4
+        hidden = [0.0] * len(layers)
+        for l in range(1, len(layers) - 1):
+            right = max(x for x, _ in centres[l]) + beside
+            m = min(MAP_SCALE * 2 * r, 2 * r, width - 4 - right, spread - 2 * beside - 2 if layers[l] > 1 else width)
+            hidden[l] = float(int(m)) if m >= MAP_MIN else 0.0
+        return _MapPlan(float(int(m_in)), tuple(hidden), stagger, m_in + 6 + 20 + (21 if stagger else 0), beside)
+    spacing = _spacing(most)
+    gap = abs(centres[1][0][0] - centres[0][0][0])
+    m_in = min(MAP_SCALE * 2 * r, spacing - 8)
+    m_h = min(MAP_SCALE * 2 * r, 2 * r, spacing - 12, 0.3 * gap)
+    hidden = tuple(float(int(m_h)) if 0 < l < len(layers) - 1 and m_h >= MAP_MIN else 0.0 for l in range(len(layers)))
+    return _MapPlan(float(int(m_in)), hidden, False, max(0.0, 8 + name_w + 6 + m_in + 6 + r - 70), beside)
+
+
+def _map_items(picture, plan: _MapPlan, centres, r: float, vertical: bool, pal: Palette, theme: str) -> tuple[list, list]:
+    """The maps (Images, each framed) and the features' names; and their boxes, for the labels to avoid."""
+    items: list = []
+    boxes: list = []
+
+    def draw(grids, scale, corners, m):
+        """A layer's maps at once: one sampling and one colour look-up for the whole stack."""
+        cells = _cells(grids, max(4, math.ceil(m / 2)))  # about 2 px a cell: enough for a smoothed map, little to send
+        rgba = _heat_table(theme)[_levels(cells, scale)]
+        for (x, y), pixels in zip(corners, rgba):
+            x, y = round(x, 1), round(y, 1)
+            items.extend((Image(x, y, m, m, cells.shape[-1], cells.shape[-2], base64.b64encode(pixels.tobytes()).decode("ascii"), True),
+                          Rect(x, y, m, m, None, pal.line, 0)))
+            boxes.append((x, y, x + m, y + m))
+
+    m = plan.inputs
+    features = picture.layers[0]
+    scales = [scale_for("feature", grid) for grid in features]  # each feature on its own: x₁ reaches 6, x₁² 36, sin x₁ 1
+    each = Scale(*(np.array(column)[:, None, None] for column in zip(*scales)))
+    draw(features, each, [(x - m / 2, y - r - 6 - m) if vertical else (x - r - 6 - m, y - m / 2) for x, y in centres[0]], m)
+    for j, (x, y) in enumerate(centres[0]):
+        name = FEATURE_NAMES.get(picture.features[j], picture.features[j])
+        at = (x, y - r - 6 - m - 11 - (21 if plan.stagger and j % 2 else 0), "center") if vertical else (x - r - 12 - m, y, "right")
+        items.append(Text(at[0], at[1], name, FONT, pal.ink, at[2], False))
+        boxes.append(text_box(*at[:2], name, FONT, at[2]))
+    for l in range(1, len(centres) - 1):
+        m = plan.hidden[l]
+        if m:  # one scale a layer: its neurons compare
+            draw(picture.layers[l], scale_for(picture.hidden_activation, picture.layers[l]), [(x + plan.beside, y - m / 2) for x, y in centres[l]], m)
+    return items, boxes
+
+
+def _fits(picture, layers) -> bool:
+    """Whether a picture was computed for a network of these layer sizes (one map per neuron)."""
+    grids = getattr(picture, "layers", ())
+    return len(grids) == len(layers) and all(np.shape(g)[0] == n for g, n in zip(grids, layers)) and len(picture.features) == layers[0]
 
 
 def layer_name(l: int, L: int, hidden_count: int) -> str:
@@ -273,11 +391,19 @@ class LabelMemory:
         self.chosen: list | None = None  # the spot index of each label, or None where none fit
 
 
-def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None) -> Scene:
+def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None, picture=None) -> Scene:
+    """The network drawn for the moment; with a datasets.Picture of this network, each input and
+    hidden neuron also shows a small map of what it computes over the plane (_map_plan)."""
     net, fp, steps = moment.net, moment.forward, moment.steps
     pal = PALETTES.get(view.theme, PALETTES["light"])
     L, digits = net.L, view.digits
     height, r, vertical, centres = layout(net.layers, view.width)
+    plan = None
+    if picture is not None and _fits(picture, net.layers):
+        names = [FEATURE_NAMES.get(f, f) for f in picture.features]
+        lead = _map_plan(net.layers, view.width, names, r, centres, vertical, digits).lead
+        height, r, vertical, centres = layout(net.layers, view.width, lead)
+        plan = _map_plan(net.layers, view.width, names, r, centres, vertical, digits)._replace(lead=lead)
     by_layer = moment.by_layer
     latest = steps[-1].layer if steps else (L if fp is not None else None)
     p = ease(view.progress)
@@ -316,6 +442,10 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
         else:
             band = Rect(xs[0] - r - 14, min(ys) - r - 30, 2 * r + 28, max(ys) - min(ys) + 2 * r + 58, pal.band, None, 10)
         items.append(band)
+    if plan is not None:  # under the connections: a line crossing a map stays whole
+        map_items, map_boxes = _map_items(picture, plan, centres, r, vertical, pal, view.theme)
+        items.extend(map_items)
+        blocked.extend(map_boxes)
 
     # connections, their weights and (once computed) their gradients
     # the widest arrow is the largest gradient; a non-finite one (never in a committed moment) counts as widest
@@ -392,13 +522,19 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
             else:
                 value = "—"
             items.append(Text(x, y, value, FONT, pal.ink, "center", True))
+            value_box = text_box(x, y, value, FONT, "center")
+            side = max(r, x - value_box[0]) + 4  # a label beside the neuron starts past its circle, and past its value if that is wider
+            if value_box[0] < x - r:  # a value wider than its circle (small circles): no label covers it
+                blocked.append(value_box)
             if l == 0:
                 continue
-            # centred, else flush with the circle's edge (near the drawing's sides), else beside it
+            # centred, else flush with the circle's edge (near the drawing's sides), else beside it; last, further
+            # out in the rows between neurons (where a hidden neuron's map takes the place beside it)
             above = [(x, y - r - 13, "center"), (x - r, y - r - 13, "left"), (x + r, y - r - 13, "right"),
-                     (x + r + 4, y - 10, "left"), (x - r - 4, y - 10, "right")]
+                     (x + side, y - 10, "left"), (x - side, y - 10, "right"), (x + side, y - r - 13, "left"), (x - side, y - r - 13, "right")]
             below = [(x, y + r + 12, "center"), (x - r, y + r + 12, "left"), (x + r, y + r + 12, "right"),
-                     (x + r + 4, y + 10, "left"), (x - r - 4, y + 10, "right"), (x + r, y + r + 30, "right"), (x - r, y + r + 30, "left")]
+                     (x + side, y + 10, "left"), (x - side, y + 10, "right"), (x + r, y + r + 30, "right"), (x - r, y + r + 30, "left"),
+                     (x + side, y + r + 12, "left"), (x - side, y + r + 12, "right")]
             if l in by_layer:
                 d = float(by_layer[l].delta.result.value[j, 0])
                 colour, f = grad_colour(d), fresh(l)
@@ -410,21 +546,24 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None)
             else:
                 labels.append((1, below, f"b {parameter(float(net.b[l][j, 0]))}", pal.muted, 1.0, False))
             if is_dead:
-                labels.append((1, [(x + r + 4, y, "left"), (x - r - 4, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
+                labels.append((1, [(x + side, y, "left"), (x - side, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
-    # layer names: along the bottom, or above each row
+    # layer names: along the bottom (on two rows where neighbours would meet), or above each row
     for l, column in enumerate(centres):
         name = layer_name(l, L, L - 1)
         if vertical:
-            y = column[0][1] - r - (13 if l == 0 else 36)
+            y = column[0][1] - r - (13 + (plan.lead if plan else 0) if l == 0 else 36)
             items.extend(label(8, y, name, FONT, pal.ink, "left", l == latest, pal.label_bg))
             blocked.append(text_box(8, y, name, FONT, "left"))
             continue
         x = column[0][0]
         align = "left" if l == 0 else "right" if l == L else "center"
         x = x - r if l == 0 else x + r if l == L else x
-        items.append(Text(x, height - 16, name, FONT, pal.ink, align, l == latest))
-        blocked.append(text_box(x, height - 16, name, FONT, align))
+        y = height - 16
+        if l > 0 and overlaps(text_box(x, y, name, FONT, align), blocked[-1]):
+            y -= 21  # the previous name is on the bottom row
+        items.append(Text(x, y, name, FONT, pal.ink, align, l == latest))
+        blocked.append(text_box(x, y, name, FONT, align))
 
     hidden = _place_labels(items, labels, blocked, view.width, height, pal, memory, band)
     # the gradients' arrows last, above every label: the backward flow is never covered
@@ -456,6 +595,277 @@ def loss_scene(losses, width: float, theme: str = "light") -> Scene:
     items.append(Text(left - 4, top + 2, number(top_value), FONT, pal.muted, "right", False))
     items.append(Text(left - 4, bottom, "0", FONT, pal.muted, "right", False))
     items.append(Text(right, height - 10, f"step {n}: loss {number(values[-1])}", FONT, pal.ink, "right", False))
+    return Scene(width, height, pal.background, items)
+
+
+# --------------------------------------------------------------------------
+# the data view (issue 16): what the network computes over the input plane, as a heat map
+
+HEAT = 0.6  # a map's strength: its colours are blended this far from the background toward pos / neg, so the points on it stay readable
+LEVELS = 255  # colour levels of a map: odd, so the middle of the scale is a level of its own
+
+
+class Scale(NamedTuple):
+    """The values a map's colours span: low in full neg, middle in the background, high in full pos."""
+
+    low: float
+    high: float
+    middle: float
+
+
+def scale_for(kind: str, values=None) -> Scale:
+    """The scale for a problem's output ("classification": ŷ in (0, 1); "regression": [−1, 1]),
+    a hidden activation (sigmoid (0, 1), tanh (−1, 1), relu [0, the largest value]), or anything
+    else (leaky_relu, linear, an input feature such as x₁²): symmetric about 0, as far as the values go."""
+    if kind in ("classification", "sigmoid"):
+        return Scale(0.0, 1.0, 0.5)
+    if kind in ("regression", "tanh"):
+        return Scale(-1.0, 1.0, 0.0)
+    v = np.asarray(values if values is not None else (), dtype=float)
+    v = v[np.isfinite(v)]
+    if kind == "relu":
+        top = float(v.max()) if v.size else 0.0
+        return Scale(0.0, top if top > 0 else 1.0, 0.0)
+    far = float(np.abs(v).max()) if v.size else 0.0
+    return Scale(-(far or 1.0), far or 1.0, 0.0)
+
+
+def _levels(values, scale: Scale) -> np.ndarray:
+    """Each value's colour level, 0 (low) … LEVELS // 2 (middle) … LEVELS − 1 (high): linear on
+    each side of the middle, clipped at the ends; NaN at the middle, ±∞ at the ends. A scale's
+    fields may be arrays that broadcast against the values (a stack of maps, each on its own scale)."""
+    v = np.asarray(values, dtype=float)
+    if all(np.ndim(f) == 0 for f in scale) and scale.low < scale.middle < scale.high:  # one scale: np.interp is the same line, in one call
+        v = np.where(np.isnan(v), scale.middle, v)
+        return np.rint(np.interp(v, (scale.low, scale.middle, scale.high), (0.0, LEVELS // 2, LEVELS - 1))).astype(np.intp)
+    low, high, middle = (np.asarray(f, dtype=float) for f in scale)
+    above, below = high - middle, middle - low
+    with np.errstate(invalid="ignore"):  # ±∞ − ±∞ and NaN: settled by the clip and the where below
+        s = np.where(v >= middle, (v - middle) / np.where(above == 0, 1.0, above), (v - middle) / np.where(below == 0, 1.0, below))
+    s = np.where(np.isnan(v), 0.0, np.clip(s, -1.0, 1.0))  # −1 … 1
+    return np.rint((s + 1.0) * (LEVELS // 2)).astype(np.intp)
+
+
+def _rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
+
+
+def _ramp(start: str, theme: str, strength: float) -> np.ndarray:
+    """(LEVELS, 3): from neg through `start` (at the middle) to pos, `strength` of the way."""
+    pal = PALETTES.get(theme, PALETTES["light"])
+    s = np.linspace(-1.0, 1.0, LEVELS)[:, None]
+    base = _rgb(start)
+    far = np.where(s > 0, _rgb(pal.pos), _rgb(pal.neg))
+    return np.rint(base + strength * np.abs(s) * (far - base))
+
+
+@functools.lru_cache(maxsize=None)
+def _heat_table(theme: str) -> np.ndarray:
+    """Each level's pixel, background to HEAT of the way to neg or pos: its 4 RGBA bytes seen as
+    one uint32, so a look-up moves one number a pixel (the bytes stay in their order)."""
+    rgb = _ramp(PALETTES.get(theme, PALETTES["light"]).background, theme, HEAT)
+    return np.ascontiguousarray(np.column_stack([rgb, np.full(LEVELS, 255)]).astype(np.uint8)).view(np.uint32)[:, 0]
+
+
+@functools.lru_cache(maxsize=None)
+def _point_colours(theme: str) -> tuple:
+    """A point's colour at each level: full neg or pos at the ends, the muted grey at the middle
+    (a regression target near 0 is still seen on the background)."""
+    rgb = _ramp(PALETTES.get(theme, PALETTES["light"]).muted, theme, 1.0).astype(int)
+    return tuple(f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.tolist())
+
+
+def heat_image(grid, scale: Scale, theme: str = "light") -> str:
+    """A grid of values (rows, cols), top row first, as an Image's pixels: one table look-up per cell."""
+    return base64.b64encode(_heat_table(theme)[_levels(grid, scale)].tobytes()).decode("ascii")
+
+
+def _cells(grids, n: int) -> np.ndarray:
+    """Grids (..., rows, cols) sampled to at most n × n cells (nearest cell): a small map needs no more pixels to send."""
+    grids = np.asarray(grids)
+    if max(grids.shape[-2:]) <= n:
+        return grids
+    rows = ((np.arange(n) + 0.5) * grids.shape[-2] / n).astype(int)
+    cols = ((np.arange(n) + 0.5) * grids.shape[-1] / n).astype(int)
+    return grids[..., rows[:, None], cols]
+
+
+def _short(value: float, digits: int = 2) -> str:
+    """A scale's end for a legend: '0', '0.5', '−1', '3.47'."""
+    text = number(value, digits)
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("−0", "") else text
+
+
+LEGEND_BESIDE = 464  # px: from this width the legend stands beside the plot, narrower below it
+LEGEND_WIDTH = 124  # px beside the plot: the colour bar, its values, "training" / "test"
+LEGEND_BELOW = 82  # px under the plot: the colour bar, its values, the point keys
+PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, PLOT_BOTTOM = 48.0, 10.0, 12.0, 30.0  # x₂'s ticks at the left, x₁'s below
+
+
+def plane_scene(picture, width: float, theme: str = "light", height: float | None = None, digits: int = 2) -> Scene:
+    """The network's output over the plane (a heat map), the data set's points on it (training
+    points filled, test points hollow, in their target's colour), the picked point ringed and
+    marked "x", and a legend: beside the plot from LEGEND_BESIDE px, below it on narrower drawings.
+    Square; at most `height` tall when given."""
+    pal = PALETTES.get(theme, PALETTES["light"])
+    beside = width >= LEGEND_BESIDE
+    left, top = PLOT_LEFT, PLOT_TOP
+    side = width - left - PLOT_RIGHT - (LEGEND_WIDTH if beside else 0)
+    if height is not None:
+        side = min(side, height - top - PLOT_BOTTOM - (0 if beside else LEGEND_BELOW))
+    side = float(int(max(side, 120.0)))
+    bottom = top + side
+    needed = bottom + PLOT_BOTTOM + (0 if beside else LEGEND_BELOW)
+    scene_height = max(needed, height or 0.0)
+    extent = float(picture.extent)
+    scale = scale_for(picture.kind)
+    output = np.asarray(picture.output)
+    items: list = [Image(left, top, side, side, output.shape[1], output.shape[0], heat_image(output, scale, theme), True),
+                   Rect(left, top, side, side, None, pal.muted, 0)]
+
+    # axes: ticks at −extent, 0, extent; the axis names between two ticks
+    for v in (-extent, 0.0, extent):
+        at = (v + extent) / (2 * extent) * side
+        items += [Line(left + at, bottom, left + at, bottom + 5, pal.muted, 1), Text(left + at, bottom + 20, _short(v, 1), FONT, pal.muted, "center", False),
+                  Line(left - 5, bottom - at, left, bottom - at, pal.muted, 1), Text(left - 8, bottom - at, _short(v, 1), FONT, pal.muted, "right", False)]
+    items += [Text(left + 0.75 * side, bottom + 20, "x₁", FONT, pal.ink, "center", True),
+              Text(left - 8, top + 0.25 * side, "x₂", FONT, pal.ink, "right", True)]
+
+    # the points: plain lists from numpy, a Circle each (500 a frame)
+    x = np.asarray(picture.x, dtype=float).reshape(-1, 2)
+    px = np.round(left + (np.clip(x[:, 0], -extent, extent) + extent) / (2 * extent) * side, 1).tolist()
+    py = np.round(top + (extent - np.clip(x[:, 1], -extent, extent)) / (2 * extent) * side, 1).tolist()
+    palette = _point_colours(theme)
+    colours = [palette[level] for level in _levels(picture.y, scale).tolist()]
+    test = np.asarray(picture.test, dtype=bool).tolist()
+    r = round(max(2.5, min(4.0, side / 80)), 1)
+    items += [Circle(a, b, r, c, pal.background, 1) for a, b, c, t in zip(px, py, colours, test) if not t]
+    items += [Circle(a, b, r, pal.background, c, 2) for a, b, c, t in zip(px, py, colours, test) if t]  # hollow: the heat map does not fill them
+    if picture.picked is not None and 0 <= picture.picked < len(px):
+        cx, cy = px[picture.picked], py[picture.picked]
+        items.append(Circle(cx, cy, r + 5, None, pal.accent, 2.5))
+        right = cx + r + 10 + text_box(0, 0, "x", FONT, "left")[2] <= left + side
+        items += label(cx + r + 10 if right else cx - r - 10, min(max(cy, top + 11), bottom - 11), "x", FONT, pal.ink,
+                       "left" if right else "right", True, pal.label_bg)
+
+    items += _legend(scale, theme, pal, (left + side + 20, top, side) if beside else (left, bottom + PLOT_BOTTOM + 4, side), beside)
+    targets = tuple(("point", i, a, b) for i, (a, b) in enumerate(zip(px, py)))
+    return Scene(width, scene_height, pal.background, items, targets=targets, plot=(left, top, side, extent))
+
+
+def _legend(scale: Scale, theme: str, pal: Palette, at: tuple, beside: bool) -> list:
+    """The colour bar (its ends and middle written beside it) and the point keys: "training", "test"."""
+    x, y, side = at
+    items: list = []
+    ramp = np.linspace(scale.low, scale.high, 64)
+    values = [scale.low, scale.high] + ([scale.middle] if scale.middle not in (scale.low, scale.high) else [])
+    key_r = 5
+    if beside:
+        h = max(60.0, min(140.0, side - 90))
+        top = y + 24
+        items += [Text(x, y + 8, "ŷ", FONT, pal.ink, "left", True),
+                  Image(x, top, 16, h, 1, 64, heat_image(ramp[::-1, None], scale, theme), True),  # high at the top
+                  Rect(x, top, 16, h, None, pal.muted, 0)]
+        items += [Text(x + 22, round(top + h * (scale.high - v) / ((scale.high - scale.low) or 1.0), 1), _short(v), FONT, pal.muted, "left", False)
+                  for v in values]
+        keys = [(x + key_r + 1, top + h + 26), (x + key_r + 1, top + h + 50)]
+    else:
+        w = min(side, 220.0)
+        items += [Text(x - 8, y + 7, "ŷ", FONT, pal.ink, "right", True),
+                  Image(x, y, w, 14, 64, 1, heat_image(ramp[None, :], scale, theme), True), Rect(x, y, w, 14, None, pal.muted, 0)]
+        for v in values:
+            at = x + w * (v - scale.low) / ((scale.high - scale.low) or 1.0)
+            align = "left" if v == scale.low else "right" if v == scale.high else "center"
+            items.append(Text(round(at, 1), y + 28, _short(v), FONT, pal.muted, align, False))
+        keys = [(x + key_r + 1, y + 56), (x + key_r + 111, y + 56)]
+    (tx, ty), (ux, uy) = keys
+    items += [Circle(tx, ty, key_r, pal.muted, pal.background, 1), Text(tx + 12, ty, "training", FONT, pal.ink, "left", False),
+              Circle(ux, uy, key_r, pal.background, pal.muted, 2), Text(ux + 12, uy, "test", FONT, pal.ink, "left", False)]
+    return items
+
+
+def _points(scene: Scene) -> np.ndarray:
+    """(n, 2): the pixel centres of a plane scene's points, by index."""
+    return np.array([t[2:4] for t in scene.targets if t[0] == "point"], dtype=float).reshape(-1, 2)
+
+
+def hit_point(scene: Scene, x: float, y: float, within: float = 8.0) -> int | None:
+    """The index of the point nearest a click, if it is at most `within` px away."""
+    points = _points(scene)
+    if not len(points):
+        return None
+    d = np.hypot(points[:, 0] - x, points[:, 1] - y)
+    i = int(np.argmin(d))
+    return i if d[i] <= within else None
+
+
+def nearby_point(scene: Scene, index: int | None, dx: float, dy: float) -> int:
+    """The keyboard's next point from `index` in the direction (dx, dy) on the screen (y down):
+    the nearest within 45° of it, a sideways step counting twice. Stays put if none is there;
+    from no point (None), the point nearest the plot's centre."""
+    points = _points(scene)
+    if not len(points):
+        return index
+    if index is None or not 0 <= index < len(points):
+        left, top, side, _ = scene.plot
+        return int(np.argmin(np.hypot(points[:, 0] - left - side / 2, points[:, 1] - top - side / 2)))
+    norm = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / norm, dy / norm
+    rel = points - points[index]
+    along = rel[:, 0] * ux + rel[:, 1] * uy
+    across = np.abs(rel[:, 0] * uy - rel[:, 1] * ux)
+    ahead = (along > 0.5) & (across <= along)
+    if not ahead.any():
+        return index
+    return int(np.argmin(np.where(ahead, along + 2 * across, np.inf)))
+
+
+def plane_point(scene: Scene, x: float, y: float) -> tuple[float, float] | None:
+    """The plane's (x₁, x₂) under a pixel of a plane scene's plot, None outside the plot."""
+    if scene.plot is None:
+        return None
+    left, top, side, extent = scene.plot
+    if not (left <= x <= left + side and top <= y <= top + side):
+        return None
+    return (-extent + (x - left) / side * 2 * extent, extent - (y - top) / side * 2 * extent)
+
+
+TRAIN_DASH, TEST_DASH = (), (7, 4)  # the loss curves differ in their pattern too, not by colour alone
+
+
+def data_loss_scene(history, width: float, theme: str = "light", height: float = 160) -> Scene:
+    """Training and test loss over the updates: two lines (solid, dashed), y from 0, and their keys."""
+    pal = PALETTES.get(theme, PALETTES["light"])
+    left, right, top, bottom = 56.0, width - 12.0, 32.0, height - 28.0
+    items: list = [Line(left, top, left, bottom, pal.muted, 1), Line(left, bottom, right, bottom, pal.muted, 1),
+                   Text(8, (top + bottom) / 2, "loss", FONT, pal.muted, "left", False)]
+    series = ((pal.ink, TRAIN_DASH, "training"), (pal.accent, TEST_DASH, "test"))
+    for i, (colour, dash, name) in enumerate(series):  # the keys, above the plot
+        x = left + i * 120
+        items += [Line(x, 14, x + 26, 14, colour, 2, dash), Text(x + 32, 14, name, FONT, pal.ink, "left", False)]
+    rows = np.array([tuple(row)[:3] for row in history], dtype=float).reshape(-1, 3)
+    if len(rows) < 2:
+        items.append(Text(width / 2, (top + bottom) / 2, "Train to see the losses fall", FONT, pal.muted, "center", False))
+        return Scene(width, height, pal.background, items)
+    losses = rows[:, 1:]
+    peak = float(np.max(losses, initial=0.0, where=np.isfinite(losses))) or 1.0
+    first, last = rows[0, 0], rows[-1, 0]
+    # at most one point per pixel across
+    keep = np.unique(np.linspace(0, len(rows) - 1, int(min(len(rows), max(right - left, 2)))).astype(int))
+    xs = left + (right - left) * (rows[keep, 0] - first) / ((last - first) or 1.0)
+    for column, (colour, dash, _) in enumerate(series):
+        ys = bottom - (bottom - top) * np.clip(losses[keep, column], 0.0, peak) / peak
+        ok = np.isfinite(ys)
+        points = tuple(zip(np.round(xs[ok], 1).tolist(), np.round(ys[ok], 1).tolist()))
+        if len(points) >= 2:
+            items.append(Polyline(points, colour, 2, dash))
+    items += [Text(left - 6, top, _short(peak, 3), FONT, pal.muted, "right", False),
+              Text(left - 6, bottom, "0", FONT, pal.muted, "right", False),
+              Text(left, bottom + 15, _short(first, 0), FONT, pal.muted, "left", False),
+              Text(right, bottom + 15, _short(last, 0), FONT, pal.muted, "right", False),
+              Text((left + right) / 2, bottom + 15, "updates", FONT, pal.muted, "center", False)]
     return Scene(width, height, pal.background, items)
 
 

@@ -6,6 +6,9 @@ the "export as SVG" of the simulation.
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
 from html import escape
 
 from .scene import Scene
@@ -61,6 +64,37 @@ def _line(x1, y1, x2, y2, colour, width, dash, cap):
     )
 
 
+def _polyline(points, colour, width, dash):
+    return (
+        f'<polyline points="{" ".join(f"{_num(px)},{_num(py)}" for px, py in points)}" fill="none" '
+        f'stroke="{_attr(colour)}" stroke-width="{_num(width)}" stroke-linejoin="round"{_dash(dash)}/>'
+    )
+
+
+def _image(x, y, w, h, cols, rows, pixels, smooth):
+    data = base64.b64encode(png(cols, rows, base64.b64decode(pixels))).decode("ascii")
+    crisp = "" if smooth else ' style="image-rendering:pixelated"'
+    return (
+        f'<image x="{_num(x)}" y="{_num(y)}" width="{_num(w)}" height="{_num(h)}" preserveAspectRatio="none"{crisp} '
+        f'href="data:image/png;base64,{data}"/>'
+    )
+
+
+def png(cols: int, rows: int, rgba: bytes) -> bytes:
+    """A PNG of cols × rows RGBA pixels (8 bits a channel, the top row first): the same bytes
+    give the same file. Each row is prefixed by its filter, 0 (none); zlib at its default level."""
+    if len(rgba) != cols * rows * 4:
+        raise ValueError(f"{cols} × {rows} RGBA pixels are {cols * rows * 4} bytes, got {len(rgba)}.")
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    stride = cols * 4
+    raw = b"".join(b"\x00" + rgba[i : i + stride] for i in range(0, len(rgba), stride))
+    header = struct.pack(">IIBBBBB", cols, rows, 8, 6, 0, 0, 0)  # 8 bits, colour type 6 (RGBA), deflate, no filter set, no interlace
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
 def _polygon(points, fill):
     return f'<polygon points="{" ".join(f"{_num(px)},{_num(py)}" for px, py in points)}" fill="{_attr(fill)}"/>'
 
@@ -74,4 +108,4 @@ def _text(x, y, text, size, colour, align, bold):
     )
 
 
-_PRIMITIVES = {"rect": _rect, "circle": _circle, "line": _line, "polygon": _polygon, "text": _text}
+_PRIMITIVES = {"rect": _rect, "circle": _circle, "line": _line, "polygon": _polygon, "polyline": _polyline, "text": _text, "image": _image}

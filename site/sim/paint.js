@@ -15,6 +15,29 @@
     ctx.stroke();
   }
 
+  // Image pixels as small canvases, by their base64 string: a map repeated from the last frame
+  // costs a look-up, not a decode. The least recently used go first once there are too many.
+  var bitmaps = new Map();
+  var BITMAPS_KEPT = 256;
+
+  function bitmap(cols, rows, pixels) {
+    var found = bitmaps.get(pixels);
+    if (found) {
+      bitmaps.delete(pixels); // and set again below: now the most recently used
+    } else {
+      var bytes = atob(pixels);
+      var data = new Uint8ClampedArray(bytes.length);
+      for (var i = 0; i < bytes.length; i++) data[i] = bytes.charCodeAt(i);
+      found = document.createElement("canvas");
+      found.width = cols;
+      found.height = rows;
+      found.getContext("2d").putImageData(new ImageData(data, cols, rows), 0, 0);
+      if (bitmaps.size >= BITMAPS_KEPT) bitmaps.delete(bitmaps.keys().next().value);
+    }
+    bitmaps.set(pixels, found);
+    return found;
+  }
+
   var draw = {
     rect: function (ctx, p) {
       // Rect: x, y, w, h, fill, stroke, radius
@@ -47,6 +70,22 @@
       ctx.closePath();
       ctx.fillStyle = p[1];
       ctx.fill();
+    },
+    polyline: function (ctx, p) {
+      // Polyline: points, colour, width, dash (round joins)
+      var points = p[0];
+      ctx.beginPath();
+      ctx.moveTo(points[0][0], points[0][1]);
+      for (var i = 1; i < points.length; i++) ctx.lineTo(points[i][0], points[i][1]);
+      ctx.lineJoin = "round";
+      stroke(ctx, p[1], p[2], p[3]);
+      ctx.lineJoin = "miter";
+    },
+    image: function (ctx, p) {
+      // Image: x, y, w, h, cols, rows, pixels (base64 RGBA, top row first), smooth
+      ctx.imageSmoothingEnabled = !!p[7];
+      ctx.drawImage(bitmap(p[4], p[5], p[6]), p[0], p[1], p[2], p[3]);
+      ctx.imageSmoothingEnabled = true;
     },
     text: function (ctx, p) {
       // Text: x, y (the middle), text, size, colour, align, bold
