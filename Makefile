@@ -2,7 +2,8 @@
 # make test:  install (with Debian's chromium), build, run every test
 # make build: install and build into public/
 # make bench: the page's performance benchmark (make bench NETWORK=school: a gzip host at
-#             10 Mbit/s, 40 ms); make bench-engine: the engine's (see README)
+#             10 Mbit/s, 40 ms); make bench-training: Train's delivered speed and frame
+#             time (issue 16); make bench-engine: the engine's (see README)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -10,7 +11,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 NETWORK ?= local
 
-.PHONY: all install build serve test bench bench-engine chromium clean
+.PHONY: all install build serve test bench bench-training bench-engine chromium clean
 
 all: build
 
@@ -51,6 +52,9 @@ test: install chromium build
 
 bench: install chromium build
 	$(PY) tools/bench.py --runs 7 --network $(NETWORK)
+
+bench-training: install chromium build
+	$(PY) tools/bench.py --runs 5 --training
 
 bench-engine: install
 	$(PY) tools/bench_engine.py

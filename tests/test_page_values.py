@@ -23,7 +23,10 @@ def test_the_built_page_shows_the_limits_python_enforces(site):
     assert "{{" not in html and "}}" not in html
     assert float(attribute(html, "speed", "min")) == SPEEDS[0] and float(attribute(html, "speed", "max")) == SPEEDS[1]
     assert float(attribute(html, "train-speed", "min")) == TRAIN_SPEEDS[0]
-    assert float(attribute(html, "train-speed", "max")) == TRAIN_SPEEDS[1]
+    # both Train speed sliders: TRAIN_SPEEDS, then one notch more for "fast" (painter.FAST_NOTCH)
+    for slider in ("train-speed", "data-speed"):
+        assert float(attribute(html, slider, "min")) == TRAIN_SPEEDS[0]
+        assert float(attribute(html, slider, "max")) == TRAIN_SPEEDS[1] + 1
     assert float(attribute(html, "lr", "max")) == LEARNING_RATE_MAX
     assert int(attribute(html, "seed", "max")) == SEED_MAX
     ctl = Controller()
@@ -51,7 +54,7 @@ def test_changing_a_constant_changes_the_page(tmp_path, monkeypatch):
     monkeypatch.setattr(panels, "MAX_NEURONS", 12)
     lesson.write_preview(page)
     html = page.read_text()
-    assert attribute(html, "train-speed", "max") == "90" and attribute(html, "lr", "max") == "3"
+    assert attribute(html, "train-speed", "max") == "91" and attribute(html, "lr", "max") == "3"
     assert "1–12 neurons" in html
 
 

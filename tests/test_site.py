@@ -11,6 +11,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from backprop_sim import urlstate
+from backprop_sim.controller import Controller
 from conftest import Server, wait_for
 from test_engine import hand_seed
 
@@ -135,6 +137,10 @@ def dead_links(root: Path) -> list[str]:
                 target = target / "index.html"
             if not target.exists():
                 bad.append(f"{page.relative_to(root)} → {link}")
+            elif url.fragment and target.name == "main.html" and "=" in url.fragment:
+                # a setup of the simulation (the lesson's activity links): it must open without a notice
+                notices = urlstate.apply(Controller(), url.fragment)
+                bad += [f"{page.relative_to(root)} → {link}: {notice}" for notice in notices]
             elif url.fragment and target.suffix == ".html" and url.fragment not in parsed(target).ids:
                 bad.append(f"{page.relative_to(root)} → {link} (no anchor)")
     return bad

@@ -146,14 +146,104 @@ p._page.ctl.sim.set_network(Network.random(LARGEST_LAYERS, seed=1), [0.5] * MAX_
 """
 
 
+# ---- --training (issue 16): the speed Train delivers against the speed set, and Python per frame
+
+TRAINING_SETUPS = {  # name: actions from the default page (window.backpropSim.act)
+    "seed, one example": [],
+    "largest, one example": [["layers", "LARGEST"]],  # engine.LARGEST_LAYERS, asked of the page
+    "spiral, batch 10, 2-3-1": [["dataset", {"name": "spiral", "batch": 10}], ["layers", "2-3-1"]],
+    "spiral, batch 10, largest": [["dataset", {"name": "spiral", "batch": 10}],
+                                  ["features", ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"]],
+                                  ["layers", "LARGEST-1"]],  # the largest hidden layers, one output
+}
+TRAINING_SPEEDS = (10, 30, 60, "fast")
+TRAINING_WINDOW_MS = 4000  # counted after a 1 s warm-up
+
+
+def _py(page, code: str):
+    return page.evaluate("(code) => window.backpropSim.pyodide.runPython(code)", "import backprop_sim.painter as p\n" + code)
+
+
+def delivered(page, setup: list, speed) -> dict:
+    """Train at one speed: updates per second delivered (by the page's own clock) and the
+    Python ms of every training frame in the window."""
+    page.evaluate("window.backpropSim.act('train', false); window.backpropSim.act('dataset', {name: 'none'}); window.backpropSim.act('preset', 'seed')")
+    largest = _py(page, "from backprop_sim.engine import LARGEST_LAYERS as l; '-'.join(map(str, l))")
+    for name, value in setup:
+        if value == "LARGEST":
+            value = largest
+        elif value == "LARGEST-1":
+            value = largest.rsplit("-", 1)[0] + "-1"
+        result = page.evaluate("([n, v]) => window.backpropSim.act(n, v)", [name, value])
+        if result.get("message"):
+            raise SystemExit(f"bench setup {name} {value!r} refused: {result['message']}")
+    page.evaluate("([s]) => window.backpropSim.act('train_speed', s)", [speed])
+    page.evaluate("window.backpropSim.act('train', true)")
+    page.wait_for_timeout(1000)
+    start = page.evaluate("[performance.now(), window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.updates_done')]")
+    _py(page, "p._page.train_frame_ms.clear()")
+    page.wait_for_timeout(TRAINING_WINDOW_MS)
+    end = page.evaluate("[performance.now(), window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.updates_done')]")
+    frames = json.loads(_py(page, "import json; json.dumps(p._page.train_frame_ms)"))
+    page.evaluate("window.backpropSim.act('train', false)")
+    return {"per_s": (end[1] - start[1]) / (end[0] - start[0]) * 1000, "frames": frames}
+
+
+def training(args) -> None:
+    """Every setup at every speed, interleaved over the runs; medians of the delivered speed
+    and the 95th percentile of Python time per frame."""
+    from playwright.sync_api import sync_playwright
+
+    samples: dict = {}
+    httpd, origin = chromium.serve(PUBLIC)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(origin + "/sim/main.html")
+        wait_ready(page)
+        for run in range(args.runs):
+            for name, setup in TRAINING_SETUPS.items():
+                for speed in TRAINING_SPEEDS:
+                    got = delivered(page, setup, speed)
+                    slot = samples.setdefault(f"{name} @ {speed}", {"per_s": [], "frames": []})
+                    slot["per_s"].append(got["per_s"])
+                    slot["frames"] += got["frames"]
+            print(f"run {run + 1} of {args.runs} done", flush=True)
+        browser.close()
+    httpd.shutdown()
+    results = {"machine": platform.platform(), "runs": args.runs, "window_ms": TRAINING_WINDOW_MS, "setups": {}}
+    lines = [f"{args.runs} runs, {TRAINING_WINDOW_MS / 1000:g} s each after 1 s of warm-up; medians.", "",
+             "| setup | speed set | delivered (updates/s) | ratio | Python per frame p50 / p95 |", "| --- | --- | --- | --- | --- |"]
+    for key, slot in samples.items():
+        name, speed = key.rsplit(" @ ", 1)
+        per_s = statistics.median(slot["per_s"])
+        ratio = per_s / float(speed) if speed != "fast" else None
+        frames = slot["frames"] or [0.0]
+        p50, p95 = percentile(frames, 0.5), percentile(frames, 0.95)
+        results["setups"][key] = {"delivered_per_s": per_s, "spread": [min(slot["per_s"]), max(slot["per_s"])],
+                                  "ratio": ratio, "frame_ms_p50": p50, "frame_ms_p95": p95, "frames": len(frames)}
+        lines.append(f"| {name} | {speed} | {per_s:.1f} ({min(slot['per_s']):.1f}–{max(slot['per_s']):.1f}) | "
+                     f"{'' if ratio is None else f'{ratio:.3f}'} | {p50:.2f} / {p95:.2f} ms |")
+    out = ROOT / ".cache" / "bench" / "latest-training.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print("\n".join(lines))
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--network", choices=("local", "school"), default="local",
                         help="local: this machine's server as it is; school: gzip host, 10 Mbit/s, 40 ms")
+    parser.add_argument("--training", action="store_true",
+                        help="issue 16: the training speed delivered against the speed set, and Python per frame")
     args = parser.parse_args()
     if not (PUBLIC / "sim" / "main.html").exists():
         raise SystemExit("public/ is not built: run `make bench` (it builds first)")
+    if args.training:
+        training(args)
+        return
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,12 +13,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from html import escape
 from pathlib import Path
 from urllib.parse import urlparse
 
-from backprop_sim import mathtex, panels, svg
+from backprop_sim import datasets, mathtex, panels, svg, urlstate
 from backprop_sim.formatting import html, number, parameter
 from backprop_sim.controller import SPEEDS, TRAIN_SPEEDS, Controller
 from backprop_sim.engine import LEARNING_RATE_MAX, SEED_MAX
@@ -78,6 +80,72 @@ def lesson_numbers() -> dict[str, str]:
         "seed_dW_1_12": number(by_layer[1].dW.result.value[0, 1]),  # ∂L/∂W^[1]₁₂, on the connection x₂ → hidden 1
         "dead_relu_z": number(dead_fp.z[1][1, 0]),  # z^[1]₂ of the dead ReLU preset
         "seed_W2": ", ".join(W2[:-1]) + " and " + W2[-1],  # W^[2] as set: the transpose's scale factors
+    }
+
+
+DATA_UPDATES, DATA_UPDATES_LONG = 2000, 3000  # the activities' training, at build
+DATA_LR = 0.3
+L2_RATE = 0.01
+
+
+def data_setup(problem: str, hidden: tuple, features=("x1", "x2"), noise=0, train_share=50, regularization=("none", 0.0)) -> Controller:
+    """A controller set up for one of the lesson's data activities, through the page's own
+    actions (so its link, urlstate.encode, opens exactly this); any refusal stops the build."""
+    ctl = Controller()
+    for name, value in (
+        ("dataset", {"name": problem, "noise": noise, "train_share": train_share, "batch": 10, "seed": 0}),
+        ("features", list(features)),
+        ("layers", "-".join(str(n) for n in (len(features), *hidden, 1))),
+        ("activation", ["hidden", "tanh"]),
+        ("lr", DATA_LR),
+        ("regularization", {"kind": regularization[0], "rate": regularization[1]}),
+    ):
+        if ctl.act(name, value):
+            raise ValueError(f"The lesson's {problem} activity: {name} {value!r} was refused: {ctl.message}")
+    return ctl
+
+
+def trained(ctl: Controller, updates: int) -> dict:
+    """The data set's state after this many updates (Controller.state()["dataset"]), with the
+    largest |w| of the network."""
+    if ctl.act("train_steps", updates):
+        raise ValueError(f"Training for the lesson was refused: {ctl.message}")
+    state = ctl.state()
+    return {**state["dataset"], "max_w": max(abs(w) for W in state["W"] for row in W for w in row)}
+
+
+def percent(share: float) -> str:
+    return f"{100 * share:.1f} %"
+
+
+@functools.cache
+def data_numbers() -> dict[str, str]:
+    """The data activities' links and results (issue 16): computed by training at build, so the
+    lesson always says what the simulation does."""
+    setups = {
+        "xor_flat": (data_setup("xor", ()), DATA_UPDATES),
+        "xor_hidden": (data_setup("xor", (4,)), DATA_UPDATES),
+        "spiral_small": (data_setup("spiral", (4,)), DATA_UPDATES),
+        "spiral_sin": (data_setup("spiral", (8, 8), features=("x1", "x2", "sin x1", "sin x2")), DATA_UPDATES_LONG),
+        "overfit": (data_setup("circle", (8, 8), noise=50, train_share=10), DATA_UPDATES_LONG),
+        "l2": (data_setup("circle", (8, 8), noise=50, train_share=10, regularization=("l2", L2_RATE)), DATA_UPDATES_LONG),
+    }
+    values = {f"data_link_{name}": "main.html#" + urlstate.encode(ctl) for name, (ctl, _) in setups.items()}
+    done = {name: trained(ctl, updates) for name, (ctl, updates) in setups.items()}
+    return {
+        **values,
+        "data_updates": f"{DATA_UPDATES:,}", "data_updates_long": f"{DATA_UPDATES_LONG:,}", "data_l2_rate": f"{L2_RATE:g}",
+        "data_xor_flat_accuracy": percent(done["xor_flat"]["test_accuracy"]),
+        "data_xor_hidden_accuracy": percent(done["xor_hidden"]["test_accuracy"]),
+        "data_spiral_small_accuracy": percent(done["spiral_small"]["test_accuracy"]),
+        "data_spiral_sin_accuracy": percent(done["spiral_sin"]["test_accuracy"]),
+        "data_overfit_train_loss": number(done["overfit"]["train_loss"]),
+        "data_overfit_test_loss": number(done["overfit"]["test_loss"]),
+        "data_overfit_train_accuracy": percent(done["overfit"]["train_accuracy"]),
+        "data_overfit_test_accuracy": percent(done["overfit"]["test_accuracy"]),
+        "data_l2_max_w_off": number(done["overfit"]["max_w"]),
+        "data_l2_max_w_on": number(done["l2"]["max_w"]),
+        "data_l2_test_accuracy": percent(done["l2"]["test_accuracy"]),
     }
 
 
@@ -143,7 +211,16 @@ def expand(markdown: str, site_url: str = "") -> str:
         "embed_height": lambda: str(EMBED_HEIGHT),
         **{name: (lambda value=value: value) for name, value in lesson_numbers().items()},
     }
-    return re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)]() if m.group(1) in markers else m.group(0), markdown)
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1)
+        if name in markers:
+            return markers[name]()
+        if name.startswith("data_"):  # trained only for the pages that ask (data_numbers)
+            return data_numbers()[name]
+        return match.group(0)
+
+    return re.sub(r"\{\{\s*(\w+)\s*\}\}", fill, markdown)
 
 
 TEXTBOOK_EMBED = f"""Other pages of this textbook can show the simulation the MicroSim way; from a chapter
@@ -169,7 +246,7 @@ def textbook_lesson(markdown: str) -> str:
         "embed_height": lambda: str(EMBED_HEIGHT),
         **{name: (lambda value=value: value) for name, value in lesson_numbers().items()},
     }
-    text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)](), markdown)
+    text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)]() if m.group(1) in markers else data_numbers()[m.group(1)], markdown)
     text = re.sub(r'<div class="online-only"[^>]*>.*?</div>\n*', "", text, flags=re.S)
     text = re.sub(r"^image: .*\n", "", text, flags=re.M)  # the site's social card, a path of this site
     text = re.sub(r"\$\$(.+?)\$\$", lambda m: "\\[" + m.group(1) + "\\]", text, flags=re.S)
@@ -207,9 +284,19 @@ def page_values() -> dict[str, str]:
         "keyboard_help": panels.keyboard_help(),
         "symbol_key": panels.symbol_key_html(),
         "speed_min": SPEEDS[0], "speed_max": SPEEDS[1], "speed": ctl.speed,
-        "train_speed_min": TRAIN_SPEEDS[0], "train_speed_max": TRAIN_SPEEDS[1], "train_speed": ctl.train_speed,
+        "train_speed_min": TRAIN_SPEEDS[0], "train_speed": ctl.train_speed,
         "learning_rate_max": LEARNING_RATE_MAX, "learning_rate": ctl.learning_rate,
         "seed_max": SEED_MAX,
+        # the data set tool (issue 16): its ranges are the ones datasets.make enforces
+        "train_speed_fast": TRAIN_SPEEDS[1] + 1,  # both speed sliders' last notch: "fast" (painter.FAST_NOTCH)
+        "noise_min": datasets.NOISE_RANGE[0], "noise_max": datasets.NOISE_RANGE[1],
+        "train_share_min": datasets.TRAIN_SHARE_RANGE[0], "train_share_max": datasets.TRAIN_SHARE_RANGE[1],
+        "batch_min": datasets.BATCH_RANGE[0], "batch_max": datasets.BATCH_RANGE[1],
+        "reg_rate_max": datasets.RATE_MAX,
+        "feature_boxes": "".join(
+            f'<label class="check" for="feature-{i}"><input type="checkbox" id="feature-{i}" value="{escape(name)}" disabled> {escape(datasets.FEATURE_NAMES[name])}</label>'
+            for i, name in enumerate(datasets.FEATURES)),
+        "data_help": panels.data_help(),
     }
     values.update({f"keys_{s.action}": " ".join(s.keys) for s in panels.SHORTCUTS})
     return {name: f"{v:g}" if isinstance(v, float) else str(v) for name, v in values.items()}

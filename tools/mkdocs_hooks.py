@@ -48,11 +48,11 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
 
 # Accessibility fixes to the theme's own markup, made where the theme gives no setting for them
 # (axe-core, tests/test_accessibility.py): its search dialog gets a name, and every display
-# equation of the worked example, a region that scrolls sideways when a matrix is wider than
-# the column, can take the keyboard's focus so it can be scrolled without a mouse.
+# equation, a region that scrolls sideways when it is wider than the column (the worked
+# example's matrices, the data section's update rule on a phone), can take the keyboard's focus
+# so it can be scrolled without a mouse.
 SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog">'
 NAMED_SEARCH_DIALOG = '<div class="md-search" data-md-component="search" role="dialog" aria-label="Search this site">'
-WORKED_EXAMPLE = re.compile(r'<div class="worked-example">.*?\n</div>', re.S)
 
 
 def on_post_page(output: str, page, config) -> str:
@@ -68,7 +68,7 @@ def _accessible(output: str, where: str) -> str:
         sys.exit(f"build failed: {where}: the theme's search dialog changed its markup; "
                  "give it a name again (tools/mkdocs_hooks.py, _accessible)")
     output = output.replace(SEARCH_DIALOG, NAMED_SEARCH_DIALOG)
-    return WORKED_EXAMPLE.sub(lambda m: m.group(0).replace('<div class="arithmatex">', '<div class="arithmatex" tabindex="0">'), output)
+    return output.replace('<div class="arithmatex">', '<div class="arithmatex" tabindex="0">')
 
 
 def on_post_build(config) -> None:

@@ -22,13 +22,19 @@ import numpy as np
 from pyodide.ffi import create_proxy, to_js
 
 from . import panels, svg, urlstate
-from .controller import Controller
+from .controller import TRAIN_SPEEDS, Controller
 from .engine import ACTIVATIONS, LOSSES
+from .datasets import PROBLEMS
 from .presets import PRESETS
-from .scene import LabelMemory, View, hit, loss_scene, network_scene
+from .scene import LabelMemory, View, data_loss_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_scene
 
 TRANSITION_MS = 350  # the eased change between two moments
 FLOW_MS = 900  # a backward step: its gradients' arrows grow from each neuron toward the layer before, slowly enough to see
+PANELS_EVERY_MS = 250  # while training, the words, equations and network drawing at most 4 times a second; the plane every frame
+FAST_NOTCH = TRAIN_SPEEDS[1] + 1  # the speed sliders' last notch: "fast", as many updates as a frame's budget holds
+FAST_BUDGET_MS = 10.0  # fast training: Python time for updates per animation frame (the drawing needs the rest of 16 ms)
+CATCH_UP_MS = 250.0  # after a long frame or a hidden tab, training does not try to catch up more than this
+PLANE_GRID = 50  # cells per side of the maps over the input plane
 
 
 def _el(element_id: str):
@@ -113,6 +119,9 @@ class Renderer:
         self.last_scene = None
         self.labels = LabelMemory()  # the label placement, reused by the frames of a transition
         self.frame_ms: list[float] = []  # Python time per painted frame, for the benchmark
+        self._picture = None  # (its key, the data set's Picture): see picture()
+        self.painted_picture = None
+        self.last_plane = None  # the plane's scene drawn last, for clicks on its points
         self._katex: dict[str, str] = {}  # KaTeX's HTML by TeX: stepping back and forth renders nothing twice
         self.katex_trust = proxies(lambda context: str(context.command) == "\\htmlClass")
 
@@ -142,8 +151,11 @@ class Renderer:
         if progress < 1:
             js.requestAnimationFrame(self.proxies.once("frame", lambda t: self.on_frame()))
 
-    def resized(self, width: float) -> None:
-        self.width = width
+    def resized(self, width: float | None = None) -> None:
+        """A new width of the drawing (or of the data panel), or a new colour scheme: paint all again."""
+        if width is not None:
+            self.width = width
+        self.painted_picture = None
         try:
             self.paint(self.progress())
         except Exception as exc:
@@ -166,10 +178,10 @@ class Renderer:
         _el("target-value").textContent = panels.number(y, 2)
         _el("speed").value = ctl.speed
         _el("speed-value").textContent = panels.rate(ctl.speed, "step")
-        for button_id, on, label_on, label_off in (("btn-auto", ctl.auto, "Pause ❚❚", "Auto ▶"), ("btn-train", ctl.training, "Stop ■", "Train ▶")):
-            button = _el(button_id)
-            button.setAttribute("aria-pressed", "true" if on else "false")
-            button.textContent = label_on if on else label_off
+        for selector, on, label_on, label_off in (("#btn-auto", ctl.auto, "Pause ❚❚", "Auto ▶"), ("#btn-train, .train-button", ctl.training, "Stop ■", "Train ▶")):
+            for button in js.document.querySelectorAll(selector):
+                button.setAttribute("aria-pressed", "true" if on else "false")
+                button.textContent = label_on if on else label_off
         _el("btn-back").disabled = not state["can_undo"]  # nothing to undo at the start
         _el("btn-keep").disabled = not state["trained"]
         _el("show-table").checked = ctl.show_table
@@ -178,6 +190,7 @@ class Renderer:
         if ctl.show_table:
             _el("values-table").innerHTML = panels.table(moment)
         self.render_tools(state)
+        self.render_data(state)
         self.paint(self.progress())
         self.paint_loss(state)
 
@@ -196,8 +209,9 @@ class Renderer:
         lr = _el("lr")
         if js.document.activeElement != lr:
             lr.value = ctl.learning_rate
-        _el("train-speed").value = ctl.train_speed
-        _el("train-speed-value").textContent = panels.rate(ctl.train_speed, "steps")
+        for slider in ("train-speed", "data-speed"):
+            _el(slider).value = FAST_NOTCH if ctl.train_speed == "fast" else ctl.train_speed
+            _el(slider + "-value").textContent = panels.rate(ctl.train_speed, "steps")
         # trace: the choices, the selected one, its chain
         weights, neurons = panels.trace_choices(net.layers)
         self.fill_select("trace-weight", weights)
@@ -220,6 +234,32 @@ class Renderer:
         _el("predict-bar").hidden = not ctl.predict_mode
         _el("predict-ask").textContent = panels.predict_prompt(state["prediction"], ctl.predict_mode)
         _el("score").textContent = panels.score_line(state["score"])
+
+    def render_data(self, state: dict) -> None:
+        """The data set tool's controls and the panel of what the network learned (issue 16)."""
+        data = state["dataset"]
+        _el("data-panel").hidden = _el("btn-data-csv").hidden = data is None
+        _el("dataset").value = data["name"] if data else "none"
+        for box in js.document.querySelectorAll("#features input"):
+            box.checked = str(box.value) in state["features"]
+            box.disabled = data is None
+        regularization = state["regularization"]
+        _el("reg-kind").value = regularization["kind"]
+        if js.document.activeElement != _el("reg-rate"):
+            _el("reg-rate").value = regularization["rate"]
+        for control in ("noise", "train-share", "batch", "data-seed", "reg-kind", "reg-rate"):
+            _el(control).disabled = data is None
+        _el("target").disabled = data is not None  # the picked point's target: the data set's, not a slider's
+        if data is None:
+            return
+        for slider, key in (("noise", "noise"), ("train-share", "train_share"), ("batch", "batch")):
+            _el(slider).value = data[key]
+            _el(slider + "-value").textContent = panels.data_setting(key, data[key])
+        if js.document.activeElement != _el("data-seed"):
+            _el("data-seed").value = data["seed"]
+        _el("data-line").textContent = panels.data_line(data)
+        if _el("batch-box").open:
+            _el("batch-average").innerHTML = panels.batch_average_html(self.ctl.batch_average(), self.katex)
 
     def render_inputs(self) -> None:
         box, x = _el("inputs"), self.ctl.sim.now.x.ravel()
@@ -272,13 +312,24 @@ class Renderer:
         return View(max(280.0, self.width), self.theme(), progress, selected=ctl.selected,
                     chain=panels.chain_weight(ctl.sim.now, ctl.selected))
 
+    def picture(self):
+        """The data set's maps over the plane for the network now (None without a data set):
+        computed once per network, data set and picked point, however many frames show them."""
+        key = self.ctl.picture_key()
+        if self._picture is None or len(key) != len(self._picture[0]) or any(a is not b for a, b in zip(key, self._picture[0])):
+            self._picture = (key, self.ctl.data_picture(PLANE_GRID))
+        return self._picture[1]
+
     def scene(self, progress: float = 1.0):
-        return network_scene(self.ctl.sim.now, self.view(progress), self.labels)
+        return network_scene(self.ctl.sim.now, self.view(progress), self.labels, picture=self.picture())
 
     def paint(self, progress: float = 1.0) -> None:
         started = time.perf_counter()
         scene = self.scene(progress)
         _draw(self.canvas, scene)
+        picture = self.picture()
+        if picture is not None and picture is not self.painted_picture:
+            self.paint_plane(picture)
         self.frame_ms.append((time.perf_counter() - started) * 1000)
         del self.frame_ms[:-600]
         last = self.last_scene
@@ -289,6 +340,35 @@ class Renderer:
             note.hidden = not note.textContent
             _el("flow-legend").textContent = panels.flow_legend(scene.vertical)
         self.last_scene = scene
+
+    def paint_data(self) -> None:
+        """A training frame between two full paintings: only the data set's plane and loss plot,
+        which show the network of this very update (the network's drawing waits for the next
+        render: its labels and maps cost more than a frame can spare at speed)."""
+        started = time.perf_counter()
+        picture = self.picture()
+        if picture is not None and picture is not self.painted_picture:
+            self.paint_plane(picture)
+        self.frame_ms.append((time.perf_counter() - started) * 1000)
+        del self.frame_ms[:-600]
+
+    def paint_plane(self, picture) -> None:
+        """The output over the plane with the points, and the training and test loss."""
+        self.painted_picture = picture
+        panel = _el("data-panel")
+        room = float(panel.clientWidth) - 26  # the panel's padding and border
+        width = max(200.0, min(440.0, room))
+        self.last_plane = plane_scene(picture, width, self.theme())
+        _draw(_el("plane"), self.last_plane)
+        _draw(_el("data-loss"), data_loss_scene(picture.history, max(200.0, room), self.theme()))
+
+    def hit_point(self, client_x: float, client_y: float):
+        """The data point a click at these window coordinates picks, by the plane drawn last."""
+        if self.last_plane is None:
+            return None
+        rect = _el("plane").getBoundingClientRect()
+        scale = self.last_plane.width / rect.width if rect.width else 1.0
+        return hit_point(self.last_plane, (client_x - rect.left) * scale, (client_y - rect.top) * scale)
 
     def paint_loss(self, state: dict) -> None:
         if not _el("train-tool").open:
@@ -315,7 +395,14 @@ class Page:
         self.ctl = Controller()
         self.proxy = Proxies()
         self.renderer = Renderer(lambda: self.ctl, self.proxy, self.on_inputs)
-        self.timers: dict[str, int | None] = {"auto": None, "train": None}
+        self.timers: dict[str, int | None] = {"auto": None}
+        self.training_frame = None  # the pending animation frame of Train (start_training)
+        self.last_frame: float | None = None
+        self.owed = 0.0  # updates owed to the set speed, carried from frame to frame
+        self.update_ms: float | None = None  # what one update costs here, measured while training
+        self.updates_done = 0  # updates Train has run, for the benchmark's delivered speed
+        self.train_frame_ms: list[float] = []  # Python time per training frame, for the benchmark
+        self.last_render = 0.0
         # an opaque origin over http(s) is a sandboxed frame (file:// is opaque too, but not sandboxed)
         self.sandboxed = _own_origin() is None and str(js.location.protocol) != "file:"
         self.last_height = 0
@@ -330,6 +417,7 @@ class Page:
         _el("hidden-act").innerHTML = _options(acts)
         _el("output-act").innerHTML = _options(acts)
         _el("loss-fn").innerHTML = _options((name, loss.label) for name, loss in LOSSES.items())
+        _el("dataset").innerHTML = _options([("none", panels.NO_DATASET)] + [(name, p.title) for name, p in PROBLEMS.items()])
         for button in js.document.querySelectorAll("button[data-action]"):
             button.addEventListener("click", self.proxy(lambda event, a=button.dataset.action, v=getattr(button.dataset, "value", None): self.do(a, v)))
         for control, action, read in (
@@ -342,13 +430,21 @@ class Page:
             ("output-act", "activation", lambda el: ["output", str(el.value)]),
             ("loss-fn", "loss", lambda el: str(el.value)),
             ("lr", "lr", lambda el: el.value),
-            ("train-speed", "train_speed", lambda el: el.value),
+            ("train-speed", "train_speed", lambda el: _speed(el.value)),
+            ("data-speed", "train_speed", lambda el: _speed(el.value)),
+            ("dataset", "dataset", lambda el: {"name": str(el.value)}),
+            ("noise", "dataset", lambda el: {"noise": el.value}),
+            ("train-share", "dataset", lambda el: {"train_share": el.value}),
+            ("batch", "dataset", lambda el: {"batch": el.value}),
+            ("data-seed", "dataset", lambda el: {"seed": el.value}),
+            ("reg-kind", "regularization", lambda el: {"kind": str(el.value), "rate": _el("reg-rate").value}),
+            ("reg-rate", "regularization", lambda el: {"kind": str(_el("reg-kind").value), "rate": el.value}),
             ("check", "check", lambda el: bool(el.checked)),
             ("predict-mode", "predict_mode", lambda el: bool(el.checked)),
             ("trace-weight", "select", lambda el: _choice(el.value)),
             ("trace-neuron", "select", lambda el: _choice(el.value)),
         ):
-            event = "change" if control in ("lr",) else "input"
+            event = "change" if control in ("lr", "data-seed", "reg-rate") else "input"
             self.on(control, event, lambda e, a=action, r=read: self.do(a, r(e.target)))
         for field, button, submit in (
             ("layers", "btn-layers", lambda: self.do("layers", str(_el("layers").value))),
@@ -365,16 +461,23 @@ class Page:
         self.on("btn-svg", "click", lambda e: self.download("backprop-network.svg", self.svg(), "image/svg+xml"))
         self.on("btn-json", "click", lambda e: self.download("backprop-state.json", json.dumps(self.ctl.state(), indent=2), "application/json"))
         self.on("btn-csv", "click", lambda e: self.download("backprop-values.csv", panels.csv(self.ctl.state()), "text/csv"))
+        self.on("btn-data-csv", "click", lambda e: self.download(f"backprop-{self.ctl.dataset.name}.csv", self.ctl.data_csv(), "text/csv"))
         self.on("network", "click", self.on_canvas_click)
+        for box in js.document.querySelectorAll("#features input"):
+            box.addEventListener("change", self.proxy(lambda e: self.do("features", [b.value for b in js.document.querySelectorAll("#features input:checked")])))
+        self.on("plane", "click", self.on_plane_click)
+        self.on("plane", "keydown", self.on_plane_key)
+        self.on("batch-box", "toggle", lambda e: self.renderer.render())
         self.on("train-tool", "toggle", lambda e: self.renderer.paint_loss(self.ctl.state()))
         self.on("error-reset", "click", lambda e: self.recover())
         self.on("btn-tools", "click", lambda e: self.toggle_tools())
         js.document.addEventListener("keydown", self.proxy(self.on_key))
         js.window.addEventListener("hashchange", self.proxy(lambda e: self.load_hash()))
         js.window.addEventListener("message", self.proxy(self.on_message))
-        self.renderer.dark.addEventListener("change", self.proxy(lambda event: self.renderer.paint()))
+        self.renderer.dark.addEventListener("change", self.proxy(lambda event: self.renderer.resized()))
         wrap = self.renderer.wrap
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.renderer.resized(float(entries[0].contentRect.width)))).observe(wrap)
+        js.ResizeObserver.new(self.proxy(lambda entries, observer: self.renderer.resized())).observe(_el("data-panel"))
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.tell_parent())).observe(js.document.body)
         for el in js.document.querySelectorAll(".sim button, .sim input, .sim select"):
             el.disabled = False
@@ -446,6 +549,25 @@ class Page:
         target = _el("chain-rule") if shown else _el("trace-tool")
         target.scrollIntoView(_obj({"block": "nearest", "behavior": "auto" if self.renderer.still.matches else "smooth"}))
 
+    def on_plane_click(self, event) -> None:
+        index = self.renderer.hit_point(event.clientX, event.clientY)
+        if index is not None:
+            self.do("pick_point", index)
+
+    def on_plane_key(self, event) -> None:
+        """The plot's own keys: the arrows pick the nearest point in their direction, Home the point
+        nearest the centre (scene.nearby_point)."""
+        key = str(event.key)
+        direction = {"ArrowRight": (1, 0), "ArrowLeft": (-1, 0), "ArrowUp": (0, -1), "ArrowDown": (0, 1)}.get(key)
+        plane = self.renderer.last_plane
+        if (direction is None and key != "Home") or plane is None or self.ctl.dataset is None:
+            return
+        event.preventDefault()
+        event.stopPropagation()  # not the page's shortcuts: ← and → are Step Back and Backward Step there
+        index = nearby_point(plane, None if key == "Home" else self.ctl.picked, *(direction or (0, 0)))
+        if index is not None and index != self.ctl.picked:
+            self.do("pick_point", index)
+
     def on_inputs(self) -> None:
         self.do("x", [field.value for field in _el("inputs").querySelectorAll("input")])
 
@@ -456,31 +578,43 @@ class Page:
 
     # ---- actions
 
-    def do(self, name, value=None) -> None:
+    def do(self, name, value=None, frame: bool = False) -> None:
         """Every control ends here. A refusal is a message (Controller.act); anything else raised
-        is a bug: it shows in the error panel, Auto and Train stop, the state and the page stay."""
+        is a bug: it shows in the error panel, Auto and Train stop, the state and the page stay.
+
+        `frame`: a training frame's updates (on_train_frame): its drawings are painted now, the
+        words and equations only every PANELS_EVERY_MS, and no transition is started."""
         try:
-            self._do(name, value)
+            self._do(name, value, frame)
         except Exception as exc:
             self.ctl.auto = self.ctl.training = False
-            for timer in self.timers:
-                self.schedule(timer, False, False, False, 0, "")
+            self.schedule("auto", False, False, False, 0, "")
             self.renderer.show_error(exc)
 
-    def _do(self, name, value) -> None:
+    def _do(self, name, value, frame: bool) -> None:
         before, was = self.ctl.sim.now, (self.ctl.auto, self.ctl.training)
+        started = time.perf_counter()
         self.ctl.act(name, value)
+        if frame:  # what one update costs, for fast training's updates per frame
+            per_update = (time.perf_counter() - started) * 1000 / max(1, int(value))
+            self.update_ms = per_update if self.update_ms is None else 0.7 * self.update_ms + 0.3 * per_update
         now = self.ctl.sim.now
-        if now is not before:
+        if now is not before and not frame:
             self.renderer.start_transition(FLOW_MS if len(now.steps) > len(before.steps) else TRANSITION_MS)
         self.schedule("auto", self.ctl.auto, was[0], name == "tick", 1000 / self.ctl.speed, "tick")
-        self.schedule("train", self.ctl.training, was[1], name == "train_tick", 1000 / self.ctl.train_speed, "train_tick")
+        if self.ctl.training and not was[1]:
+            self.start_training()
+        clock = float(js.performance.now())
+        if frame and clock - self.last_render < PANELS_EVERY_MS and not self.ctl.message:
+            self.renderer.paint_data()
+            return
+        self.last_render = clock
         self.renderer.render()
         self.update_hash()
         # the parent hears of height changes from the ResizeObserver on <body>
 
     def schedule(self, timer: str, running: bool, was_running: bool, ticked: bool, delay: float, action: str) -> None:
-        """Keep a timer beating while its mode runs: Auto's steps, Train's iterations."""
+        """Keep Auto's timer beating while it plays (one step per beat, at its speed)."""
         if running and (not was_running or ticked):
             if self.timers[timer] is not None:
                 js.clearTimeout(self.timers[timer])
@@ -489,6 +623,42 @@ class Page:
         elif not running and self.timers[timer] is not None:
             js.clearTimeout(self.timers[timer])
             self.timers[timer] = None
+
+    # ---- training, decoupled from drawing: as many updates per animation frame as the speed asks,
+    # one painting per frame, the words a few times a second (issue 16)
+
+    def start_training(self) -> None:
+        self.owed = 1.0  # the first update at once, not one period later
+        self.last_frame = None
+        if self.training_frame is None:
+            self.training_frame = js.requestAnimationFrame(self.proxy.once("train-frame", self.on_train_frame))
+
+    def on_train_frame(self, timestamp) -> None:
+        self.training_frame = None
+        if not self.ctl.training:
+            return
+        started = time.perf_counter()
+        clock = float(timestamp)
+        elapsed = 0.0 if self.last_frame is None else min(clock - self.last_frame, CATCH_UP_MS)
+        self.last_frame = clock
+        n = self.updates_due(elapsed)
+        if n:
+            self.do("train_steps", n, frame=True)
+            self.updates_done += n
+        self.train_frame_ms.append((time.perf_counter() - started) * 1000)
+        del self.train_frame_ms[:-2000]
+        if self.ctl.training:
+            self.training_frame = js.requestAnimationFrame(self.proxy.once("train-frame", self.on_train_frame))
+
+    def updates_due(self, elapsed_ms: float) -> int:
+        """Updates owed by the time since the last frame: speed × time, the fractions carried over,
+        so that the speed set is the speed delivered; "fast": as many as FAST_BUDGET_MS holds."""
+        if self.ctl.train_speed == "fast":
+            return max(1, int(FAST_BUDGET_MS / self.update_ms)) if self.update_ms else 1
+        self.owed += self.ctl.train_speed * elapsed_ms / 1000
+        n = int(self.owed)
+        self.owed -= n
+        return n
 
     def on_timer(self, timer: str, action: str) -> None:
         self.timers[timer] = None
@@ -612,6 +782,11 @@ class Page:
         if height != self.last_height:
             self.last_height = height
             js.window.parent.postMessage(_obj({"type": "microsim-resize", "height": height}), "*")
+
+
+def _speed(value) -> float | str:
+    """A speed slider's value: its last notch is "fast"."""
+    return "fast" if float(value) >= FAST_NOTCH else value
 
 
 def _choice(value: str):
