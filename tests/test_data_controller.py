@@ -496,3 +496,17 @@ def test_malformed_data_links_fall_back_with_notices():
         again = Controller()
         assert urlstate.apply(again, urlstate.encode(ctl)) == [], fragment
         assert urlstate.encode(again) == urlstate.encode(ctl)
+
+
+def test_many_steps_on_the_one_example_equal_as_many_single_steps():
+    """train_steps(n) without a data set takes a fast path for all but its last iteration: the
+    weights and the loss curve come out exactly as n calls of one step."""
+    many, one = Controller(), Controller()
+    for ctl in (many, one):
+        ctl.act("lr", 2.0)
+    many.act("train_steps", 300)
+    for _ in range(300):
+        one.act("train_steps", 1)
+    for l in (1, 2):
+        assert np.array_equal(many.sim.net.W[l], one.sim.net.W[l]) and np.array_equal(many.sim.net.b[l], one.sim.net.b[l])
+    assert many.sim.now.losses == one.sim.now.losses and many.state()["phase"] == one.state()["phase"]

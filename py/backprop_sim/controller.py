@@ -113,6 +113,7 @@ class Controller:
         self._undo: list[tuple[Moment, Progress, int | None]] = []  # (moment, the progress and pick before it)
         self._evaluation: tuple | None = None  # ((net, dataset, features, rules), Evaluation): once per network
         self._inputs: tuple | None = None  # ((dataset, features), features of the training points)
+        self._epoch_batches: tuple | None = None  # (dataset, epoch, its batches): see _batches
         self._picture: tuple | None = None  # (key, size, Picture)
 
     def act(self, name: str, value=None) -> str:
@@ -362,11 +363,27 @@ class Controller:
         self._train(n)
 
     def _train(self, n: int) -> None:
-        if self.dataset is None:
-            for _ in range(n):
-                self.sim.train_step(self.learning_rate)
-        else:
+        if self.dataset is not None:
             self._train_batches(n)
+            return
+        # the one example: all but the last iteration on plain arrays (datasets.Descent with a
+        # batch of one is the engine's update, W ← W − η δ aᵀ, number for number), as one moment;
+        # the last through the engine, so the drawing shows its forward pass, gradients and update
+        lr, now = self.learning_rate, self.sim.now
+        if n > 1:
+            descent, losses = datasets.Descent(now.net, self.sim.rules), []
+            X, Y = now.x.T, now.y.T
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                for _ in range(n - 1):
+                    W, b = descent.W, descent.b
+                    try:
+                        losses.append(descent.step(X, Y, lr))
+                    except ValueError:  # past the range: the engine's step below says what grew
+                        break
+                    before = (W, b)
+            if losses:
+                self.sim.trained(before, descent.network(), lr, tuple(losses), len(losses))
+        self.sim.train_step(lr)
 
     # ---- from one example to a data set (issue 16)
 
@@ -548,7 +565,7 @@ class Controller:
         kind, rate = self.regularization
         inputs = self._training_inputs()
         updates, epoch, position, stride, history = self.progress
-        batches = datasets.batches(data, epoch)
+        batches = self._batches(epoch)
         every = stride  # evaluate (every point, twice) at most CURVE_POINTS times a call
         while n > CURVE_POINTS * every:
             every *= 2
@@ -569,22 +586,27 @@ class Controller:
                 updates, position = updates + 1, position + 1
                 if position == len(batches):  # every training point used: the next epoch, in a new order
                     epoch, position = epoch + 1, 0
-                    batches = datasets.batches(data, epoch)
+                    batches = self._batches(epoch)
                 if updates % every == 0:
                     built = (updates, descent.network())
                     history, stride = self._on_curve(history, stride, built[1], updates)
                     every = max(every, stride)
         if losses:
             net = built[1] if built and built[0] == updates else descent.network()  # one Network per state: evaluate caches by it
-            before = Network.build(net.layers, before_W[1:], before_b[1:], net.hidden_activation, net.output_activation, net.loss_fn)
-            if not history or history[-1][0] != updates:
-                history, stride = self._on_curve(history, stride, net, updates)
+            if len(losses) > 1 and (not history or history[-1][0] != updates):  # a long run ends on the curve;
+                history, stride = self._on_curve(history, stride, net, updates)  # Train's frames follow the stride
             mark = self._data_mark()
-            self.sim.trained(before, net, lr, tuple(losses), len(losses))
+            self.sim.trained((before_W, before_b), net, lr, tuple(losses), len(losses))
             self.progress = Progress(updates, epoch, position, stride, history)
             self._remember(mark)
         if grew:
             raise Diverged(divergence_message(grew, updates, lr))
+
+    def _batches(self, epoch: int) -> tuple:
+        """datasets.batches of this epoch, computed once (Train asks for them at every frame)."""
+        if self._epoch_batches is None or self._epoch_batches[0] is not self.dataset or self._epoch_batches[1] != epoch:
+            self._epoch_batches = (self.dataset, epoch, datasets.batches(self.dataset, epoch))
+        return self._epoch_batches[2]
 
     def _on_curve(self, history: tuple, stride: int, net: Network, update: int) -> tuple[tuple, int]:
         """The loss curve with the point (update, train loss, test loss); when it passes HISTORY_POINTS,

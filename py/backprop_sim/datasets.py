@@ -15,7 +15,7 @@ Conventions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -359,6 +359,17 @@ def descend(net: Network, gradient: BatchGradient, learning_rate, kind="none", r
     return Network.build(net.layers, W, b, net.hidden_activation, net.output_activation, net.loss_fn)
 
 
+def forward_columns(net: Network, A0: np.ndarray, rules: Rules = SHIPPED) -> tuple[list, list]:
+    """The engine's forward pass on many examples as columns, z[l] = W[l] a[l-1] + b[l],
+    a[l] = g(z[l]), through the same rules, as plain arrays (Z[0] None): the same numbers as
+    net.forward(A0, ...) without its frozen copies, for the thousands of points training draws."""
+    A, Z = [A0], [None]
+    for l in range(1, net.L + 1):
+        Z.append(net.W[l] @ A[l - 1] + net.b[l])
+        A.append(net.g(l).g(rules)(Z[l]))
+    return Z, A
+
+
 class Descent:
     """Many updates in a row, on plain arrays: update for update the same numbers as
     descend(net, batch_gradients_vectorised(net, X, Y, rules), η, kind, rate), through the same
@@ -384,7 +395,7 @@ class Descent:
         weight or bias would not be finite or would pass the engine's VALUE_LIMIT."""
         rules, L, B = self.rules, self.net.L, len(X)
         A, Z = [X.T], [None]
-        for l in range(1, L + 1):
+        for l in range(1, L + 1):  # forward_columns, with this run's own W and b
             Z.append(self.W[l] @ A[l - 1] + self.b[l])
             A.append(self.g[l](Z[l]))
         y = Y.T
@@ -409,8 +420,9 @@ class Descent:
         return float(loss)
 
     def network(self) -> Network:
-        net = self.net
-        return Network.build(net.layers, self.W[1:], self.b[1:], net.hidden_activation, net.output_activation, net.loss_fn)
+        """The Network now: every array was checked by step() (finite, within VALUE_LIMIT), so it
+        is built directly, not through Network.build's checks again."""
+        return replace(self.net, W=(None,) + tuple(_frozen(w) for w in self.W[1:]), b=(None,) + tuple(_frozen(v) for v in self.b[1:]))
 
 
 # --------------------------------------------------------------------------
@@ -440,10 +452,10 @@ def evaluate(net: Network, data: DataSet, names, rules: Rules = SHIPPED) -> Eval
     (class 1 where ŷ ≥ 0.5, the middle of the sigmoid's range)."""
 
     def measure(x, y):
-        A0 = features(x, names).T
-        fp = net.forward(A0, y.T, rules)  # the loss sums over the columns: the total of the examples' losses
-        accuracy = float(np.mean((fp.y_hat[0] >= 0.5) == (y[:, 0] == 1))) if data.kind == "classification" else None
-        return fp.loss / len(x), accuracy
+        Z, A = forward_columns(net, _inputs(x, names), rules)
+        loss = net.loss.value(rules, A[net.L], y.T, Z[net.L])  # the loss sums over the columns: the total of the examples' losses
+        accuracy = float(np.mean((A[net.L][0] >= 0.5) == (y[:, 0] == 1))) if data.kind == "classification" else None
+        return loss / len(x), accuracy
 
     (train_loss, train_accuracy), (test_loss, test_accuracy) = measure(data.x_train, data.y_train), measure(data.x_test, data.y_test)
     return Evaluation(train_loss, test_loss, train_accuracy, test_accuracy)
@@ -463,10 +475,32 @@ def grid_points(size: int = 50, extent: float = EXTENT) -> np.ndarray:
     return np.column_stack([x1.ravel(), x2.ravel()])
 
 
+def _inputs(x: np.ndarray, names) -> np.ndarray:
+    """features(x, names) as columns, remembered for the last few point sets (the training and
+    test points, the grid): while training, the same points are asked for every frame."""
+    key = (id(x), tuple(names))
+    found = _INPUTS.get(key)
+    if found is None or found[0] is not x:
+        if len(_INPUTS) > 8:
+            _INPUTS.clear()
+        found = _INPUTS[key] = (x, features(x, names).T)
+    return found[1]
+
+
+_INPUTS: dict = {}  # (id of the points, features) -> (the points, kept alive so the id stays theirs; their features)
+_GRIDS: dict = {}  # (size, extent) -> grid_points
+
+
 def layer_grids(net: Network, names, size: int = 50, extent: float = EXTENT, rules: Rules = SHIPPED) -> tuple[np.ndarray, ...]:
     """What every neuron computes over the plane: entry l has shape (n_l, size, size), its
     [j] the picture of neuron j's a[l]_j (entry 0: the input features; entry L: the output)."""
-    a = activations(net, grid_points(size, extent), names, rules)  # grid_points refuses a bad size
+    grid = _GRIDS.get((size, extent))
+    if grid is None:
+        grid = _GRIDS[(size, extent)] = grid_points(size, extent)  # grid_points refuses a bad size
+    A0 = _inputs(grid, names)
+    if A0.shape[0] != net.layers[0]:
+        raise ValueError(f"The network has {net.layers[0]} input(s) but {A0.shape[0]} feature(s) are chosen.")
+    _, a = forward_columns(net, A0, rules)
     return tuple(layer.reshape(layer.shape[0], int(size), int(size)) for layer in a)
 
 

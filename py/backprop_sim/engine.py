@@ -865,16 +865,17 @@ class Simulation:
         self._go(updated)
 
     @_quiet
-    def trained(self, before: Network, net: Network, learning_rate, losses: tuple[float, ...] = (), updates: int = 1) -> None:
-        """Weights trained elsewhere, many updates at once (a data set's mini-batches: datasets.descend):
-        ONE new moment from ready, so Step Back undoes the whole run. `before` is the network of
-        the last update, whose change ΔW[l] = W_new[l] − W_before[l] is the moment's last update;
-        `losses` are the run's losses, appended to the curve (its last MAX_HISTORY kept)."""
+    def trained(self, before: tuple, net: Network, learning_rate, losses: tuple[float, ...] = (), updates: int = 1) -> None:
+        """Weights trained elsewhere, many updates at once (a data set's mini-batches: datasets.Descent):
+        ONE new moment from ready, so Step Back undoes the whole run. `before` is (W, b) of the last
+        update's start (index 0 None), whose change ΔW[l] = W_new[l] − W_before[l] is the moment's
+        last update; `losses` are the run's losses, appended to the curve (its last MAX_HISTORY kept)."""
         lr = check_learning_rate(learning_rate)
+        W_before, b_before = before
         change = Update(
             lr,
-            (None,) + tuple(net.W[l] - before.W[l] for l in range(1, net.L + 1)),
-            (None,) + tuple(net.b[l] - before.b[l] for l in range(1, net.L + 1)),
+            (None,) + tuple(net.W[l] - W_before[l] for l in range(1, net.L + 1)),
+            (None,) + tuple(net.b[l] - b_before[l] for l in range(1, net.L + 1)),
         )
         now = self.now
         self._go(Moment(net, now.x, now.y, last_update=change, losses=(now.losses + tuple(losses))[-MAX_HISTORY:],

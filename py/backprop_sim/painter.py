@@ -26,15 +26,17 @@ from .controller import TRAIN_SPEEDS, Controller
 from .engine import ACTIVATIONS, LOSSES
 from .datasets import PROBLEMS
 from .presets import PRESETS
-from .scene import LabelMemory, View, data_loss_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_scene
+from .scene import LabelMemory, View, data_loss_scene, heat_image, hit, hit_point, loss_scene, nearby_point, network_scene, plane_scene, scale_for
 
 TRANSITION_MS = 350  # the eased change between two moments
 FLOW_MS = 900  # a backward step: its gradients' arrows grow from each neuron toward the layer before, slowly enough to see
-PANELS_EVERY_MS = 250  # while training, the words, equations and network drawing at most 4 times a second; the plane every frame
+PANELS_EVERY_MS = 250  # while training, the words and equations 4 times a second; the plane every frame
 FAST_NOTCH = TRAIN_SPEEDS[1] + 1  # the speed sliders' last notch: "fast", as many updates as a frame's budget holds
-FAST_BUDGET_MS = 10.0  # fast training: Python time for updates per animation frame (the drawing needs the rest of 16 ms)
+FAST_BUDGET_MS = 20.0  # fast training: Python time for updates per animation frame; with the plane's ~7 ms, about 30 frames/s
 CATCH_UP_MS = 250.0  # after a long frame or a hidden tab, training does not try to catch up more than this
-PLANE_GRID = 50  # cells per side of the maps over the input plane
+PLANE_GRID = 50  # cells per side of the output's map over the input plane
+MAP_STEP = 2  # the neurons' small maps: every 2nd cell of it, 25 × 25
+NETWORK_EVERY_MS = 1000  # while training, the network's drawing (its labels and maps) at least once a second
 
 
 def _el(element_id: str):
@@ -122,6 +124,12 @@ class Renderer:
         self._picture = None  # (its key, the data set's Picture): see picture()
         self.painted_picture = None
         self.last_plane = None  # the plane's scene drawn last, for clicks on its points
+        self._map_picture = None  # (picture, its coarser grids for the neurons' maps)
+        self.paint_ms = 0.0  # what the network's drawing took last (Page._do: how often while training)
+        self._plane_key = None  # what the plane's points and legend were drawn for (paint_plane)
+        self._plane_count = 0  # how many times they were: paint.js keeps them drawn by this key
+        self._painted_history = None  # the loss curve drawn last, and for what room and scheme
+        self._loss_size = None
         self._katex: dict[str, str] = {}  # KaTeX's HTML by TeX: stepping back and forth renders nothing twice
         self.katex_trust = proxies(lambda context: str(context.command) == "\\htmlClass")
 
@@ -155,7 +163,7 @@ class Renderer:
         """A new width of the drawing (or of the data panel), or a new colour scheme: paint all again."""
         if width is not None:
             self.width = width
-        self.painted_picture = None
+        self.painted_picture = self._plane_key = None
         try:
             self.paint(self.progress())
         except Exception as exc:
@@ -163,7 +171,10 @@ class Renderer:
 
     # ---- the whole page
 
-    def render(self) -> None:
+    def render(self, light: bool = False) -> None:
+        """Put the state in the page. `light`, between two full renders while training: the words,
+        the status, the buttons and the data set's panel, not the tools' lists nor any drawing
+        (Page._do says how often each comes)."""
         ctl, moment = self.ctl, self.ctl.sim.now
         state = ctl.state()
         _el("network-summary").textContent = panels.summary(moment)
@@ -189,9 +200,11 @@ class Renderer:
         _el("table-section").hidden = not ctl.show_table
         if ctl.show_table:
             _el("values-table").innerHTML = panels.table(moment)
-        self.render_tools(state)
+        if not light:
+            self.render_tools(state)
         self.render_data(state)
-        self.paint(self.progress())
+        if not light:  # a light render's frame has no time left for the plane: the next frame paints it
+            self.paint(self.progress())
         self.paint_loss(state)
 
     def render_tools(self, state: dict) -> None:
@@ -321,12 +334,24 @@ class Renderer:
         return self._picture[1]
 
     def scene(self, progress: float = 1.0):
-        return network_scene(self.ctl.sim.now, self.view(progress), self.labels, picture=self.picture())
+        return network_scene(self.ctl.sim.now, self.view(progress), self.labels, picture=self.map_picture())
+
+    def map_picture(self):
+        """The picture for the neurons' small maps: every MAP_STEP-th cell of the plane's grid
+        (a map is 30-50 px wide; the full grid would send the browser 16 times the pixels)."""
+        picture = self.picture()
+        if picture is None:
+            return None
+        if self._map_picture is None or self._map_picture[0] is not picture:
+            coarse = picture._replace(layers=tuple(layer[:, ::MAP_STEP, ::MAP_STEP] for layer in picture.layers))
+            self._map_picture = (picture, coarse)
+        return self._map_picture[1]
 
     def paint(self, progress: float = 1.0) -> None:
         started = time.perf_counter()
         scene = self.scene(progress)
         _draw(self.canvas, scene)
+        self.paint_ms = (time.perf_counter() - started) * 1000
         picture = self.picture()
         if picture is not None and picture is not self.painted_picture:
             self.paint_plane(picture)
@@ -353,14 +378,26 @@ class Renderer:
         del self.frame_ms[:-600]
 
     def paint_plane(self, picture) -> None:
-        """The output over the plane with the points, and the training and test loss."""
+        """The output over the plane with the points, and the training and test loss.
+
+        While training only the heat map changes: the rest of the plot (axes, 500 points, the
+        picked point, the legend) is built and turned into JSON once per data set, pick, width and
+        scheme, and each frame sends the new heat map in front of that same text."""
         self.painted_picture = picture
-        panel = _el("data-panel")
-        room = float(panel.clientWidth) - 26  # the panel's padding and border
-        width = max(200.0, min(440.0, room))
-        self.last_plane = plane_scene(picture, width, self.theme())
-        _draw(_el("plane"), self.last_plane)
-        _draw(_el("data-loss"), data_loss_scene(picture.history, max(200.0, room), self.theme()))
+        room = float(_el("data-panel").clientWidth) - 26  # the panel's padding and border
+        width, theme = max(200.0, min(440.0, room)), self.theme()
+        key = (self.ctl.dataset, picture.picked, picture.features, width, theme)
+        plane, rest = self.last_plane, None
+        if self._plane_key is None or any(a is not b and a != b for a, b in zip(key, self._plane_key)):
+            plane = self.last_plane = plane_scene(picture, width, theme)
+            self._plane_key, self._plane_count = key, self._plane_count + 1
+            heat, rest = plane.items[0], _json(plane.items[1:])  # the items after the heat map, sent once
+        else:
+            heat = plane.items[0]._replace(pixels=heat_image(np.asarray(picture.output), scale_for(picture.kind), theme))
+        js.backpropPaint(_el("plane"), _json([heat]), plane.width, plane.height, plane.background, self._plane_count, rest)
+        if picture.history is not self._painted_history or (room, theme) != self._loss_size:
+            self._painted_history, self._loss_size = picture.history, (room, theme)
+            _draw(_el("data-loss"), data_loss_scene(picture.history, max(200.0, room), theme))
 
     def hit_point(self, client_x: float, client_y: float):
         """The data point a click at these window coordinates picks, by the plane drawn last."""
@@ -399,10 +436,12 @@ class Page:
         self.training_frame = None  # the pending animation frame of Train (start_training)
         self.last_frame: float | None = None
         self.owed = 0.0  # updates owed to the set speed, carried from frame to frame
-        self.update_ms: float | None = None  # what one update costs here, measured while training
+        self.fast_n = 1  # fast training: updates per frame, adapted to FAST_BUDGET_MS (updates_due)
+        self.call_ms: float | None = None  # what the last frame's updates took
         self.updates_done = 0  # updates Train has run, for the benchmark's delivered speed
         self.train_frame_ms: list[float] = []  # Python time per training frame, for the benchmark
         self.last_render = 0.0
+        self.last_network = 0.0  # when a training frame last drew the network (NETWORK_EVERY_MS)
         # an opaque origin over http(s) is a sandboxed frame (file:// is opaque too, but not sandboxed)
         self.sandboxed = _own_origin() is None and str(js.location.protocol) != "file:"
         self.last_height = 0
@@ -595,9 +634,8 @@ class Page:
         before, was = self.ctl.sim.now, (self.ctl.auto, self.ctl.training)
         started = time.perf_counter()
         self.ctl.act(name, value)
-        if frame:  # what one update costs, for fast training's updates per frame
-            per_update = (time.perf_counter() - started) * 1000 / max(1, int(value))
-            self.update_ms = per_update if self.update_ms is None else 0.7 * self.update_ms + 0.3 * per_update
+        if frame:  # what this frame's updates cost, for fast training's next frame (updates_due)
+            self.call_ms = (time.perf_counter() - started) * 1000
         now = self.ctl.sim.now
         if now is not before and not frame:
             self.renderer.start_transition(FLOW_MS if len(now.steps) > len(before.steps) else TRANSITION_MS)
@@ -605,8 +643,20 @@ class Page:
         if self.ctl.training and not was[1]:
             self.start_training()
         clock = float(js.performance.now())
-        if frame and clock - self.last_render < PANELS_EVERY_MS and not self.ctl.message:
-            self.renderer.paint_data()
+        if frame and self.ctl.training and not self.ctl.message:
+            # a training frame: the plane now, the words a few times a second, the network's drawing
+            # once a second; the address when training stops (each costs more than a frame can spare)
+            if clock - self.last_render < PANELS_EVERY_MS:
+                self.renderer.paint_data()
+                return
+            self.last_render = clock
+            # the network's drawing: with each of these renders when it is quick (a small network),
+            # else less often, so that it takes at most ~3 % of the time, and at least once a second
+            every = min(NETWORK_EVERY_MS, max(PANELS_EVERY_MS, 30 * self.renderer.paint_ms))
+            network = clock - self.last_network >= every - 1
+            if network:
+                self.last_network = clock
+            self.renderer.render(light=not network)
             return
         self.last_render = clock
         self.renderer.render()
@@ -654,7 +704,12 @@ class Page:
         """Updates owed by the time since the last frame: speed × time, the fractions carried over,
         so that the speed set is the speed delivered; "fast": as many as FAST_BUDGET_MS holds."""
         if self.ctl.train_speed == "fast":
-            return max(1, int(FAST_BUDGET_MS / self.update_ms)) if self.update_ms else 1
+            # n ← n · budget / cost: a call costs a fixed part (evaluation, the new moment) plus a
+            # part per update, so this settles where a frame's updates take the budget; at most
+            # doubling per frame, so one quick frame cannot make the next one long
+            if self.call_ms:
+                self.fast_n = max(1, min(2 * self.fast_n, int(self.fast_n * FAST_BUDGET_MS / self.call_ms)))
+            return self.fast_n
         self.owed += self.ctl.train_speed * elapsed_ms / 1000
         n = int(self.owed)
         self.owed -= n

@@ -97,7 +97,19 @@
     },
   };
 
-  window.backpropPaint = function (canvas, json, width, height, background) {
+  function drawList(ctx, json) {
+    var list = JSON.parse(json);
+    for (var i = 0; i < list.length; i++) {
+      var item = list[i];
+      draw[item[item.length - 1]](ctx, item);
+    }
+  }
+
+  // overKey, overJson (optional): a second list drawn over the first that changes less often
+  // (the data plot's 500 points over its heat map, which changes every frame while training).
+  // It is drawn once into a transparent canvas kept with this canvas, and composited from
+  // there while overKey stays the same; overJson is needed only when the key is new.
+  window.backpropPaint = function (canvas, json, width, height, background, overKey, overJson) {
     var dpr = window.devicePixelRatio || 1;
     var w = Math.round(width * dpr), h = Math.round(height * dpr);
     if (canvas.width !== w || canvas.height !== h) {
@@ -109,10 +121,20 @@
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.fillStyle = background;
     ctx.fillRect(0, 0, width, height);
-    var list = JSON.parse(json);
-    for (var i = 0; i < list.length; i++) {
-      var item = list[i];
-      draw[item[item.length - 1]](ctx, item);
+    drawList(ctx, json);
+    if (overKey == null) return;
+    var over = canvas.backpropOver;
+    if (!over || over.key !== overKey || over.layer.width !== w || over.layer.height !== h) {
+      if (overJson == null) return; // a key this canvas has not seen, and no list: nothing to add
+      var layer = document.createElement("canvas");
+      layer.width = w;
+      layer.height = h;
+      var lctx = layer.getContext("2d");
+      lctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      drawList(lctx, overJson);
+      over = canvas.backpropOver = { key: overKey, layer: layer };
     }
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(over.layer, 0, 0);
   };
 })();
