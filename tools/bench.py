@@ -151,7 +151,7 @@ p._page.ctl.sim.set_network(Network.random(LARGEST_LAYERS, seed=1), [0.5] * MAX_
 TRAINING_SETUPS = {  # name: actions from the default page (window.backpropSim.act)
     "seed, one example": [],
     "largest, one example": [["layers", "LARGEST"]],  # engine.LARGEST_LAYERS, asked of the page
-    "spiral, batch 10, 2-3-1": [["dataset", {"name": "spiral", "batch": 10}], ["layers", "2-3-1"]],
+    "spiral, batch 10, 2-3-1": [["dataset", {"name": "spiral", "batch": 10}], ["features", ["x1", "x2"]], ["layers", "2-3-1"]],
     "spiral, batch 10, largest": [["dataset", {"name": "spiral", "batch": 10}],
                                   ["features", ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"]],
                                   ["layers", "LARGEST-1"]],  # the largest hidden layers, one output

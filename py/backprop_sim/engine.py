@@ -704,6 +704,9 @@ def _quiet(action):
 
 def out_of_range(name: str, value: np.ndarray, limit: float) -> str | None:
     """The first entry of value that is ∞, NaN or larger than limit, in words; None if none is."""
+    largest = np.abs(value).max(initial=0.0)
+    if largest <= limit and largest < np.inf:  # the usual case, in one pass (NaN fails every comparison: it goes on)
+        return None
     bad = ~np.isfinite(value) | (np.abs(np.nan_to_num(value, nan=0.0)) > limit)
     if not np.any(bad):
         return None

@@ -442,6 +442,7 @@ class Page:
         self.train_frame_ms: list[float] = []  # Python time per training frame, for the benchmark
         self.last_render = 0.0
         self.last_network = 0.0  # when a training frame last drew the network (NETWORK_EVERY_MS)
+        self.data_panel_width = -1.0  # the data panel's width drawn for (on_data_panel_resized)
         # an opaque origin over http(s) is a sandboxed frame (file:// is opaque too, but not sandboxed)
         self.sandboxed = _own_origin() is None and str(js.location.protocol) != "file:"
         self.last_height = 0
@@ -516,7 +517,7 @@ class Page:
         self.renderer.dark.addEventListener("change", self.proxy(lambda event: self.renderer.resized()))
         wrap = self.renderer.wrap
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.renderer.resized(float(entries[0].contentRect.width)))).observe(wrap)
-        js.ResizeObserver.new(self.proxy(lambda entries, observer: self.renderer.resized())).observe(_el("data-panel"))
+        js.ResizeObserver.new(self.proxy(self.on_data_panel_resized)).observe(_el("data-panel"))
         js.ResizeObserver.new(self.proxy(lambda entries, observer: self.tell_parent())).observe(js.document.body)
         for el in js.document.querySelectorAll(".sim button, .sim input, .sim select"):
             el.disabled = False
@@ -587,6 +588,14 @@ class Page:
         shown = selected is not None and selected.kind == "weight" and panels.chain_weight(self.ctl.sim.now, selected) == selected
         target = _el("chain-rule") if shown else _el("trace-tool")
         target.scrollIntoView(_obj({"block": "nearest", "behavior": "auto" if self.renderer.still.matches else "smooth"}))
+
+    def on_data_panel_resized(self, entries, observer) -> None:
+        """A new width of the data panel: the plane and its loss plot again. Only the width: while
+        training its words change its height 4 times a second, which needs no new drawing."""
+        width = float(entries[0].contentRect.width)
+        if abs(width - self.data_panel_width) >= 0.5:
+            self.data_panel_width = width
+            self.renderer.resized()
 
     def on_plane_click(self, event) -> None:
         index = self.renderer.hit_point(event.clientX, event.clientY)
