@@ -112,7 +112,6 @@ class Controller:
         self._before_data: tuple | None = None  # (moment, preset, seed, start) before the data set was chosen
         self._undo: list[tuple[Moment, Progress, int | None]] = []  # (moment, the progress and pick before it)
         self._evaluation: tuple | None = None  # ((net, dataset, features, rules), Evaluation): once per network
-        self._inputs: tuple | None = None  # ((dataset, features), features of the training points)
         self._epoch_batches: tuple | None = None  # (dataset, epoch, its batches): see _batches
         self._picture: tuple | None = None  # (key, size, Picture)
 
@@ -375,14 +374,12 @@ class Controller:
             X, Y = now.x.T, now.y.T
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for _ in range(n - 1):
-                    W, b = descent.W, descent.b
                     try:
                         losses.append(descent.step(X, Y, lr))
                     except ValueError:  # past the range: the engine's step below says what grew
                         break
-                    before = (W, b)
             if losses:
-                self.sim.trained(before, descent.network(), lr, tuple(losses), len(losses))
+                self.sim.trained(descent.before, descent.network(), lr, tuple(losses), len(losses))
         self.sim.train_step(lr)
 
     # ---- from one example to a data set (issue 16)
@@ -538,11 +535,8 @@ class Controller:
                              f"or choose “{panels.NO_DATASET}” to set it by hand.")
 
     def _training_inputs(self) -> np.ndarray:
-        """The features of every training point (n_train, n₀), computed once per data set and features."""
-        key = (self.dataset, self.features)
-        if self._inputs is None or any(a is not b for a, b in zip(self._inputs[0], key)):
-            self._inputs = (key, datasets.features(self.dataset.x_train, self.features))
-        return self._inputs[1]
+        """The features of every training point (n_train, n₀), one row each (datasets keeps them)."""
+        return datasets.feature_columns(self.dataset.x_train, self.features).T
 
     def evaluation(self) -> datasets.Evaluation | None:
         """Loss and accuracy of the network now on the training and the test points (once per network)."""
@@ -570,19 +564,16 @@ class Controller:
         while n > CURVE_POINTS * every:
             every *= 2
         descent = datasets.Descent(self.sim.net, rules)  # the same numbers as descend(batch_gradients_vectorised), faster
-        before_W = before_b = None  # the arrays before the last update, for the moment's ΔW
         built = None  # (update, its Network), the last one the loss curve evaluated
         losses, grew = [], None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for _ in range(n):
                 batch = batches[position]
-                W, b = descent.W, descent.b
                 try:
                     losses.append(descent.step(inputs[batch.index], batch.y, lr, kind, rate))
                 except ValueError:  # a weight past the engine's range, or not a number
                     grew = self._what_grew(descent.dW)
                     break
-                before_W, before_b = W, b
                 updates, position = updates + 1, position + 1
                 if position == len(batches):  # every training point used: the next epoch, in a new order
                     epoch, position = epoch + 1, 0
@@ -596,7 +587,7 @@ class Controller:
             if len(losses) > 1 and (not history or history[-1][0] != updates):  # a long run ends on the curve;
                 history, stride = self._on_curve(history, stride, net, updates)  # Train's frames follow the stride
             mark = self._data_mark()
-            self.sim.trained((before_W, before_b), net, lr, tuple(losses), len(losses))
+            self.sim.trained(descent.before, net, lr, tuple(losses), len(losses))
             self.progress = Progress(updates, epoch, position, stride, history)
             self._remember(mark)
         if grew:
@@ -665,7 +656,7 @@ class Controller:
         if self.dataset is None:
             return None
         net, (kind, rate) = self.sim.net, self.regularization
-        batches = datasets.batches(self.dataset, self.progress.epoch)
+        batches = self._batches(self.progress.epoch)
         batch = batches[self.progress.position]
         inputs = self._training_inputs()[batch.index]
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

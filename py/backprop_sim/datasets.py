@@ -363,10 +363,15 @@ def forward_columns(net: Network, A0: np.ndarray, rules: Rules = SHIPPED) -> tup
     """The engine's forward pass on many examples as columns, z[l] = W[l] a[l-1] + b[l],
     a[l] = g(z[l]), through the same rules, as plain arrays (Z[0] None): the same numbers as
     net.forward(A0, ...) without its frozen copies, for the thousands of points training draws."""
+    return _forward(net.W, net.b, [None] + [net.g(l).g(rules) for l in range(1, net.L + 1)], A0)
+
+
+def _forward(W, b, g, A0: np.ndarray) -> tuple[list, list]:
+    """forward_columns with the weights, biases and activation functions given (index 0 None)."""
     A, Z = [A0], [None]
-    for l in range(1, net.L + 1):
-        Z.append(net.W[l] @ A[l - 1] + net.b[l])
-        A.append(net.g(l).g(rules)(Z[l]))
+    for l in range(1, len(W)):
+        Z.append(W[l] @ A[l - 1] + b[l])
+        A.append(g[l](Z[l]))
     return Z, A
 
 
@@ -388,16 +393,14 @@ class Descent:
         self.g = [None] + [net.g(l).g(rules) for l in range(1, net.L + 1)]
         self.g_prime = [None] + [net.g(l).g_prime(rules) for l in range(1, net.L + 1)]
         self.dW: list = [None] * (net.L + 1)  # the last update's ∂J/∂W[l], to say what grew when one fails
+        self.before: tuple | None = None  # (W, b) where the last update started, for the moment's ΔW (Simulation.trained)
 
     def step(self, X: np.ndarray, Y: np.ndarray, learning_rate: float, kind: str = "none", rate: float = 0.0) -> float:
         """One update on the batch X (B rows of inputs), Y (B rows of targets); returns the
         batch's mean loss J before the update. Raises ValueError, changing nothing, when a new
         weight or bias would not be finite or would pass the engine's VALUE_LIMIT."""
         rules, L, B = self.rules, self.net.L, len(X)
-        A, Z = [X.T], [None]
-        for l in range(1, L + 1):  # forward_columns, with this run's own W and b
-            Z.append(self.W[l] @ A[l - 1] + self.b[l])
-            A.append(self.g[l](Z[l]))
+        Z, A = _forward(self.W, self.b, self.g, X.T)
         y = Y.T
         loss = self.net.loss.value(rules, A[L], y, Z[L]) / B
         delta = rules.output_delta(self.net.loss.grad(rules, A[L], y), self.g_prime[L](Z[L]))
@@ -416,7 +419,7 @@ class Descent:
             for name, array in (("W", W[l]), ("b", b[l])):
                 if not np.all(np.isfinite(array)) or np.abs(array).max() > VALUE_LIMIT:
                     raise ValueError(f"{symbol(name, l)} would leave the range ±{VALUE_LIMIT:g}.")
-        self.W, self.b = W, b
+        self.before, self.W, self.b = (self.W, self.b), W, b
         return float(loss)
 
     def network(self) -> Network:
@@ -432,11 +435,11 @@ class Descent:
 def activations(net: Network, x, names, rules: Rules = SHIPPED) -> tuple[np.ndarray, ...]:
     """a[l] for every layer, for the points x (n, 2) as columns: a[0] the features (n₀, n) ...
     a[L] = ŷ (n_L, n). One forward pass, the engine's own (z[l] = W[l] a[l-1] + b[l] works on
-    columns alike); the targets it asks for are zeros, since only the activations are kept."""
-    A0 = features(x, names).T
+    columns alike: forward_columns)."""
+    A0 = feature_columns(x, names)
     if A0.shape[0] != net.layers[0]:
         raise ValueError(f"The network has {net.layers[0]} input(s) but {A0.shape[0]} feature(s) are chosen.")
-    return net.forward(A0, np.zeros((net.layers[-1], A0.shape[1])), rules).a
+    return tuple(forward_columns(net, A0, rules)[1])
 
 
 @dataclass(frozen=True)
@@ -452,7 +455,7 @@ def evaluate(net: Network, data: DataSet, names, rules: Rules = SHIPPED) -> Eval
     (class 1 where ŷ ≥ 0.5, the middle of the sigmoid's range)."""
 
     def measure(x, y):
-        Z, A = forward_columns(net, _inputs(x, names), rules)
+        Z, A = forward_columns(net, feature_columns(x, names), rules)
         loss = net.loss.value(rules, A[net.L], y.T, Z[net.L])  # the loss sums over the columns: the total of the examples' losses
         accuracy = float(np.mean((A[net.L][0] >= 0.5) == (y[:, 0] == 1))) if data.kind == "classification" else None
         return loss / len(x), accuracy
@@ -475,10 +478,10 @@ def grid_points(size: int = 50, extent: float = EXTENT) -> np.ndarray:
     return np.column_stack([x1.ravel(), x2.ravel()])
 
 
-def _inputs(x: np.ndarray, names) -> np.ndarray:
-    """features(x, names) as columns, remembered for the last few point sets (the training and
-    test points, the grid): while training, the same points are asked for every frame."""
-    key = (id(x), tuple(names))
+def feature_columns(x: np.ndarray, names) -> np.ndarray:
+    """features(x, names) as columns (n₀, n), remembered for the last few point sets (the training
+    and test points, the grid): while training, the same points are asked for every frame."""
+    key = (id(x), check_features(names))
     found = _INPUTS.get(key)
     if found is None or found[0] is not x:
         if len(_INPUTS) > 8:
@@ -497,11 +500,7 @@ def layer_grids(net: Network, names, size: int = 50, extent: float = EXTENT, rul
     grid = _GRIDS.get((size, extent))
     if grid is None:
         grid = _GRIDS[(size, extent)] = grid_points(size, extent)  # grid_points refuses a bad size
-    A0 = _inputs(grid, names)
-    if A0.shape[0] != net.layers[0]:
-        raise ValueError(f"The network has {net.layers[0]} input(s) but {A0.shape[0]} feature(s) are chosen.")
-    _, a = forward_columns(net, A0, rules)
-    return tuple(layer.reshape(layer.shape[0], int(size), int(size)) for layer in a)
+    return tuple(layer.reshape(layer.shape[0], int(size), int(size)) for layer in activations(net, grid, names, rules))
 
 
 def predict_grid(net: Network, names, size: int = 50, extent: float = EXTENT, rules: Rules = SHIPPED) -> np.ndarray:

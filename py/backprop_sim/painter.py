@@ -22,7 +22,7 @@ import numpy as np
 from pyodide.ffi import create_proxy, to_js
 
 from . import panels, svg, urlstate
-from .controller import TRAIN_SPEEDS, Controller
+from .controller import FAST, TRAIN_SPEEDS, Controller
 from .engine import ACTIVATIONS, LOSSES
 from .datasets import PROBLEMS
 from .presets import PRESETS
@@ -121,7 +121,6 @@ class Renderer:
         self.last_scene = None
         self.labels = LabelMemory()  # the label placement, reused by the frames of a transition
         self.frame_ms: list[float] = []  # Python time per painted frame, for the benchmark
-        self._picture = None  # (its key, the data set's Picture): see picture()
         self.painted_picture = None
         self.last_plane = None  # the plane's scene drawn last, for clicks on its points
         self._map_picture = None  # (picture, its coarser grids for the neurons' maps)
@@ -223,7 +222,7 @@ class Renderer:
         if js.document.activeElement != lr:
             lr.value = ctl.learning_rate
         for slider in ("train-speed", "data-speed"):
-            _el(slider).value = FAST_NOTCH if ctl.train_speed == "fast" else ctl.train_speed
+            _el(slider).value = FAST_NOTCH if ctl.train_speed == FAST else ctl.train_speed
             _el(slider + "-value").textContent = panels.rate(ctl.train_speed, "steps")
         # trace: the choices, the selected one, its chain
         weights, neurons = panels.trace_choices(net.layers)
@@ -326,12 +325,9 @@ class Renderer:
                     chain=panels.chain_weight(ctl.sim.now, ctl.selected))
 
     def picture(self):
-        """The data set's maps over the plane for the network now (None without a data set):
-        computed once per network, data set and picked point, however many frames show them."""
-        key = self.ctl.picture_key()
-        if self._picture is None or len(key) != len(self._picture[0]) or any(a is not b for a, b in zip(key, self._picture[0])):
-            self._picture = (key, self.ctl.data_picture(PLANE_GRID))
-        return self._picture[1]
+        """The data set's maps over the plane for the network now (None without a data set); the
+        controller computes it once per network, data set and picked point (Controller.data_picture)."""
+        return self.ctl.data_picture(PLANE_GRID)
 
     def scene(self, progress: float = 1.0):
         return network_scene(self.ctl.sim.now, self.view(progress), self.labels, picture=self.map_picture())
@@ -352,11 +348,7 @@ class Renderer:
         scene = self.scene(progress)
         _draw(self.canvas, scene)
         self.paint_ms = (time.perf_counter() - started) * 1000
-        picture = self.picture()
-        if picture is not None and picture is not self.painted_picture:
-            self.paint_plane(picture)
-        self.frame_ms.append((time.perf_counter() - started) * 1000)
-        del self.frame_ms[:-600]
+        self.paint_data(started)
         last = self.last_scene
         if last is None or (scene.hidden_labels, scene.unlabelled, scene.vertical) != (last.hidden_labels, last.unlabelled, last.vertical):
             # the DOM only when these change, not on every frame of a transition
@@ -366,11 +358,12 @@ class Renderer:
             _el("flow-legend").textContent = panels.flow_legend(scene.vertical)
         self.last_scene = scene
 
-    def paint_data(self) -> None:
-        """A training frame between two full paintings: only the data set's plane and loss plot,
-        which show the network of this very update (the network's drawing waits for the next
-        render: its labels and maps cost more than a frame can spare at speed)."""
-        started = time.perf_counter()
+    def paint_data(self, started: float | None = None) -> None:
+        """The data set's plane and loss plot, when the picture is new; alone, a training frame
+        between two full paintings (the network's drawing waits for the next render: its labels
+        and maps cost more than a frame can spare at speed). The frame's Python time, from
+        `started` (a paint()'s own start) or from now, goes to frame_ms."""
+        started = time.perf_counter() if started is None else started
         picture = self.picture()
         if picture is not None and picture is not self.painted_picture:
             self.paint_plane(picture)
@@ -712,7 +705,7 @@ class Page:
     def updates_due(self, elapsed_ms: float) -> int:
         """Updates owed by the time since the last frame: speed × time, the fractions carried over,
         so that the speed set is the speed delivered; "fast": as many as FAST_BUDGET_MS holds."""
-        if self.ctl.train_speed == "fast":
+        if self.ctl.train_speed == FAST:
             # n ← n · budget / cost: a call costs a fixed part (evaluation, the new moment) plus a
             # part per update, so this settles where a frame's updates take the budget; at most
             # doubling per frame, so one quick frame cannot make the next one long
@@ -850,7 +843,7 @@ class Page:
 
 def _speed(value) -> float | str:
     """A speed slider's value: its last notch is "fast"."""
-    return "fast" if float(value) >= FAST_NOTCH else value
+    return FAST if float(value) >= FAST_NOTCH else value
 
 
 def _choice(value: str):
