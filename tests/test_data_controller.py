@@ -205,8 +205,9 @@ def test_train_steps_are_the_batches_by_hand_and_one_moment():
     # the last update's change, ΔW = W after − W before
     before_last, _ = by_hand(start, ctl.dataset, ctl.features, 0.2, 19)
     assert np.array_equal(ctl.sim.now.last_update.dW[1], expected.W[1] - before_last.W[1])
-    # a point on the loss curve per update, each the evaluation of that update's network
-    assert [p[0] for p in ctl.progress.history] == list(range(1, 21))
+    # the loss curve: a call's every 16th update (CURVE_GAP) and its last, each the evaluation of
+    # that update's network
+    assert [p[0] for p in ctl.progress.history] == [16, 20]
     e = datasets.evaluate(expected, ctl.dataset, ctl.features)
     assert ctl.progress.history[-1] == (20, e.train_loss, e.test_loss)
     state = ctl.state()["dataset"]
@@ -216,8 +217,9 @@ def test_train_steps_are_the_batches_by_hand_and_one_moment():
     ctl.act("train", True)
     ctl.act("train_tick")
     assert same_weights(ctl.sim.net, by_hand(start, ctl.dataset, ctl.features, 0.2, 21)[0]) and ctl.progress.updates == 21
+    assert [p[0] for p in ctl.progress.history] == [16, 21]  # the curve keeps its spacing, and its last point
     ctl.act("back")
-    assert same_weights(ctl.sim.net, expected) and ctl.progress.updates == 20 and len(ctl.progress.history) == 20
+    assert same_weights(ctl.sim.net, expected) and ctl.progress.updates == 20 and len(ctl.progress.history) == 2
 
 
 def test_split_runs_are_one_run():
@@ -279,8 +281,11 @@ def test_the_loss_curve_stays_bounded_and_even():
     assert len(history) <= HISTORY_POINTS and history[-1][0] == 10_000
     steps = {b[0] - a[0] for a, b in zip(history, history[1:-1])}
     assert len(steps) == 1  # evenly spaced, but for the call's last update
+    assert history[-1][0] % ctl.progress.stride  # the call's last update is off the stride...
     ctl.act("train_steps", 1)
-    assert ctl.progress.history[-1][0] == 10_001 and len(ctl.progress.history) <= HISTORY_POINTS
+    history, stride = ctl.progress.history, ctl.progress.stride
+    assert history[-1][0] == 10_001 and len(history) <= HISTORY_POINTS
+    assert all(p[0] % stride == 0 for p in history[:-1])  # ... so it gave way to the next call's last
 
 
 def test_divergence_keeps_the_last_finite_network():
@@ -364,9 +369,10 @@ def test_the_picture_and_its_key():
     assert picture.hidden_activation == "sigmoid" and picture.extent == datasets.EXTENT and picture.history == ()
     key = ctl.picture_key()
     assert all(a is b for a, b in zip(key, ctl.picture_key())) and ctl.data_picture(20) is picture
-    ctl.act("train_steps", 2)
+    ctl.act("train_steps", 1)
+    ctl.act("train_steps", 1)
     assert not all(a is b for a, b in zip(key, ctl.picture_key()))
-    assert len(ctl.data_picture(20).history) == 2
+    assert [p[0] for p in ctl.data_picture(20).history] == [1, 2]
     key = ctl.picture_key()
     ctl.act("pick_point", 7)
     assert not all(a is b for a, b in zip(key, ctl.picture_key())) and ctl.data_picture(20).picked == 7

@@ -304,6 +304,37 @@ def test_descent_on_arrays_is_descend_update_for_update(net, kind, rate):
         assert np.array_equal(got.W[l], slow.W[l]) and np.array_equal(got.b[l], slow.b[l])
 
 
+def test_descent_calls_an_edited_derivative_as_written():
+    """Descent takes σ' and tanh' from a = g(z) only for the shipped pairs: a learner's g' runs as written."""
+    from backprop_sim import rules as shipped
+    from backprop_sim.engine import SHIPPED, Rules
+    doubled = Rules({**SHIPPED.functions, "sigmoid_prime": lambda z: 2 * shipped.sigmoid_prime(z), "tanh_prime": lambda z: 3 * shipped.tanh_prime(z)})
+    for net in NETS:
+        X, Y = small_batch(net, B=4)
+        fast = datasets.Descent(net, doubled)
+        fast.step(X, Y, 0.5)
+        edited = descend(net, batch_gradients_vectorised(net, X, Y, doubled), 0.5)
+        shipped_step = descend(net, batch_gradients_vectorised(net, X, Y), 0.5)
+        assert all(np.array_equal(fast.network().W[l], edited.W[l]) for l in range(1, net.L + 1))
+        assert not np.array_equal(fast.network().W[1], shipped_step.W[1])
+
+
+def test_descent_keeps_where_its_last_update_started_when_the_next_fails():
+    net = NETS[1]
+    fast = datasets.Descent(net)
+    X, Y = small_batch(net)
+    fast.step(X, Y, 0.5)
+    fast.step(X, Y, 0.5)
+    second = descend(descend(net, batch_gradients_vectorised(net, X, Y), 0.5), batch_gradients_vectorised(descend(net, batch_gradients_vectorised(net, X, Y), 0.5), X, Y), 0.5)
+    first = descend(net, batch_gradients_vectorised(net, X, Y), 0.5)
+    with pytest.raises(ValueError, match="would leave the range"):
+        fast.step(X * 1e5, Y * 0 + 1e5, 10.0)
+    W_before, b_before = fast.before  # the failed update wrote into neither the weights now nor these
+    for l in range(1, net.L + 1):
+        assert np.array_equal(W_before[l], first.W[l]) and np.array_equal(b_before[l], first.b[l])
+        assert np.array_equal(fast.network().W[l], second.W[l]) and np.array_equal(fast.network().b[l], second.b[l])
+
+
 def test_descent_refuses_an_update_that_leaves_the_range_and_keeps_its_weights():
     net = NETS[1]
     fast = datasets.Descent(net)

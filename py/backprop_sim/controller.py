@@ -26,6 +26,7 @@ TRAIN_STEPS_MAX = 10_000  # updates in one train_steps call
 DATA_DEFAULTS = {"noise": 0, "train_share": 50, "batch": 10, "seed": 0}  # a data set's settings, until changed
 HISTORY_POINTS = 500  # the loss curve keeps at most this many points (thinned evenly, the oldest first)
 CURVE_POINTS = 50  # points one train_steps call adds to the loss curve at most (each an evaluation of every point)
+CURVE_GAP = 16  # updates between two of a call's points at least (or its n): Train's frames of ~40 updates evaluate 2-3 networks, not 40
 
 
 class Progress(NamedTuple):
@@ -113,6 +114,7 @@ class Controller:
         self._undo: list[tuple[Moment, Progress, int | None]] = []  # (moment, the progress and pick before it)
         self._evaluation: tuple | None = None  # ((net, dataset, features, rules), Evaluation): once per network
         self._epoch_batches: tuple | None = None  # (dataset, epoch, its batches): see _batches
+        self._descent: tuple | None = None  # (the network it ended on, the Descent): see _descent_from
         self._picture: tuple | None = None  # (key, size, Picture)
 
     def act(self, name: str, value=None) -> str:
@@ -560,10 +562,11 @@ class Controller:
         inputs = self._training_inputs()
         updates, epoch, position, stride, history = self.progress
         batches = self._batches(epoch)
-        every = stride  # evaluate (every point, twice) at most CURVE_POINTS times a call
-        while n > CURVE_POINTS * every:
-            every *= 2
-        descent = datasets.Descent(self.sim.net, rules)  # the same numbers as descend(batch_gradients_vectorised), faster
+        # the curve's spacing: at most CURVE_POINTS evaluations (of every point) in a call, and at most
+        # one every CURVE_GAP updates; the curve keeps it (evenly spaced) until it is full and thinned
+        while n > CURVE_POINTS * stride or stride < min(n, CURVE_GAP):
+            stride *= 2
+        descent = self._descent_from(self.sim.net, rules)  # the same numbers as descend(batch_gradients_vectorised), faster
         built = None  # (update, its Network), the last one the loss curve evaluated
         losses, grew = [], None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -578,20 +581,27 @@ class Controller:
                 if position == len(batches):  # every training point used: the next epoch, in a new order
                     epoch, position = epoch + 1, 0
                     batches = self._batches(epoch)
-                if updates % every == 0:
+                if updates % stride == 0:
                     built = (updates, descent.network())
                     history, stride = self._on_curve(history, stride, built[1], updates)
-                    every = max(every, stride)
         if losses:
             net = built[1] if built and built[0] == updates else descent.network()  # one Network per state: evaluate caches by it
-            if len(losses) > 1 and (not history or history[-1][0] != updates):  # a long run ends on the curve;
-                history, stride = self._on_curve(history, stride, net, updates)  # Train's frames follow the stride
+            if not history or history[-1][0] != updates:  # every call ends on the curve (off the stride: until the next call's end)
+                history, stride = self._on_curve(history, stride, net, updates)
             mark = self._data_mark()
             self.sim.trained(descent.before, net, lr, tuple(losses), len(losses))
+            self._descent = (net, descent)
             self.progress = Progress(updates, epoch, position, stride, history)
             self._remember(mark)
         if grew:
             raise Diverged(divergence_message(grew, updates, lr))
+
+    def _descent_from(self, net: Network, rules) -> datasets.Descent:
+        """A Descent starting at net: the last call's, when it ended on this very network (Train calls
+        train_steps every frame, and building one costs more than an update), else a new one."""
+        if self._descent is not None and self._descent[0] is net and self._descent[1].rules is rules:
+            return self._descent[1]
+        return datasets.Descent(net, rules)
 
     def _batches(self, epoch: int) -> tuple:
         """datasets.batches of this epoch, computed once (Train asks for them at every frame)."""
@@ -600,9 +610,13 @@ class Controller:
         return self._epoch_batches[2]
 
     def _on_curve(self, history: tuple, stride: int, net: Network, update: int) -> tuple[tuple, int]:
-        """The loss curve with the point (update, train loss, test loss); when it passes HISTORY_POINTS,
-        every other point goes (the updates that are multiples of twice the stride stay, and the last)."""
+        """The loss curve with the point (update, train loss, test loss). The curve keeps the updates
+        that are multiples of the stride, and the latest: a last point off the stride (where a call
+        ended) gives way to the next one. When it passes HISTORY_POINTS, every other point goes (the
+        updates that are multiples of twice the stride stay, and the last)."""
         e = self._evaluate(net)
+        if history and history[-1][0] % stride:
+            history = history[:-1]
         history += ((update, e.train_loss, e.test_loss),)
         while len(history) > HISTORY_POINTS:
             stride *= 2
@@ -630,7 +644,7 @@ class Controller:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             layers = datasets.layer_grids(net, self.features, size, rules=self.sim.rules)
         picture = datasets.Picture(
-            d.kind, np.concatenate([d.x_train, d.x_test]), np.concatenate([d.y_train, d.y_test])[:, 0],
+            d.kind, d.x, d.y[:, 0],
             np.arange(d.n_train + d.n_test) >= d.n_train, self.picked, layers, self.features, net.hidden_activation,
             datasets.EXTENT, self.progress.history,
         )

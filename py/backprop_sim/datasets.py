@@ -16,10 +16,12 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Callable, NamedTuple
 
 import numpy as np
 
+from . import rules as shipped_rules
 from .formatting import symbol
 from .engine import MAX_INPUTS, SEED_MAX, SHIPPED, VALUE_LIMIT, Network, Rules, _frozen, check_learning_rate, check_number
 
@@ -155,6 +157,16 @@ class DataSet:
     def n_test(self) -> int:
         return len(self.x_test)
 
+    @cached_property
+    def x(self) -> np.ndarray:
+        """Every point, the training points first (n, 2): one array to measure and draw them all."""
+        return _frozen(np.concatenate([self.x_train, self.x_test]))
+
+    @cached_property
+    def y(self) -> np.ndarray:
+        """Every target, in the order of x (n, 1)."""
+        return _frozen(np.concatenate([self.y_train, self.y_test]))
+
 
 def _whole(value, name: str, low: int, high: int, unit: str = "") -> int:
     number = check_number(value, name)
@@ -200,7 +212,8 @@ def batches(data: DataSet, epoch) -> tuple[Batch, ...]:
     points each; the last batch is smaller when data.batch does not divide n_train."""
     epoch = _whole(epoch, "The epoch", 0, 2**31 - 1)
     order = _stream(data.seed, "epoch", epoch).permutation(data.n_train)
-    return tuple(Batch(i, data.x_train[i], data.y_train[i]) for i in (order[s : s + data.batch] for s in range(0, data.n_train, data.batch)))
+    x, y = data.x_train[order], data.y_train[order]  # the points in the epoch's order: each batch is a slice of these
+    return tuple(Batch(order[s : s + data.batch], x[s : s + data.batch], y[s : s + data.batch]) for s in range(0, data.n_train, data.batch))
 
 
 # --------------------------------------------------------------------------
@@ -375,6 +388,22 @@ def _forward(W, b, g, A0: np.ndarray) -> tuple[list, list]:
     return Z, A
 
 
+# g'(z) from a = g(z), for the shipped rules whose g' starts by computing g(z) again: the last
+# line of rules.sigmoid_prime and rules.tanh_prime on the a the forward pass already has, so the
+# very same numbers for half the work. Only when g and g' are both the shipped ones: an edited
+# rule is always called as it is written.
+_SLOPE_FROM_A = {
+    (shipped_rules.sigmoid, shipped_rules.sigmoid_prime): lambda a: a * (1.0 - a),  # σ' = σ(1 − σ)
+    (shipped_rules.tanh, shipped_rules.tanh_prime): lambda a: 1.0 - a**2,  # tanh' = 1 − tanh²
+}
+
+
+def _slope(g: Callable, g_prime: Callable) -> Callable:
+    """g' as a function of (z, a = g(z))."""
+    from_a = _SLOPE_FROM_A.get((g, g_prime))
+    return (lambda z, a: from_a(a)) if from_a else (lambda z, a: g_prime(z))
+
+
 class Descent:
     """Many updates in a row, on plain arrays: update for update the same numbers as
     descend(net, batch_gradients_vectorised(net, X, Y, rules), η, kind, rate), through the same
@@ -384,48 +413,88 @@ class Descent:
         Z[l] = W[l] A[l-1] + b[l],  A[l] = g(Z[l])                     the batch as columns
         Δ[L] = output_delta(dL/dŷ, g'(Z[L])),  Δ[l] = hidden_delta(W[l+1], Δ[l+1], g'(Z[l]))
         W[l] ← W[l] − η (weight_gradient(Δ[l], A[l-1]) / B + ∂R/∂W[l]),  b[l] ← b[l] − η Σ_i Δ[l]_i / B
+
+    Every weight and bias lives in one flat vector θ = (W[1], …, W[L], b[1], …, b[L]), and W[l],
+    b[l] are views of it, so that the update θ ← θ − η (g + ∂R/∂θ) and its range check are a few
+    numpy calls, not a few per layer (numpy's cost per call, not per number, is what a batch of
+    10 pays for most in the browser). Elementwise, these are the same operations as descend's,
+    so the same numbers. Three vectors take turns: the weights now, those where the last update
+    started (for the moment's ΔW), and the next update's, written before it is checked.
     """
 
     def __init__(self, net: Network, rules: Rules = SHIPPED):
-        self.net, self.rules = net, rules
-        self.W = [None] + [np.array(net.W[l]) for l in range(1, net.L + 1)]
-        self.b = [None] + [np.array(net.b[l]) for l in range(1, net.L + 1)]
-        self.g = [None] + [net.g(l).g(rules) for l in range(1, net.L + 1)]
-        self.g_prime = [None] + [net.g(l).g_prime(rules) for l in range(1, net.L + 1)]
-        self.dW: list = [None] * (net.L + 1)  # the last update's ∂J/∂W[l], to say what grew when one fails
-        self.before: tuple | None = None  # (W, b) where the last update started, for the moment's ΔW (Simulation.trained)
+        self.net, self.rules, L = net, rules, net.L
+        shapes = [net.W[l].shape for l in range(1, L + 1)] + [net.b[l].shape for l in range(1, L + 1)]
+        ends = np.cumsum([0] + [r * c for r, c in shapes])
+        self.n_weights = int(ends[L])  # θ[:n_weights] are the weights, the rest the biases
+
+        def views(theta):  # [None, W[1] … W[L]], [None, b[1] … b[L]]: views of θ
+            parts = [theta[ends[i]:ends[i + 1]].reshape(shape) for i, shape in enumerate(shapes)]
+            return [None] + parts[:L], [None] + parts[L:]
+
+        self.theta = [np.concatenate([np.ravel(a) for a in net.W[1:] + net.b[1:]]), np.empty(ends[-1]), np.empty(ends[-1])]
+        self.views = [views(theta) for theta in self.theta]
+        self.now = 0  # θ now is theta[now]; where the last update started, theta[before]
+        self.grad = np.empty(ends[-1])  # g = (∂J/∂W[1] … ∂J/∂W[L], ∂J/∂b[1] … ∂J/∂b[L]), the penalty's term apart
+        self.dW, self.db = views(self.grad)  # the last update's ∂J/∂W[l], to say what grew when one fails
+        self.g = [None] + [net.g(l).g(rules) for l in range(1, L + 1)]
+        self.g_prime = [None] + [_slope(net.g(l).g(rules), net.g(l).g_prime(rules)) for l in range(1, L + 1)]
+        # the rules' functions looked up once, not at each of thousands of updates
+        self.loss, self.loss_grad = getattr(rules, net.loss.name), getattr(rules, net.loss.name + "_grad")
+        self.output_delta, self.hidden_delta = rules.output_delta, rules.hidden_delta
+        self.weight_gradient, self.bias_gradient = rules.weight_gradient, rules.bias_gradient
+        self._before: int | None = None
+
+    @property
+    def W(self) -> list:
+        return self.views[self.now][0]
+
+    @property
+    def b(self) -> list:
+        return self.views[self.now][1]
+
+    @property
+    def before(self) -> tuple | None:
+        """(W, b) where the last update started (index 0 None), for the moment's ΔW (Simulation.trained)."""
+        return None if self._before is None else self.views[self._before]
 
     def step(self, X: np.ndarray, Y: np.ndarray, learning_rate: float, kind: str = "none", rate: float = 0.0) -> float:
         """One update on the batch X (B rows of inputs), Y (B rows of targets); returns the
         batch's mean loss J before the update. Raises ValueError, changing nothing, when a new
         weight or bias would not be finite or would pass the engine's VALUE_LIMIT."""
-        rules, L, B = self.rules, self.net.L, len(X)
-        Z, A = _forward(self.W, self.b, self.g, X.T)
+        L, B, g_prime = self.net.L, len(X), self.g_prime
+        (W, b), (dW, db) = self.views[self.now], (self.dW, self.db)
+        Z, A = _forward(W, b, self.g, X.T)
         y = Y.T
-        loss = self.net.loss.value(rules, A[L], y, Z[L]) / B
-        delta = rules.output_delta(self.net.loss.grad(rules, A[L], y), self.g_prime[L](Z[L]))
-        W, b, dW = list(self.W), list(self.b), [None] * (L + 1)
+        loss = float(self.loss(A[L], y, Z[L])) / B
+        delta = self.output_delta(self.loss_grad(A[L], y), g_prime[L](Z[L], A[L]))
         for l in range(L, 0, -1):
-            dW[l] = rules.weight_gradient(delta, A[l - 1]) / B
-            db = rules.bias_gradient(delta).sum(axis=1, keepdims=True) / B
+            dW[l][...] = self.weight_gradient(delta, A[l - 1])
+            np.add.reduce(self.bias_gradient(delta), axis=1, keepdims=True, out=db[l])  # Σ_i over the batch's columns
             if l > 1:  # δ of the layer below, with W[l] before this update
-                delta_below = rules.hidden_delta(self.W[l], delta, self.g_prime[l - 1](Z[l - 1]))
-            W[l] = self.W[l] - learning_rate * (dW[l] + penalty_grad(self.W[l], kind, rate))
-            b[l] = self.b[l] - learning_rate * db
-            if l > 1:
-                delta = delta_below
-        self.dW = dW
-        for l in range(1, L + 1):
-            for name, array in (("W", W[l]), ("b", b[l])):
-                if not np.all(np.isfinite(array)) or np.abs(array).max() > VALUE_LIMIT:
-                    raise ValueError(f"{symbol(name, l)} would leave the range ±{VALUE_LIMIT:g}.")
-        self.before, self.W, self.b = (self.W, self.b), W, b
+                delta = self.hidden_delta(W[l], delta, g_prime[l - 1](Z[l - 1], A[l - 1]))
+        self.grad /= B
+        theta, step = self.theta[self.now], self.grad
+        if kind != "none":
+            step = step.copy()
+            step[:self.n_weights] += penalty_grad(theta[:self.n_weights], kind, rate)
+        new = (self.now + 1 + (self._before == (self.now + 1) % 3)) % 3  # the vector that is neither now nor before
+        np.subtract(theta, learning_rate * step, out=self.theta[new])
+        largest = np.abs(self.theta[new]).max()
+        if not largest <= VALUE_LIMIT:  # also when NaN: every comparison with it is false
+            new_W, new_b = self.views[new]
+            for l in range(1, L + 1):
+                for name, array in (("W", new_W[l]), ("b", new_b[l])):
+                    if not np.abs(array).max() <= VALUE_LIMIT:
+                        raise ValueError(f"{symbol(name, l)} would leave the range ±{VALUE_LIMIT:g}.")
+        self._before, self.now = self.now, new
         return float(loss)
 
     def network(self) -> Network:
         """The Network now: every array was checked by step() (finite, within VALUE_LIMIT), so it
-        is built directly, not through Network.build's checks again."""
-        return replace(self.net, W=(None,) + tuple(_frozen(w) for w in self.W[1:]), b=(None,) + tuple(_frozen(v) for v in self.b[1:]))
+        is built directly, not through Network.build's checks again (_frozen copies them out of θ)."""
+        W, b = self.views[self.now]
+        return replace(self.net, W=(None,) + tuple(_frozen(w) for w in W[1:]), b=(None,) + tuple(_frozen(v) for v in b[1:]))
 
 
 # --------------------------------------------------------------------------
@@ -452,15 +521,17 @@ class Evaluation:
 
 def evaluate(net: Network, data: DataSet, names, rules: Rules = SHIPPED) -> Evaluation:
     """Mean loss on the training and the test points, and for classification the accuracy
-    (class 1 where ŷ ≥ 0.5, the middle of the sigmoid's range)."""
+    (class 1 where ŷ ≥ 0.5, the middle of the sigmoid's range). One forward pass over every
+    point (data.x: the training points, then the test points), its columns then split in two."""
+    Z, A = forward_columns(net, feature_columns(data.x, names), rules)
+    y_hat, z, y, n = A[net.L], Z[net.L], data.y.T, data.n_train
+    right = (y_hat[0] >= 0.5) == (y[0] == 1) if data.kind == "classification" else None
 
-    def measure(x, y):
-        Z, A = forward_columns(net, feature_columns(x, names), rules)
-        loss = net.loss.value(rules, A[net.L], y.T, Z[net.L])  # the loss sums over the columns: the total of the examples' losses
-        accuracy = float(np.mean((A[net.L][0] >= 0.5) == (y[:, 0] == 1))) if data.kind == "classification" else None
-        return loss / len(x), accuracy
+    def measure(part: slice, count: int):
+        loss = net.loss.value(rules, y_hat[:, part], y[:, part], z[:, part])  # the loss sums over the columns
+        return loss / count, None if right is None else float(np.mean(right[part]))
 
-    (train_loss, train_accuracy), (test_loss, test_accuracy) = measure(data.x_train, data.y_train), measure(data.x_test, data.y_test)
+    (train_loss, train_accuracy), (test_loss, test_accuracy) = measure(slice(None, n), n), measure(slice(n, None), data.n_test)
     return Evaluation(train_loss, test_loss, train_accuracy, test_accuracy)
 
 

@@ -43,6 +43,16 @@ def _el(element_id: str):
     return js.document.getElementById(element_id)
 
 
+_HTML: dict = {}  # element id -> the HTML written there last (_set_html)
+
+
+def _set_html(element_id: str, html: str) -> None:
+    """innerHTML, written only when it changes: the same equation written again 4 times a second
+    while training would make the browser build and lay out its KaTeX boxes again each time."""
+    if _HTML.get(element_id) != html:
+        _el(element_id).innerHTML = _HTML[element_id] = html
+
+
 def _options(items) -> str:
     return "".join(f'<option value="{escape(str(value))}">{escape(label)}</option>' for value, label in items)
 
@@ -129,6 +139,7 @@ class Renderer:
         self._plane_count = 0  # how many times they were: paint.js keeps them drawn by this key
         self._painted_history = None  # the loss curve drawn last, and for what room and scheme
         self._loss_size = None
+        self._data_room: float | None = None  # data_room()
         self._katex: dict[str, str] = {}  # KaTeX's HTML by TeX: stepping back and forth renders nothing twice
         self.katex_trust = proxies(lambda context: str(context.command) == "\\htmlClass")
 
@@ -162,7 +173,7 @@ class Renderer:
         """A new width of the drawing (or of the data panel), or a new colour scheme: paint all again."""
         if width is not None:
             self.width = width
-        self.painted_picture = self._plane_key = None
+        self.painted_picture = self._plane_key = self._data_room = None
         try:
             self.paint(self.progress())
         except Exception as exc:
@@ -176,10 +187,13 @@ class Renderer:
         (Page._do says how often each comes)."""
         ctl, moment = self.ctl, self.ctl.sim.now
         state = ctl.state()
+        drawn_first = ctl.training  # then the page's layout stays as it is: draw before writing words,
+        if drawn_first:  # as a canvas drawn after them waits for the page's new style (~20 ms of a frame)
+            self.render_drawings(state, light)
         _el("network-summary").textContent = panels.summary(moment)
         for key, text in panels.status(moment).items():
             js.document.querySelector(f'#status [data-key="{key}"]').textContent = text
-        _el("equation").innerHTML = panels.equation_html(panels.equation(moment, ctl.selected), self.katex)  # one DOM write
+        _set_html("equation", panels.equation_html(panels.equation(moment, ctl.selected), self.katex))  # one DOM write
         _el("narration").textContent = panels.narration(moment)
         _el("message").textContent = ctl.message
         y = float(moment.y[0, 0])
@@ -202,8 +216,16 @@ class Renderer:
         if not light:
             self.render_tools(state)
         self.render_data(state)
-        if not light:  # a light render's frame has no time left for the plane: the next frame paints it
+        if not drawn_first:  # the data panel may have just been shown: drawn in its new size
+            self.render_drawings(state, light)
+
+    def render_drawings(self, state: dict, light: bool) -> None:
+        """A render's canvases. A light render's frame has no time left for the network nor the
+        plane: the next frame paints the plane, and the loss curves here."""
+        if not light:
             self.paint(self.progress())
+        elif self.ctl.dataset is not None:
+            self.paint_curve()
         self.paint_loss(state)
 
     def render_tools(self, state: dict) -> None:
@@ -358,15 +380,18 @@ class Renderer:
             _el("flow-legend").textContent = panels.flow_legend(scene.vertical)
         self.last_scene = scene
 
-    def paint_data(self, started: float | None = None) -> None:
+    def paint_data(self, started: float | None = None, curve: bool = True) -> None:
         """The data set's plane and loss plot, when the picture is new; alone, a training frame
         between two full paintings (the network's drawing waits for the next render: its labels
-        and maps cost more than a frame can spare at speed). The frame's Python time, from
-        `started` (a paint()'s own start) or from now, goes to frame_ms."""
+        and maps cost more than a frame can spare at speed), which leaves the loss plot to the
+        renders a few times a second (curve=False). The frame's Python time, from `started`
+        (a paint()'s own start) or from now, goes to frame_ms."""
         started = time.perf_counter() if started is None else started
         picture = self.picture()
         if picture is not None and picture is not self.painted_picture:
             self.paint_plane(picture)
+        if picture is not None and curve:
+            self.paint_curve()
         self.frame_ms.append((time.perf_counter() - started) * 1000)
         del self.frame_ms[:-600]
 
@@ -377,7 +402,7 @@ class Renderer:
         picked point, the legend) is built and turned into JSON once per data set, pick, width and
         scheme, and each frame sends the new heat map in front of that same text."""
         self.painted_picture = picture
-        room = float(_el("data-panel").clientWidth) - 26  # the panel's padding and border
+        room = self.data_room()
         width, theme = max(200.0, min(440.0, room)), self.theme()
         key = (self.ctl.dataset, picture.picked, picture.features, width, theme)
         plane, rest = self.last_plane, None
@@ -388,9 +413,22 @@ class Renderer:
         else:
             heat = plane.items[0]._replace(pixels=heat_image(np.asarray(picture.output), scale_for(picture.kind), theme))
         js.backpropPaint(_el("plane"), _json([heat]), plane.width, plane.height, plane.background, self._plane_count, rest)
-        if picture.history is not self._painted_history or (room, theme) != self._loss_size:
-            self._painted_history, self._loss_size = picture.history, (room, theme)
-            _draw(_el("data-loss"), data_loss_scene(picture.history, max(200.0, room), theme))
+
+    def data_room(self) -> float:
+        """The data panel's width inside its padding and border, read once per size (resized()
+        forgets it): reading it after a render's DOM writes would make the browser lay out the
+        page again there and then, ~30 ms of a training frame."""
+        if self._data_room is None:
+            self._data_room = float(_el("data-panel").clientWidth) - 26
+        return self._data_room
+
+    def paint_curve(self) -> None:
+        """The training and test loss over the updates, when the curve or the panel's width changed."""
+        history = self.ctl.progress.history
+        room, theme = self.data_room(), self.theme()
+        if history is not self._painted_history or (room, theme) != self._loss_size:
+            self._painted_history, self._loss_size = history, (room, theme)
+            _draw(_el("data-loss"), data_loss_scene(history, max(200.0, room), theme))
 
     def hit_point(self, client_x: float, client_y: float):
         """The data point a click at these window coordinates picks, by the plane drawn last."""
@@ -541,6 +579,7 @@ class Page:
         if str(event.origin) != (own or "null"):
             return
         source = getattr(data, "source", "")
+        _HTML.clear()  # the learner's code may reach the page through `js`: write it all again
         try:
             self.do("rules", str(source) if source else None)
         except Exception:  # noqa: BLE001 - the learner's code took the page apart: still answer
@@ -649,7 +688,7 @@ class Page:
             # a training frame: the plane now, the words a few times a second, the network's drawing
             # once a second; the address when training stops (each costs more than a frame can spare)
             if clock - self.last_render < PANELS_EVERY_MS:
-                self.renderer.paint_data()
+                self.renderer.paint_data(curve=False)
                 return
             self.last_render = clock
             # the network's drawing: with each of these renders when it is quick (a small network),
@@ -723,6 +762,7 @@ class Page:
 
     def recover(self) -> None:
         _el("error-panel").hidden = True
+        _HTML.clear()
         self.do("reset")
 
     def load_hash(self, initial: bool = False) -> None:

@@ -12,9 +12,10 @@ import numpy as np
 # ---- activations g(z) and their derivatives g'(z)
 
 def sigmoid(z):
-    # 1 / (1 + e^-z), written so that no exponent is ever positive: stable for any z
+    # σ(z) = 1 / (1 + e^-z) for z ≥ 0, and e^z / (1 + e^z) below 0, the same number written so
+    # that no exponent is ever positive: stable for any z
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)
 
 
 def sigmoid_prime(z):
