@@ -205,11 +205,11 @@ def test_train_steps_are_the_batches_by_hand_and_one_moment():
     # the last update's change, ΔW = W after − W before
     before_last, _ = by_hand(start, ctl.dataset, ctl.features, 0.2, 19)
     assert np.array_equal(ctl.sim.now.last_update.dW[1], expected.W[1] - before_last.W[1])
-    # the loss curve: a call's every 16th update (CURVE_GAP) and its last, each the evaluation of
-    # that update's network
-    assert [p[0] for p in ctl.progress.history] == [16, 20]
+    # the loss curve: a call's every 16th update (CURVE_GAP), and at its end the network now's, each the
+    # evaluation of that update's network
+    assert [p[0] for p in ctl.curve()] == [16, 20] and [p[0] for p in ctl.progress.history] == [16]
     e = datasets.evaluate(expected, ctl.dataset, ctl.features)
-    assert ctl.progress.history[-1] == (20, e.train_loss, e.test_loss)
+    assert ctl.curve()[-1] == (20, e.train_loss, e.test_loss)
     state = ctl.state()["dataset"]
     assert (state["epoch"], state["update"], state["train_loss"], state["test_accuracy"]) == (2, 20, e.train_loss, e.test_accuracy)
 
@@ -217,9 +217,9 @@ def test_train_steps_are_the_batches_by_hand_and_one_moment():
     ctl.act("train", True)
     ctl.act("train_tick")
     assert same_weights(ctl.sim.net, by_hand(start, ctl.dataset, ctl.features, 0.2, 21)[0]) and ctl.progress.updates == 21
-    assert [p[0] for p in ctl.progress.history] == [16, 21]  # the curve keeps its spacing, and its last point
+    assert [p[0] for p in ctl.curve()] == [16, 21]  # the curve keeps its spacing, and ends at the network now
     ctl.act("back")
-    assert same_weights(ctl.sim.net, expected) and ctl.progress.updates == 20 and len(ctl.progress.history) == 2
+    assert same_weights(ctl.sim.net, expected) and ctl.progress.updates == 20 and [p[0] for p in ctl.curve()] == [16, 20]
 
 
 def test_split_runs_are_one_run():
@@ -277,15 +277,15 @@ def test_the_loss_curve_stays_bounded_and_even():
     ctl = data_controller("gauss", batch=30)
     ctl.act("layers", [2, 1])
     ctl.act("train_steps", 10_000)
-    history = ctl.progress.history
-    assert len(history) <= HISTORY_POINTS and history[-1][0] == 10_000
-    steps = {b[0] - a[0] for a, b in zip(history, history[1:-1])}
-    assert len(steps) == 1  # evenly spaced, but for the call's last update
-    assert history[-1][0] % ctl.progress.stride  # the call's last update is off the stride...
-    ctl.act("train_steps", 1)
-    history, stride = ctl.progress.history, ctl.progress.stride
-    assert history[-1][0] == 10_001 and len(history) <= HISTORY_POINTS
-    assert all(p[0] % stride == 0 for p in history[:-1])  # ... so it gave way to the next call's last
+    history, curve = ctl.progress.history, ctl.curve()
+    assert len(history) <= HISTORY_POINTS and curve[-1][0] == 10_000 and curve[:-1] == history
+    steps = {b[0] - a[0] for a, b in zip(history, history[1:])}
+    assert len(steps) == 1 and all(p[0] % ctl.progress.stride == 0 for p in history)  # evenly spaced, on the stride
+    for _ in range(3):
+        ctl.act("train_steps", 1)
+    history, curve = ctl.progress.history, ctl.curve()
+    assert curve[-1][0] == 10_003 and len(history) <= HISTORY_POINTS
+    assert all(p[0] % ctl.progress.stride == 0 for p in history)  # the ends of calls off the stride are not kept
 
 
 def test_divergence_keeps_the_last_finite_network():
@@ -366,16 +366,25 @@ def test_the_picture_and_its_key():
     assert not picture.test[:300].any() and picture.picked == 0 and picture.features == ("x1", "x2", "x1^2")
     assert [g.shape for g in picture.layers] == [(3, 20, 20), (4, 20, 20), (1, 20, 20)]
     assert np.array_equal(picture.output, datasets.predict_grid(ctl.sim.net, ctl.features, 20))
-    assert picture.hidden_activation == "sigmoid" and picture.extent == datasets.EXTENT and picture.history == ()
+    assert picture.hidden_activation == "sigmoid" and picture.extent == datasets.EXTENT and ctl.curve() == ()
     key = ctl.picture_key()
     assert all(a is b for a, b in zip(key, ctl.picture_key())) and ctl.data_picture(20) is picture
     ctl.act("train_steps", 1)
     ctl.act("train_steps", 1)
     assert not all(a is b for a, b in zip(key, ctl.picture_key()))
-    assert [p[0] for p in ctl.data_picture(20).history] == [1, 2]
+    assert [p[0] for p in ctl.curve()] == [1, 2]
     key = ctl.picture_key()
     ctl.act("pick_point", 7)
     assert not all(a is b for a, b in zip(key, ctl.picture_key())) and ctl.data_picture(20).picked == 7
+
+
+def test_the_picture_measures_the_network_for_the_status_and_the_curve(monkeypatch):
+    ctl = data_controller("xor")
+    ctl.act("train_steps", 3)
+    ctl.data_picture()
+    monkeypatch.setattr(datasets, "evaluate", lambda *args: pytest.fail("measured twice"))
+    state = ctl.state()["dataset"]  # the status's loss and accuracy, and the curve's end, from the picture's pass
+    assert ctl.curve()[-1] == (3, state["train_loss"], state["test_loss"])
 
 
 def test_batch_average_is_the_mean_of_the_examples_gradients():

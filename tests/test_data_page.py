@@ -63,7 +63,7 @@ def test_the_pictures_change_while_training_and_the_counters_move(page):
     assert not s["training"] and s["dataset"]["update"] >= 60 and s["dataset"]["epoch"] >= 2
     wait_drawn(page)
     assert plane_pixels(page) != before
-    history = python(page, "len(p._page.renderer.picture().history)")
+    history = python(page, "len(p._page.ctl.curve())")
     assert history >= 2
     assert page.locator("#data-line").inner_text() != ""
 

@@ -304,6 +304,16 @@ def test_descent_on_arrays_is_descend_update_for_update(net, kind, rate):
         assert np.array_equal(got.W[l], slow.W[l]) and np.array_equal(got.b[l], slow.b[l])
 
 
+@pytest.mark.parametrize("layers, names", [((2, 4, 1), ("x1", "x2")), ((7, 8, 8, 8, 8, 1), FEATURES), ((3, 5, 2, 1), ("x1", "x2", "x1^2"))])
+def test_one_pass_for_the_picture_and_the_evaluation_gives_both_exactly(layers, names):
+    for seed, hidden in ((0, "sigmoid"), (1, "tanh"), (2, "relu")):
+        net = Network.random(layers, seed, hidden, "sigmoid", "bce")
+        data = make("spiral", noise=20, seed=seed)
+        grids, evaluation = datasets.picture_pass(net, data, names, 30)
+        assert all(np.array_equal(a, b) for a, b in zip(grids, layer_grids(net, names, 30), strict=True))
+        assert evaluation == evaluate(net, data, names)
+
+
 def test_descent_calls_an_edited_derivative_as_written():
     """Descent takes σ' and tanh' from a = g(z) only for the shipped pairs: a learner's g' runs as written."""
     from backprop_sim import rules as shipped

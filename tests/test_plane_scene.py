@@ -30,8 +30,7 @@ def picture(name="circle", layers=(2, 4, 1), features=("x1", "x2"), hidden="tanh
     y = np.concatenate([data.y_train[:, 0], data.y_test[:, 0]])
     test = np.arange(len(x)) >= data.n_train
     grids = layer_grids(net, features, size)
-    history = tuple((10 * i, 0.7 * 0.97**i, 0.72 * 0.98**i) for i in range(60))
-    return net, Picture(data.kind, x, y, test, picked, grids, tuple(features), hidden, datasets.EXTENT, history)
+    return net, Picture(data.kind, x, y, test, picked, grids, tuple(features), hidden, datasets.EXTENT)
 
 
 def rgb(colour: str) -> np.ndarray:

@@ -562,6 +562,8 @@ class Controller:
         inputs = self._training_inputs()
         updates, epoch, position, stride, history = self.progress
         batches = self._batches(epoch)
+        if updates % stride == 0 and (not history or history[-1][0] != updates) and updates:
+            history, stride = self._on_curve(history, stride, self.sim.net, updates)  # the last call's end, on the stride
         # the curve's spacing: at most CURVE_POINTS evaluations (of every point) in a call, and at most
         # one every CURVE_GAP updates; the curve keeps it (evenly spaced) until it is full and thinned
         while n > CURVE_POINTS * stride or stride < min(n, CURVE_GAP):
@@ -570,7 +572,7 @@ class Controller:
         built = None  # (update, its Network), the last one the loss curve evaluated
         losses, grew = [], None
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for _ in range(n):
+            for i in range(n):
                 batch = batches[position]
                 try:
                     losses.append(descent.step(inputs[batch.index], batch.y, lr, kind, rate))
@@ -581,13 +583,11 @@ class Controller:
                 if position == len(batches):  # every training point used: the next epoch, in a new order
                     epoch, position = epoch + 1, 0
                     batches = self._batches(epoch)
-                if updates % stride == 0:
+                if updates % stride == 0 and i < n - 1:  # the call's last network is measured when it is shown (curve())
                     built = (updates, descent.network())
                     history, stride = self._on_curve(history, stride, built[1], updates)
         if losses:
             net = built[1] if built and built[0] == updates else descent.network()  # one Network per state: evaluate caches by it
-            if not history or history[-1][0] != updates:  # every call ends on the curve (off the stride: until the next call's end)
-                history, stride = self._on_curve(history, stride, net, updates)
             mark = self._data_mark()
             self.sim.trained(descent.before, net, lr, tuple(losses), len(losses))
             self._descent = (net, descent)
@@ -610,18 +610,25 @@ class Controller:
         return self._epoch_batches[2]
 
     def _on_curve(self, history: tuple, stride: int, net: Network, update: int) -> tuple[tuple, int]:
-        """The loss curve with the point (update, train loss, test loss). The curve keeps the updates
-        that are multiples of the stride, and the latest: a last point off the stride (where a call
-        ended) gives way to the next one. When it passes HISTORY_POINTS, every other point goes (the
-        updates that are multiples of twice the stride stay, and the last)."""
+        """The loss curve kept (Progress.history) with the point (update, train loss, test loss): the
+        updates that are multiples of the stride. When it passes HISTORY_POINTS, every other point
+        goes (the multiples of twice the stride stay)."""
         e = self._evaluate(net)
-        if history and history[-1][0] % stride:
-            history = history[:-1]
         history += ((update, e.train_loss, e.test_loss),)
         while len(history) > HISTORY_POINTS:
             stride *= 2
-            history = tuple(p for p in history[:-1] if p[0] % stride == 0) + history[-1:]
+            history = tuple(p for p in history if p[0] % stride == 0)
         return history, stride
+
+    def curve(self) -> tuple:
+        """The loss curve as drawn: the points kept, and the network now's (update, train loss,
+        test loss) at its end. That last one is measured here, when the curve is shown, not at each
+        training call (from the evaluation cache, which the plane's picture fills in the same pass)."""
+        updates, history = self.progress.updates, self.progress.history
+        if self.dataset is None or not updates or (history and history[-1][0] == updates):
+            return history
+        e = self.evaluation()
+        return history + ((updates, e.train_loss, e.test_loss),)
 
     @staticmethod
     def _what_grew(dW) -> str:
@@ -640,20 +647,23 @@ class Controller:
         key = self.picture_key()
         if self._picture and self._picture[1] == size and all(a is b for a, b in zip(self._picture[0], key)):
             return self._picture[2]
-        d, net = self.dataset, self.sim.net
+        d, net, rules = self.dataset, self.sim.net, self.sim.rules
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            layers = datasets.layer_grids(net, self.features, size, rules=self.sim.rules)
+            layers, evaluation = datasets.picture_pass(net, d, self.features, size, rules=rules)
+        measured = (net, d, self.features, rules)
+        if self._evaluation is None or any(a is not b for a, b in zip(self._evaluation[0], measured)):
+            self._evaluation = (measured, evaluation)  # the same numbers _evaluate would compute: the curve's end and the status use it
         picture = datasets.Picture(
             d.kind, d.x, d.y[:, 0],
             np.arange(d.n_train + d.n_test) >= d.n_train, self.picked, layers, self.features, net.hidden_activation,
-            datasets.EXTENT, self.progress.history,
+            datasets.EXTENT,
         )
         self._picture = (key, size, picture)
         return picture
 
     def picture_key(self) -> tuple:
         """Objects that are the same (`is`) as long as the data picture stays the same."""
-        return (self.sim.net, self.dataset, self.picked, self.features, self.progress.history, self.sim.rules)
+        return (self.sim.net, self.dataset, self.picked, self.features, self.sim.rules)
 
     def data_csv(self) -> str | None:
         """The data set's points with their targets and the network's ŷ now, as CSV (None without a data set)."""

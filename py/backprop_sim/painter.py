@@ -424,9 +424,9 @@ class Renderer:
 
     def paint_curve(self) -> None:
         """The training and test loss over the updates, when the curve or the panel's width changed."""
-        history = self.ctl.progress.history
+        history = self.ctl.curve()
         room, theme = self.data_room(), self.theme()
-        if history is not self._painted_history or (room, theme) != self._loss_size:
+        if history != self._painted_history or (room, theme) != self._loss_size:
             self._painted_history, self._loss_size = history, (room, theme)
             _draw(_el("data-loss"), data_loss_scene(history, max(200.0, room), theme))
 
