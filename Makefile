@@ -3,7 +3,8 @@
 # make build: install and build into public/
 # make bench: the page's performance benchmark (make bench NETWORK=school: a gzip host at
 #             10 Mbit/s, 40 ms); make bench-training: Train's delivered speed and frame
-#             time (issue 16); make bench-engine: the engine's (see README)
+#             time (issue 16; AGAINST=<git ref> measures that commit in the same runs);
+#             make bench-engine: the engine's (see README)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -53,8 +54,19 @@ test: install chromium build
 bench: install chromium build
 	$(PY) tools/bench.py --runs 7 --network $(NETWORK)
 
+# AGAINST=<git ref>: that commit built in .cache/bench/against/ and measured in turn with this one
 bench-training: install chromium build
+ifdef AGAINST
+	rm -rf .cache/bench/against && git worktree prune
+	git worktree add --detach .cache/bench/against $(AGAINST)
+	ln -s $(CURDIR)/node_modules .cache/bench/against/node_modules
+	mkdir -p .cache/bench/against/.cache && ln -s $(CURDIR)/.cache/wheels .cache/bench/against/.cache/wheels
+	cd .cache/bench/against && $(CURDIR)/$(PY) -m mkdocs build --quiet
+	$(PY) tools/bench.py --runs 5 --training --against .cache/bench/against/public
+	git worktree remove --force .cache/bench/against
+else
 	$(PY) tools/bench.py --runs 5 --training
+endif
 
 bench-engine: install
 	$(PY) tools/bench_engine.py

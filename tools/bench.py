@@ -191,39 +191,61 @@ def delivered(page, setup: list, speed) -> dict:
 
 def training(args) -> None:
     """Every setup at every speed, interleaved over the runs; medians of the delivered speed
-    and the 95th percentile of Python time per frame."""
+    and the 95th percentile of Python time per frame. With --against DIR (another build's
+    public/), both builds in the same browser, run after run in turn: ratios that hold on a
+    noisy machine, where the absolute times do not."""
     from playwright.sync_api import sync_playwright
 
-    samples: dict = {}
-    httpd, origin = chromium.serve(PUBLIC)
+    builds = {"now": PUBLIC} | ({"against": Path(args.against)} if args.against else {})
+    samples: dict = {name: {} for name in builds}
+    servers = {name: chromium.serve(public) for name, public in builds.items()}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-        page.goto(origin + "/sim/main.html")
-        wait_ready(page)
+        pages = {}
+        for name, (httpd, origin) in servers.items():
+            pages[name] = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+            pages[name].goto(origin + "/sim/main.html")
+            wait_ready(pages[name])
         for run in range(args.runs):
-            for name, setup in TRAINING_SETUPS.items():
+            for setup_name, setup in TRAINING_SETUPS.items():
                 for speed in TRAINING_SPEEDS:
-                    got = delivered(page, setup, speed)
-                    slot = samples.setdefault(f"{name} @ {speed}", {"per_s": [], "frames": []})
-                    slot["per_s"].append(got["per_s"])
-                    slot["frames"] += got["frames"]
+                    for build in (list(builds) if run % 2 == 0 else list(builds)[::-1]):  # who goes first alternates
+                        pages[build].bring_to_front()
+                        got = delivered(pages[build], setup, speed)
+                        slot = samples[build].setdefault(f"{setup_name} @ {speed}", {"per_s": [], "frames": []})
+                        slot["per_s"].append(got["per_s"])
+                        slot["frames"] += got["frames"]
             print(f"run {run + 1} of {args.runs} done", flush=True)
         browser.close()
-    httpd.shutdown()
+    for httpd, _ in servers.values():
+        httpd.shutdown()
     results = {"machine": platform.platform(), "runs": args.runs, "window_ms": TRAINING_WINDOW_MS, "setups": {}}
     lines = [f"{args.runs} runs, {TRAINING_WINDOW_MS / 1000:g} s each after 1 s of warm-up; medians.", "",
              "| setup | speed set | delivered (updates/s) | ratio | Python per frame p50 / p95 |", "| --- | --- | --- | --- | --- |"]
-    for key, slot in samples.items():
-        name, speed = key.rsplit(" @ ", 1)
-        per_s = statistics.median(slot["per_s"])
-        ratio = per_s / float(speed) if speed != "fast" else None
-        frames = slot["frames"] or [0.0]
-        p50, p95 = percentile(frames, 0.5), percentile(frames, 0.95)
-        results["setups"][key] = {"delivered_per_s": per_s, "spread": [min(slot["per_s"]), max(slot["per_s"])],
-                                  "ratio": ratio, "frame_ms_p50": p50, "frame_ms_p95": p95, "frames": len(frames)}
-        lines.append(f"| {name} | {speed} | {per_s:.1f} ({min(slot['per_s']):.1f}–{max(slot['per_s']):.1f}) | "
-                     f"{'' if ratio is None else f'{ratio:.3f}'} | {p50:.2f} / {p95:.2f} ms |")
+    summary = {build: {} for build in builds}
+    for build, by_key in samples.items():
+        for key, slot in by_key.items():
+            name, speed = key.rsplit(" @ ", 1)
+            per_s = statistics.median(slot["per_s"])
+            ratio = per_s / float(speed) if speed != "fast" else None
+            frames = slot["frames"] or [0.0]
+            p50, p95 = percentile(frames, 0.5), percentile(frames, 0.95)
+            summary[build][key] = {"delivered_per_s": per_s, "spread": [min(slot["per_s"]), max(slot["per_s"])],
+                                   "ratio": ratio, "frame_ms_p50": p50, "frame_ms_p95": p95, "frames": len(frames)}
+            if build == "now":
+                lines.append(f"| {name} | {speed} | {per_s:.1f} ({min(slot['per_s']):.1f}–{max(slot['per_s']):.1f}) | "
+                             f"{'' if ratio is None else f'{ratio:.3f}'} | {p50:.2f} / {p95:.2f} ms |")
+    results["setups"] = summary["now"]
+    if args.against:
+        results["against"] = {"build": str(args.against), "setups": summary["against"]}
+        lines += ["", f"Against {args.against}, in the same runs (now ÷ against):", "",
+                  "| setup | speed set | updates/s | ×  | frame p50 | frame p95 | p95 × |", "| --- | --- | --- | --- | --- | --- | --- |"]
+        for key, now in summary["now"].items():
+            was = summary["against"][key]
+            name, speed = key.rsplit(" @ ", 1)
+            lines.append(f"| {name} | {speed} | {was['delivered_per_s']:,.0f} → {now['delivered_per_s']:,.0f} | "
+                         f"{now['delivered_per_s'] / was['delivered_per_s']:.2f} | {was['frame_ms_p50']:.1f} → {now['frame_ms_p50']:.1f} ms | "
+                         f"{was['frame_ms_p95']:.1f} → {now['frame_ms_p95']:.1f} ms | {now['frame_ms_p95'] / max(was['frame_ms_p95'], 1e-9):.2f} |")
     out = ROOT / ".cache" / "bench" / "latest-training.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
@@ -238,9 +260,13 @@ def main() -> None:
                         help="local: this machine's server as it is; school: gzip host, 10 Mbit/s, 40 ms")
     parser.add_argument("--training", action="store_true",
                         help="issue 16: the training speed delivered against the speed set, and Python per frame")
+    parser.add_argument("--against", metavar="DIR",
+                        help="with --training: another build's public/ (make bench-training AGAINST=<git ref> builds one), measured in turn in the same runs")
     args = parser.parse_args()
     if not (PUBLIC / "sim" / "main.html").exists():
         raise SystemExit("public/ is not built: run `make bench` (it builds first)")
+    if args.against and not (Path(args.against) / "sim" / "main.html").exists():
+        raise SystemExit(f"{args.against} holds no built site (sim/main.html)")
     if args.training:
         training(args)
         return
