@@ -546,11 +546,15 @@ class Controller:
             return None
         return self._evaluate(self.sim.net)
 
-    def _evaluate(self, net: Network) -> datasets.Evaluation:
+    def _evaluate(self, net: Network, found: datasets.Evaluation | None = None) -> datasets.Evaluation:
+        """The network's evaluation on the data set, computed once per network (or `found`, the
+        same numbers from another pass: data_picture's)."""
         key = (net, self.dataset, self.features, self.sim.rules)
         if self._evaluation is None or any(a is not b for a, b in zip(self._evaluation[0], key)):
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                self._evaluation = (key, datasets.evaluate(net, self.dataset, self.features, self.sim.rules))
+            if found is None:
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    found = datasets.evaluate(net, self.dataset, self.features, self.sim.rules)
+            self._evaluation = (key, found)
         return self._evaluation[1]
 
     def _train_batches(self, n: int) -> None:
@@ -562,7 +566,7 @@ class Controller:
         inputs = self._training_inputs()
         updates, epoch, position, stride, history = self.progress
         batches = self._batches(epoch)
-        if updates % stride == 0 and (not history or history[-1][0] != updates) and updates:
+        if updates and updates % stride == 0 and (not history or history[-1][0] != updates):
             history, stride = self._on_curve(history, stride, self.sim.net, updates)  # the last call's end, on the stride
         # the curve's spacing: at most CURVE_POINTS evaluations (of every point) in a call, and at most
         # one every CURVE_GAP updates; the curve keeps it (evenly spaced) until it is full and thinned
@@ -650,9 +654,7 @@ class Controller:
         d, net, rules = self.dataset, self.sim.net, self.sim.rules
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             layers, evaluation = datasets.picture_pass(net, d, self.features, size, rules=rules)
-        measured = (net, d, self.features, rules)
-        if self._evaluation is None or any(a is not b for a, b in zip(self._evaluation[0], measured)):
-            self._evaluation = (measured, evaluation)  # the same numbers _evaluate would compute: the curve's end and the status use it
+        self._evaluate(net, evaluation)  # the curve's end and the status line use it
         picture = datasets.Picture(
             d.kind, d.x, d.y[:, 0],
             np.arange(d.n_train + d.n_test) >= d.n_train, self.picked, layers, self.features, net.hidden_activation,

@@ -446,14 +446,6 @@ class Descent:
         self._before: int | None = None
 
     @property
-    def W(self) -> list:
-        return self.views[self.now][0]
-
-    @property
-    def b(self) -> list:
-        return self.views[self.now][1]
-
-    @property
     def before(self) -> tuple | None:
         """(W, b) where the last update started (index 0 None), for the moment's ΔW (Simulation.trained)."""
         return None if self._before is None else self.views[self._before]
@@ -505,10 +497,14 @@ def activations(net: Network, x, names, rules: Rules = SHIPPED) -> tuple[np.ndar
     """a[l] for every layer, for the points x (n, 2) as columns: a[0] the features (n₀, n) ...
     a[L] = ŷ (n_L, n). One forward pass, the engine's own (z[l] = W[l] a[l-1] + b[l] works on
     columns alike: forward_columns)."""
-    A0 = feature_columns(x, names)
+    return tuple(forward_columns(net, _inputs_for(net, feature_columns(x, names)), rules)[1])
+
+
+def _inputs_for(net: Network, A0: np.ndarray) -> np.ndarray:
+    """A0, once it is known to hold one row per input neuron of net."""
     if A0.shape[0] != net.layers[0]:
         raise ValueError(f"The network has {net.layers[0]} input(s) but {A0.shape[0]} feature(s) are chosen.")
-    return tuple(forward_columns(net, A0, rules)[1])
+    return A0
 
 
 @dataclass(frozen=True)
@@ -573,8 +569,7 @@ _GRIDS: dict = {}  # (size, extent) -> grid_points
 def layer_grids(net: Network, names, size: int = 50, extent: float = EXTENT, rules: Rules = SHIPPED) -> tuple[np.ndarray, ...]:
     """What every neuron computes over the plane: entry l has shape (n_l, size, size), its
     [j] the picture of neuron j's a[l]_j (entry 0: the input features; entry L: the output)."""
-    grid = _grid(size, extent)
-    return tuple(layer.reshape(layer.shape[0], int(size), int(size)) for layer in activations(net, grid, names, rules))
+    return _as_grids(activations(net, _grid(size, extent), names, rules), size)
 
 
 def picture_pass(net: Network, data: DataSet, names, size: int = 50, extent: float = EXTENT,
@@ -584,18 +579,15 @@ def picture_pass(net: Network, data: DataSet, names, size: int = 50, extent: flo
     the layers on its own, so these are the same numbers as the two passes apart (tested), for
     one pass's fixed cost instead of two: training draws a picture and measures every frame."""
     grid = _grid(size, extent)
-    key = (id(grid), id(data.x), check_features(names))
-    found = _INPUTS.get(key)
-    if found is None or found[0][0] is not grid or found[0][1] is not data.x:
-        if len(_INPUTS) > 8:
-            _INPUTS.clear()
-        found = _INPUTS[key] = ((grid, data.x), np.concatenate([feature_columns(grid, names), feature_columns(data.x, names)], axis=1))
-    if found[1].shape[0] != net.layers[0]:
-        raise ValueError(f"The network has {net.layers[0]} input(s) but {found[1].shape[0]} feature(s) are chosen.")
-    Z, A = forward_columns(net, found[1], rules)
+    A0 = np.concatenate([feature_columns(grid, names), feature_columns(data.x, names)], axis=1)  # each part remembered
+    Z, A = forward_columns(net, _inputs_for(net, A0), rules)
     cells = len(grid)
-    layers = tuple(a[:, :cells].reshape(a.shape[0], int(size), int(size)) for a in A)
-    return layers, _measured(net, data, A[net.L][:, cells:], Z[net.L][:, cells:], rules)
+    return _as_grids([a[:, :cells] for a in A], size), _measured(net, data, A[net.L][:, cells:], Z[net.L][:, cells:], rules)
+
+
+def _as_grids(columns, size) -> tuple[np.ndarray, ...]:
+    """Each layer's values over the grid's cells (n_l, size²) as pictures (n_l, size, size)."""
+    return tuple(layer.reshape(layer.shape[0], int(size), int(size)) for layer in columns)
 
 
 def _grid(size, extent) -> np.ndarray:
