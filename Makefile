@@ -12,7 +12,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8000
 NETWORK ?= local
 
-.PHONY: all install build serve test bench bench-training bench-engine chromium clean
+.PHONY: all install build serve test bench bench-training bench-engine sizes chromium clean
 
 all: build
 
@@ -70,6 +70,10 @@ endif
 
 bench-engine: install
 	$(PY) tools/bench_engine.py
+
+# the package's shape: classes, functions and modules within their limits (issue 24)
+sizes:
+	python3 tools/sizes.py
 
 clean:
 	rm -rf public .pytest_cache

@@ -13,6 +13,19 @@ PUBLIC = ROOT / "public"
 import chromium  # tools/chromium.py
 from chromium import CHROMIUM, CHROMIUM_ARGS, wait_for
 READY_TIMEOUT = 90_000  # ms; a cold boot is 4–7 s here, generous for a loaded CI machine
+BUILT = {"site", "server", "sim", "sim_page"}  # fixtures that need public/
+BROWSER = {"browser", "visit", "sim", "sim_page"}  # fixtures that start Chromium
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that needs the built site or a browser says so, by the fixtures it uses: so
+    `pytest -m "not browser"` runs on CPython alone, without a build."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & BUILT:
+            item.add_marker(pytest.mark.site)
+        if used & (BUILT | BROWSER):
+            item.add_marker(pytest.mark.browser)
 
 
 class Server:
@@ -153,7 +166,7 @@ def state(page):
 def wait_drawn(page):
     """Until the transition into the current moment has been painted to its end."""
     wait_for(page, """window.backpropSim.pyodide.runPython(
-        'import backprop_sim.painter as p; p._page.renderer.progress() >= 1 and p._page.renderer.last_scene is not None')""")
+        'import backprop_sim.painter as p; p._page.renderer.progress() >= 1 and p._page.renderer.canvases.network_scene is not None')""")
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +185,10 @@ def sim(browser, site):
     assert errors == []
     context.close()
     server.close()
+
+
+def make_data(name, **settings_given):
+    """datasets.make with the settings table's defaults for whatever the test leaves out."""
+    from backprop_sim import datasets, settings
+
+    return datasets.make(name, **{**settings.data_defaults(), **settings_given})

@@ -8,9 +8,11 @@ import random
 import numpy as np
 import pytest
 
-from backprop_sim import datasets, panels, urlstate
-from backprop_sim.controller import HISTORY_POINTS, Controller
-from backprop_sim.engine import Network
+import reference
+from backprop_sim import datasets, pageview, panels, plane, toolwords, urlstate
+from backprop_sim.controller import Controller
+from backprop_sim.training import HISTORY_POINTS
+from backprop_sim.network import Network
 from test_notation import old_forms
 
 
@@ -23,7 +25,7 @@ def data_controller(name="spiral", **settings) -> Controller:
 def snapshot(ctl: Controller):
     """Everything an action could change: the state, the moment, the timeline and the data-side fields."""
     return (json.dumps(ctl.state(), sort_keys=True, default=str), ctl.sim.now, len(ctl.sim.history), ctl.dataset,
-            ctl.features, ctl.regularization, ctl.picked, ctl.progress, ctl.train_speed, ctl.start)
+            ctl.features, ctl.regularization, ctl.picked, ctl.progress, ctl.option("train_speed"), ctl.start)
 
 
 def same(a, b) -> bool:
@@ -178,8 +180,8 @@ def by_hand(net, data, names, lr, n, kind="none", rate=0.0):
         for batch in datasets.batches(data, epoch):
             if done == n:
                 break
-            g = datasets.batch_gradients_vectorised(net, X[batch.index], batch.y)
-            net = datasets.descend(net, g, lr, kind, rate)
+            g = reference.batch_gradients_vectorised(net, X[batch.index], batch.y)
+            net = reference.descend(net, g, lr, kind, rate)
             done += 1
         else:
             epoch += 1
@@ -208,7 +210,7 @@ def test_train_steps_are_the_batches_by_hand_and_one_moment():
     # the loss curve: a call's every 16th update (CURVE_GAP), and at its end the network now's, each the
     # evaluation of that update's network
     assert [p[0] for p in ctl.curve()] == [16, 20] and [p[0] for p in ctl.progress.history] == [16]
-    e = datasets.evaluate(expected, ctl.dataset, ctl.features)
+    e = plane.evaluate(expected, ctl.dataset, ctl.features)
     assert ctl.curve()[-1] == (20, e.train_loss, e.test_loss)
     state = ctl.state()["dataset"]
     assert (state["epoch"], state["update"], state["train_loss"], state["test_accuracy"]) == (2, 20, e.train_loss, e.test_accuracy)
@@ -237,7 +239,7 @@ def test_regularization_changes_the_update_as_descend_says():
         start = ctl.sim.net
         ctl.act("train_steps", 1)
         batch = datasets.batches(ctl.dataset, 0)[0]
-        g = datasets.batch_gradients_vectorised(start, batch.x, batch.y)  # features x1, x2 are the points
+        g = reference.batch_gradients_vectorised(start, batch.x, batch.y)  # features x1, x2 are the points
         # W ← W − η (∂J/∂W + ∂R/∂W), by hand: l1 ∂R/∂W = λ sign(W), l2 ∂R/∂W = λ W
         extra = rate * (np.sign(start.W[1]) if kind == "l1" else start.W[1])
         assert np.allclose(ctl.sim.net.W[1], start.W[1] - 0.5 * (g.dW[1] + extra), rtol=0, atol=1e-15)
@@ -305,10 +307,10 @@ def test_one_example_train_steps_is_train_step_n_times():
     a, b = Controller(), Controller()
     assert a.act("train_steps", 25) == ""
     for _ in range(25):
-        b.sim.train_step(b.learning_rate)
+        b.sim.train_step(b.option("learning_rate"))
     assert same_weights(a.sim.net, b.sim.net)
     assert a.act("train_speed", "fast") == "" and a.state()["train_speed"] == "fast"
-    assert a.act("train_speed", 30) == "" and a.train_speed == 30
+    assert a.act("train_speed", 30) == "" and a.option("train_speed") == 30
 
 
 # ---------------------------------------------------------------- the picked point walks the lesson
@@ -365,7 +367,7 @@ def test_the_picture_and_its_key():
     assert np.array_equal(picture.y, np.concatenate([d.y_train, d.y_test]).ravel()) and picture.test.sum() == 200
     assert not picture.test[:300].any() and picture.picked == 0 and picture.features == ("x1", "x2", "x1^2")
     assert [g.shape for g in picture.layers] == [(3, 20, 20), (4, 20, 20), (1, 20, 20)]
-    assert np.array_equal(picture.output, datasets.predict_grid(ctl.sim.net, ctl.features, 20))
+    assert np.array_equal(picture.output, reference.predict_grid(ctl.sim.net, ctl.features, 20))
     assert picture.hidden_activation == "sigmoid" and picture.extent == datasets.EXTENT and ctl.curve() == ()
     key = ctl.picture_key()
     assert all(a is b for a, b in zip(key, ctl.picture_key())) and ctl.data_picture(20) is picture
@@ -382,7 +384,7 @@ def test_the_picture_measures_the_network_for_the_status_and_the_curve(monkeypat
     ctl = data_controller("xor")
     ctl.act("train_steps", 3)
     ctl.data_picture()
-    monkeypatch.setattr(datasets, "evaluate", lambda *args: pytest.fail("measured twice"))
+    monkeypatch.setattr(plane, "evaluate_columns", lambda *args: pytest.fail("measured twice"))
     state = ctl.state()["dataset"]  # the status's loss and accuracy, and the curve's end, from the picture's pass
     assert ctl.curve()[-1] == (3, state["train_loss"], state["test_loss"])
 
@@ -410,16 +412,16 @@ def test_batch_average_is_the_mean_of_the_examples_gradients():
 
 def test_the_batch_average_panel():
     ctl = data_controller("gauss", batch=4)
-    text = panels.batch_average_html(ctl.batch_average(), lambda tex: f"<tex>{tex}</tex>")
+    text = toolwords.batch_average_html(ctl.batch_average(), lambda tex: f"<tex>{tex}</tex>")
     assert "the mean of its examples’ gradients" in text and r"\frac{1}{B}\sum_{i=1}^{B}" in text and r"\lambda" not in text
     assert text.count("<tr>") == 1 + 4 + 1  # head, four examples, the mean
     mean = ctl.batch_average()["mean"]["dW"][0][0][0]
     assert f"<td>mean</td>" in text and panels.number(mean) in text
     ctl.act("regularization", {"kind": "l2", "rate": 0.1})
-    assert r"+ \lambda\,W^{[l]}" in panels.batch_average_html(ctl.batch_average(), str)
+    assert r"+ \lambda\,W^{[l]}" in toolwords.batch_average_html(ctl.batch_average(), str)
     ctl.act("regularization", {"kind": "l1"})
-    assert r"\operatorname{sign}" in panels.batch_average_html(ctl.batch_average(), str)
-    assert panels.batch_average_html(None, str) == ""
+    assert r"\operatorname{sign}" in toolwords.batch_average_html(ctl.batch_average(), str)
+    assert toolwords.batch_average_html(None, str) == ""
 
 
 def test_the_data_csv_holds_every_point_and_the_networks_output():
@@ -439,23 +441,27 @@ def test_the_data_csv_holds_every_point_and_the_networks_output():
 
 
 def test_the_data_panels_words():
-    assert panels.NO_DATASET == "One example (no data set)"
-    assert panels.data_setting("noise", 20) == "20 %" and panels.data_setting("train_share", 50) == "50 %"
-    assert panels.data_setting("batch", 10) == "10 examples" and panels.data_setting("batch", 1) == "1 example"
+    menu = dict(pageview.menus())["dataset"]
+    assert menu[0][0] == "none" and "one example" in menu[0][1].lower() and "no data set" in menu[0][1]
+    assert toolwords.data_setting("noise", 20) == "20 %" and toolwords.data_setting("train_share", 50) == "50 %"
+    assert toolwords.data_setting("batch", 10) == "10 examples" and toolwords.data_setting("batch", 1) == "1 example"
     ctl = data_controller("xor")
     ctl.act("train_steps", 1)
     s = ctl.state()["dataset"]
-    line = panels.data_line(s)
+    line = toolwords.data_line(s)
     assert line.startswith("Epoch 0 · 1 update · loss: training ") and f"test {panels.number(s['test_loss'])}" in line
-    assert f"accuracy: training {100 * s['train_accuracy']:.1f} %" in line and "penalty" not in line
+    # the accuracy, counted by hand: a training point is right when ŷ ≥ 0.5 says its class
+    d, net = ctl.dataset, ctl.sim.net
+    right = sum((y_hat_by_hand(net, x, ctl.features) >= 0.5) == (t == 1) for x, t in zip(d.x_train, d.y_train[:, 0]))
+    assert f"accuracy: training {100 * right / d.n_train:.1f} %" in line and "penalty" not in line
     ctl.act("regularization", {"kind": "l2", "rate": 1})
-    assert "penalty R(W) " in panels.data_line(ctl.state()["dataset"])
-    assert "accuracy" not in panels.data_line(data_controller("plane").state()["dataset"])
-    assert panels.data_line(None) == ""
-    help_text = panels.data_help()
+    assert "penalty R(W) " in toolwords.data_line(ctl.state()["dataset"])
+    assert "accuracy" not in toolwords.data_line(data_controller("plane").state()["dataset"])
+    assert toolwords.data_line(None) == ""
+    help_text = toolwords.data_help()
     for words in ("Spiral", "Plane", "sin x₁", "batch", "epoch", "Regularisation", "arrow keys", "Click a point"):
         assert words in help_text, words
-    texts = [help_text, line, panels.batch_average_html(ctl.batch_average(), str), *(m for _, _, m in DATA_REFUSALS)]
+    texts = [help_text, line, toolwords.batch_average_html(ctl.batch_average(), str), *(m for _, _, m in DATA_REFUSALS)]
     assert not old_forms("\n".join(texts))
 
 
@@ -525,3 +531,13 @@ def test_many_steps_on_the_one_example_equal_as_many_single_steps():
     for l in (1, 2):
         assert np.array_equal(many.sim.net.W[l], one.sim.net.W[l]) and np.array_equal(many.sim.net.b[l], one.sim.net.b[l])
     assert many.sim.now.losses == one.sim.now.losses and many.state()["phase"] == one.state()["phase"]
+
+
+def y_hat_by_hand(net, point, names) -> float:
+    """The network's output for one point, each layer by hand (z = W a + b, then its activation)."""
+    a = datasets.features(point, names).T
+    for l in range(1, net.L + 1):
+        z = net.W[l] @ a + net.b[l]
+        kind = net.output_activation if l == net.L else net.hidden_activation
+        a = {"sigmoid": lambda v: 1 / (1 + np.exp(-v)), "tanh": np.tanh}[kind](z)
+    return float(a[0, 0])

@@ -49,7 +49,7 @@ def test_a_data_set_shows_the_plane_and_a_map_for_each_input_and_hidden_neuron(p
         for (let i = 0; i < d.length; i += 4 * 97) seen.add(d[i] + ',' + d[i + 1] + ',' + d[i + 2]);
         return seen.size; })()""")
     assert colours > 20
-    maps = python(page, "sum(item.kind == 'image' for item in p._page.renderer.last_scene.items)")
+    maps = python(page, "sum(item.kind == 'image' for item in p._page.renderer.canvases.network_scene.items)")
     assert maps == 2 + 4  # one per input and per hidden neuron, none at the output
     assert page.locator("#data-line").inner_text().strip() != ""
 
@@ -75,15 +75,15 @@ def test_one_update_button_is_one_batch(page):
 
 def test_clicking_a_point_makes_it_the_lessons_example_and_the_steps_walk_it(page):
     index = 7
-    x, y = python(page, f"[t[2:] for t in p._page.renderer.last_plane.targets if t[:2] == ('point', {index})][0]")
+    x, y = python(page, f"[t[2:] for t in p._page.renderer.canvases.plane_scene.targets if t[:2] == ('point', {index})][0]")
     box = page.locator("#plane").bounding_box()
-    width = python(page, "p._page.renderer.last_plane.width")
+    width = python(page, "p._page.renderer.canvases.plane_scene.width")
     scale = box["width"] / width
     page.mouse.click(box["x"] + x * scale, box["y"] + y * scale)
     s = state(page)
     assert s["picked"] == index and s["phase"] == "ready"
-    point = python(page, f"p._page.renderer.picture().x[{index}].tolist()")
-    target = python(page, f"float(p._page.renderer.picture().y[{index}])")
+    point = python(page, f"p._page.ctl.data_picture().x[{index}].tolist()")
+    target = python(page, f"float(p._page.ctl.data_picture().y[{index}])")
     assert s["x"] == pytest.approx(point) and s["y"] == [target]
     page.click("#btn-forward")
     for _ in s["layers"][1:]:
@@ -91,21 +91,21 @@ def test_clicking_a_point_makes_it_the_lessons_example_and_the_steps_walk_it(pag
     s = state(page)
     assert s["phase"] == "complete" and s["dW"][0] is not None
     # the plot marks the picked point
-    assert python(page, "p._page.renderer.picture().picked") == index
+    assert python(page, "p._page.ctl.data_picture().picked") == index
 
 
 def test_the_plot_picks_points_by_keyboard(page):
     """The arrows move to the nearest point that way (screen y down), Home to the centre's point;
     the page's own ← → (Step Back, Backward Step) do not fire while the plot has focus."""
     page.focus("#plane")
-    x0 = python(page, "[t[2] for t in p._page.renderer.last_plane.targets if t[:2] == ('point', 0)][0]")
+    x0 = python(page, "[t[2] for t in p._page.renderer.canvases.plane_scene.targets if t[:2] == ('point', 0)][0]")
     page.keyboard.press("ArrowRight")
     s = state(page)
     assert s["picked"] != 0 and s["phase"] == "ready"
-    x1 = python(page, f"[t[2] for t in p._page.renderer.last_plane.targets if t[:2] == ('point', {s['picked']})][0]")
+    x1 = python(page, f"[t[2] for t in p._page.renderer.canvases.plane_scene.targets if t[:2] == ('point', {s['picked']})][0]")
     assert x1 > x0
     page.keyboard.press("Home")
-    centre = python(page, "p.nearby_point(p._page.renderer.last_plane, None, 0, 0)")
+    centre = python(page, "__import__('backprop_sim.scene').scene.nearby_point(p._page.renderer.canvases.plane_scene, None, 0, 0)")
     assert state(page)["picked"] == centre
 
 

@@ -9,11 +9,14 @@ import numpy as np
 import pytest
 
 from backprop_sim import datasets
-from backprop_sim.datasets import (
-    FEATURE_NAMES, FEATURES, N_POINTS, PROBLEMS, batch_gradients, batch_gradients_vectorised, batches, descend,
-    evaluate, features, grid_points, layer_grids, make, penalty, penalty_grad, predict_grid,
-)
-from backprop_sim.engine import Network, gradient_check
+from backprop_sim import plane
+from backprop_sim.datasets import FEATURE_NAMES, FEATURES, N_POINTS, PROBLEMS, batches, features, penalty, penalty_grad
+from backprop_sim.descent import Descent, batch_gradients
+from backprop_sim.plane import evaluate, grid_points
+from reference import batch_gradients_vectorised, descend, layer_grids, predict_grid
+from backprop_sim.explain import gradient_check
+from backprop_sim.network import Network
+from conftest import make_data as make
 
 NAMES = ("circle", "xor", "gauss", "spiral", "plane", "multi_gauss")
 
@@ -293,7 +296,7 @@ def test_a_step_of_descent_by_hand(kind, rate):
 @pytest.mark.parametrize("kind, rate", [("none", 0.0), ("l2", 0.2), ("l1", 0.05)])
 def test_descent_on_arrays_is_descend_update_for_update(net, kind, rate):
     """Descent, training's fast path, gives exactly descend(batch_gradients_vectorised) at every update."""
-    slow, fast = net, datasets.Descent(net)
+    slow, fast = net, Descent(net)
     for seed in range(5):
         X, Y = small_batch(net, B=4, seed=seed)
         g = batch_gradients_vectorised(slow, X, Y)
@@ -309,7 +312,7 @@ def test_one_pass_for_the_picture_and_the_evaluation_gives_both_exactly(layers, 
     for seed, hidden in ((0, "sigmoid"), (1, "tanh"), (2, "relu")):
         net = Network.random(layers, seed, hidden, "sigmoid", "bce")
         data = make("spiral", noise=20, seed=seed)
-        grids, evaluation = datasets.picture_pass(net, data, names, 30)
+        grids, evaluation = plane.picture_pass(net, data, plane.columns(grid_points(30), names), plane.columns(data.x, names), 30)
         assert all(np.array_equal(a, b) for a, b in zip(grids, layer_grids(net, names, 30), strict=True))
         assert evaluation == evaluate(net, data, names)
 
@@ -317,11 +320,11 @@ def test_one_pass_for_the_picture_and_the_evaluation_gives_both_exactly(layers, 
 def test_descent_calls_an_edited_derivative_as_written():
     """Descent takes σ' and tanh' from a = g(z) only for the shipped pairs: a learner's g' runs as written."""
     from backprop_sim import rules as shipped
-    from backprop_sim.engine import SHIPPED, Rules
+    from backprop_sim.rulebook import SHIPPED, Rules
     doubled = Rules({**SHIPPED.functions, "sigmoid_prime": lambda z: 2 * shipped.sigmoid_prime(z), "tanh_prime": lambda z: 3 * shipped.tanh_prime(z)})
     for net in NETS:
         X, Y = small_batch(net, B=4)
-        fast = datasets.Descent(net, doubled)
+        fast = Descent(net, doubled)
         fast.step(X, Y, 0.5)
         edited = descend(net, batch_gradients_vectorised(net, X, Y, doubled), 0.5)
         shipped_step = descend(net, batch_gradients_vectorised(net, X, Y), 0.5)
@@ -331,7 +334,7 @@ def test_descent_calls_an_edited_derivative_as_written():
 
 def test_descent_keeps_where_its_last_update_started_when_the_next_fails():
     net = NETS[1]
-    fast = datasets.Descent(net)
+    fast = Descent(net)
     X, Y = small_batch(net)
     fast.step(X, Y, 0.5)
     fast.step(X, Y, 0.5)
@@ -347,7 +350,7 @@ def test_descent_keeps_where_its_last_update_started_when_the_next_fails():
 
 def test_descent_refuses_an_update_that_leaves_the_range_and_keeps_its_weights():
     net = NETS[1]
-    fast = datasets.Descent(net)
+    fast = Descent(net)
     X, Y = small_batch(net)
     with pytest.raises(ValueError, match="would leave the range"):
         fast.step(X * 1e5, Y * 0 + 1e5, 10.0)

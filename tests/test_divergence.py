@@ -14,13 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backprop_sim import mathtex, panels, svg, urlstate
-from backprop_sim.controller import Controller, TRAIN_SPEEDS
-from backprop_sim.engine import (
-    SHIPPED, Rules,
-    ACTIVATIONS, LOSS_LIMIT, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, VALUE_LIMIT,
-    Diverged, Network, Simulation, check_learning_rate,
-)
+from backprop_sim import mathtex, panels, svg, toolwords, urlstate
+from backprop_sim.controller import Controller
+from backprop_sim.settings import BY_NAME
+from backprop_sim.engine import Simulation, check_learning_rate
+from backprop_sim.network import LOSS_LIMIT, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, VALUE_LIMIT, Diverged, Network
+from backprop_sim.rulebook import SHIPPED, Rules, ACTIVATIONS
 from backprop_sim.formatting import number
 from backprop_sim.scene import View, loss_scene, network_scene
 
@@ -48,7 +47,7 @@ def everything_renders(ctl: Controller) -> None:
     panels.equation(moment), panels.shapes_html(moment)
     state = ctl.state()
     panels.trace_html(state["trace"]), panels.check_html(state["check"], state)
-    panels.csv(state)
+    toolwords.csv(state)
     urlstate.encode(ctl)
 
 
@@ -240,4 +239,4 @@ def test_the_learning_rate_maximum_is_the_one_the_property_test_uses():
     assert check_learning_rate(MAX_LR) == MAX_LR
     with pytest.raises(ValueError):
         check_learning_rate(MAX_LR * 1.001)
-    assert TRAIN_SPEEDS[1] == 60 and LOSS_LIMIT == 1e30
+    assert BY_NAME["train_speed"].read.high == 60 and LOSS_LIMIT == 1e30

@@ -6,11 +6,11 @@ import pytest
 
 from backprop_sim import editing, rules
 from backprop_sim.controller import Controller
-from backprop_sim.engine import SHIPPED
+from backprop_sim.rulebook import SHIPPED
 from conftest import Server, wait_for
 
 SOURCE = (Path(__file__).resolve().parent.parent / "py" / "backprop_sim" / "rules.py").read_text()
-BROKEN_SIGMOID = SOURCE.replace("return s * (1.0 - s)", "return s * (1.0 + s)")
+BROKEN_SIGMOID = SOURCE.replace("return a * (1.0 - a)", "return a * (1.0 + a)")
 SYNTAX_ERROR = SOURCE.replace("def relu(z):", "def relu(z)")
 NO_TRANSPOSE = SOURCE.replace("return (W_next.T @ delta_next) * g_prime_z", "return (W_next @ delta_next) * g_prime_z")
 
@@ -141,14 +141,14 @@ def test_edit_run_break_fix_reload_reset(browser, site, over, tmp_path):
         set_code(page, BROKEN_SIGMOID)
         page.reload()
         wait_result(page, "mismatch")
-        assert "(1.0 + s)" in page.locator(".cm-content").inner_text()
+        assert "(1.0 + a)" in page.locator(".cm-content").inner_text()
         # reset restores the original
         page.click("#reset-code")
         wait_result(page, "ok")
-        assert "(1.0 - s)" in page.locator(".cm-content").inner_text()
+        assert "(1.0 - a)" in page.locator(".cm-content").inner_text()
         page.reload()
         wait_result(page, "ok")
-        assert "(1.0 - s)" in page.locator(".cm-content").inner_text()
+        assert "(1.0 - a)" in page.locator(".cm-content").inner_text()
         assert errors == []
         # the code stays in the page: nothing goes anywhere but the site's own files
         own = server.origin if server else "file://"

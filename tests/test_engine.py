@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from backprop_sim import mathtex, panels
-from backprop_sim.engine import (
-    ACTIVATIONS, LOSSES, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, SHIPPED,
-    Network, Simulation, chain_for_weight, dead_neurons, delta_as_sum, gradient_check,
-)
+from backprop_sim.engine import Simulation
+from backprop_sim.explain import chain_for_weight, dead_neurons, delta_as_sum, gradient_check
+from backprop_sim.network import MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, Network
+from backprop_sim.rulebook import ACTIVATIONS, LOSSES, SHIPPED
 from backprop_sim.presets import PRESETS, SEED_B, SEED_W, preset
 
 

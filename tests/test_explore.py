@@ -8,9 +8,9 @@ import string
 import numpy as np
 import pytest
 
-from backprop_sim import panels, urlstate
+from backprop_sim import panels, settings, toolwords, urlstate
 from backprop_sim.controller import Controller
-from backprop_sim.engine import MAX_HIDDEN_LAYERS
+from backprop_sim.network import MAX_HIDDEN_LAYERS
 
 
 def comparable(state, trained=False):
@@ -50,7 +50,7 @@ def test_url_round_trip_restores_the_same_state(actions):
 
 
 def random_fragment(rng: random.Random) -> str:
-    keys = list(urlstate.KEYS) + ["foo", "", "W[0]", "<b>", "step"]
+    keys = list(settings.LINK_KEYS) + ["foo", "", "W[0]", "<b>", "step"]
     junk = [
         "", "NaN", "Infinity", "-1e309", "1e999", "1,2,3", "2-3-1", "4-8-8-8-8-3", "9-9-9", "0-0", "<script>alert(1)</script>",
         "%", "%ZZ", "\u202e", "relu", "swish", "bce", "sigmoid", "seed", "-5", "3.5", "99999999999", "🙂", ",,,", "1,,2",
@@ -184,7 +184,7 @@ def test_building_a_network_within_the_limits():
 def test_csv_has_every_value():
     ctl = Controller()
     ctl.act("forward"), ctl.act("backward"), ctl.act("backward")
-    rows = panels.csv(ctl.state()).strip().splitlines()
+    rows = toolwords.csv(ctl.state()).strip().splitlines()
     assert rows[0] == "quantity,layer,row,column,value,symbol"
     assert "W,1,1,2,-0.3,W^[1]₁₂" in rows and "delta,2,1,," in "".join(r for r in rows if r.endswith("δ^[2]₁"))
     names = {r.split(",")[0] for r in rows[1:]}
@@ -209,27 +209,27 @@ def test_depth_adds_and_removes_hidden_layers_within_the_limits():
 
 def test_the_tools_words_come_from_the_state():
     ctl = Controller()
-    weights, neurons = panels.trace_choices(ctl.sim.net.layers)
+    weights, neurons = toolwords.trace_choices(ctl.sim.net.layers)
     # every weight of the 2-3-1 network and every non-input neuron, after the "none" choice
     assert len(weights) == 1 + 3 * 2 + 1 * 3 and len(neurons) == 1 + 3 + 1
     value, name = weights[2]  # layer 1, neuron 1, from input 2: the lesson's W^[1]₁₂
     assert ctl.act("select", json.loads(value)) == "" and ctl.state()["selected"] == ["weight", 1, 1, 2]
-    assert name == "W^[1]₁₂" and panels.edit_label(ctl.state()["selected"]) == "Weight W^[1]₁₂"
-    assert panels.edit_label(["neuron", 2, 1]) == "Bias b^[2]₁"
-    assert panels.predict_prompt(None, False).startswith("Turn on prediction mode")
+    assert name == "W^[1]₁₂" and toolwords.edit_label(ctl.state()["selected"]) == "Weight W^[1]₁₂"
+    assert toolwords.edit_label(["neuron", 2, 1]) == "Bias b^[2]₁"
+    assert toolwords.predict_prompt(None, False).startswith("Turn on prediction mode")
     ctl.act("predict_mode", True), ctl.act("forward")
-    prompt = panels.predict_prompt(ctl.state()["prediction"], True)
+    prompt = toolwords.predict_prompt(ctl.state()["prediction"], True)
     assert prompt.startswith("Predict δ^[2]₁")
     ctl.act("predict", "+")
-    assert panels.score_line(ctl.state()["score"]) == "Score this visit: 0 of 1 right."  # δ^[2]₁ is −0.0989
-    assert "(1 of 3 in layer 1)" in panels.predict_prompt(ctl.state()["prediction"], True)
-    assert panels.score_line({"right": 0, "asked": 0}) == ""
-    assert panels.loss_line([]) == "No forward pass yet." and panels.loss_line([0.08374]) == "1 forward pass(es); loss now 0.0837."
-    assert panels.rate(1.0, "step") == "1 step/s" and panels.rate(0.25, "step") == "0.25 step/s"
-    assert panels.hidden_labels_note(0) == "" and panels.hidden_labels_note(3).startswith("3 label(s)")
-    assert "click or tap one" in panels.hidden_labels_note(0, 12) and "(T)" in panels.hidden_labels_note(0, 12)
-    assert panels.flow_legend(False).startswith("←") and panels.flow_legend(True).startswith("↑")
-    assert panels.inputs_html(2).count("<input") == 2 and 'for="x1">x₂<' in panels.inputs_html(2)
+    assert toolwords.score_line(ctl.state()["score"]) == "Score this visit: 0 of 1 right."  # δ^[2]₁ is −0.0989
+    assert "(1 of 3 in layer 1)" in toolwords.predict_prompt(ctl.state()["prediction"], True)
+    assert toolwords.score_line({"right": 0, "asked": 0}) == ""
+    assert toolwords.loss_line([]) == "No forward pass yet." and toolwords.loss_line([0.08374]) == "1 forward pass(es); loss now 0.0837."
+    assert toolwords.rate(1.0, "step") == "1 step/s" and toolwords.rate(0.25, "step") == "0.25 step/s"
+    assert toolwords.hidden_labels_note(0) == "" and toolwords.hidden_labels_note(3).startswith("3 label(s)")
+    assert "click or tap one" in toolwords.hidden_labels_note(0, 12) and "(T)" in toolwords.hidden_labels_note(0, 12)
+    assert toolwords.flow_legend(False).startswith("←") and toolwords.flow_legend(True).startswith("↑")
+    assert toolwords.inputs_html(2).count("<input") == 2 and 'for="x1">x₂<' in toolwords.inputs_html(2)
     eq = panels.equation(ctl.sim.now)
     html = panels.equation_html(eq, lambda tex: f"[{tex}]")
     assert html.count('<div class="tex">') == sum(len(row) for row in eq["rows"]) and f"<b>{escape(eq['title'])}</b>" in html
@@ -259,7 +259,7 @@ def test_reset_after_training_returns_to_the_weights_training_started_from():
 
 
 def test_the_chain_rule_in_the_main_view_multiplies_to_backprops_gradient():
-    from backprop_sim.engine import Selection
+    from backprop_sim.network import Selection
     from backprop_sim.scene import PALETTES, View, chain_path, network_scene
 
     ctl = Controller()
@@ -311,9 +311,9 @@ def test_finer_steps_show_each_layers_delta_before_its_gradients():
     assert ctl.state()["delta_only"] and ctl.state()["step"] == 2
     again = Controller()
     assert urlstate.apply(again, urlstate.encode(ctl)) == []
-    assert again.state()["delta_only"] and again.state()["dW"] == ctl.state()["dW"] and again.finer
+    assert again.state()["delta_only"] and again.state()["dW"] == ctl.state()["dW"] and again.option("finer")
     assert urlstate.apply(again, "preset=seed&finer=2&step=9") == [
-        "Ignored finer='2': it must be 0 or 1.", "Ignored step='9': it must be 0 to 3 for this network."]
+        "Ignored finer='2': Expected true or false, got '2'.", "Ignored step='9': The step must be 0 to 3 for this network, got 9."]
     # prediction mode: after the δ (predicted), the gradients half is a plain Backward Step
     ctl.act("reset"), ctl.act("predict_mode", True), ctl.act("forward")
     assert ctl.act("predict", "-").startswith("Right") and ctl.state()["delta_only"]

@@ -62,7 +62,7 @@ def connection_point(page, l, j, k):
     """Where the connection W^[l]_jk is drawn, from the scene's own geometry, in page pixels."""
     point = page.evaluate(f"""window.backpropSim.pyodide.runPython(`
 import backprop_sim.painter as p
-t = [t for t in p._page.renderer.last_scene.targets if t[:4] == ("weight", {l}, {j - 1}, {k - 1})][0]
+t = [t for t in p._page.renderer.canvases.network_scene.targets if t[:4] == ("weight", {l}, {j - 1}, {k - 1})][0]
 [t[4] + 0.6 * (t[6] - t[4]), t[5] + 0.6 * (t[7] - t[5])]
 `).toJs()""")
     page.locator("#network").scroll_into_view_if_needed()
@@ -102,7 +102,7 @@ def test_dead_relu_is_drawn_and_its_gradients_are_zero(page):
     assert "Dead ReLU" in page.locator("#trace").inner_text()
     labels = page.evaluate("""window.backpropSim.pyodide.runPython(`
 import backprop_sim.painter as p
-[t.text for t in p._page.renderer.last_scene.items if t.kind == "text"]
+[t.text for t in p._page.renderer.canvases.network_scene.items if t.kind == "text"]
 `).toJs()""")
     assert "dead" in labels
 

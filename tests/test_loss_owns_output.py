@@ -8,7 +8,7 @@ import pytest
 
 from backprop_sim import mathtex, panels
 from backprop_sim.controller import Controller
-from backprop_sim.engine import gradient_check
+from backprop_sim.explain import gradient_check
 
 SOURCE = (Path(__file__).resolve().parent.parent / "py" / "backprop_sim" / "rules.py").read_text()
 # the Edit page's exercise: mse without the ½, and the derivative that goes with it

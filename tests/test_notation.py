@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import lesson  # tools/lesson.py
-from backprop_sim import mathtex, panels
+from backprop_sim import mathtex, panels, toolwords
 from backprop_sim.controller import Controller
 from backprop_sim.presets import PRESETS, SEED_B, SEED_W, SEED_X, preset
 from backprop_sim.scene import Text, View, network_scene
@@ -37,7 +37,7 @@ def every_text(ctl: Controller) -> str:
     parts = [panels.summary(now), *panels.status(now).values(), panels.narration(now), panels.table(now),
              eq["title"], eq.get("note", ""), *eq["shapes"], *(row for rows in eq["rows"] for row in rows),
              panels.shapes_html(now), panels.trace_html(ctl.trace()), panels.check_html(ctl.gradient_check(), ctl.state()),
-             panels.csv(ctl.state()), panels.symbol_key_html(), ctl.message]
+             toolwords.csv(ctl.state()), toolwords.symbol_key_html(), ctl.message]
     parts += [t.text for t in network_scene(now, View(1000)).items if isinstance(t, Text)]
     return "\n".join(parts)
 
@@ -107,11 +107,11 @@ def test_the_lessons_numbers_are_the_engines_and_the_drawings():
 
 
 def test_the_symbol_key_explains_every_symbol_once():
-    symbols = " ".join(s for s, _ in panels.SYMBOL_KEY)
+    symbols = " ".join(s for s, _ in toolwords.SYMBOL_KEY)
     for s in ("a^[l]", "z^[l]", "W^[l]", "b^[l]", "δ^[l]", "⊙", "ŷ", "L", "σ"):
         assert s in symbols, s
-    key = panels.symbol_key_html()
-    assert key.count("<dt>") == len(panels.SYMBOL_KEY) and "a<sup style='font-size:inherit'>[l]</sup>" in key and "δ<sup style='font-size:inherit'>[l]</sup>" in key
+    key = toolwords.symbol_key_html()
+    assert key.count("<dt>") == len(toolwords.SYMBOL_KEY) and "a<sup style='font-size:inherit'>[l]</sup>" in key and "δ<sup style='font-size:inherit'>[l]</sup>" in key
 
 
 def test_equations_write_parameters_as_set_and_computed_values_to_4_decimals():

@@ -12,7 +12,7 @@ import pytest
 
 from backprop_sim import svg
 from backprop_sim.controller import Controller
-from backprop_sim.engine import Selection
+from backprop_sim.network import Selection
 from backprop_sim.scene import View, loss_scene, network_scene
 
 pytestmark = pytest.mark.browser

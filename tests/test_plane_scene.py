@@ -1,7 +1,7 @@
 """The data view's drawing on CPython (issue 16): the plane's heat map and points, the loss
 over the updates, the neurons' small maps, and their SVG (with its PNG images).
 
-Pictures are built here from datasets.make, Network.random and datasets.layer_grids, as the
+Pictures are built here from datasets.make, Network.random and reference.layer_grids, as the
 controller builds them; expected positions and colours are computed again in each test."""
 
 import base64
@@ -12,9 +12,13 @@ import zlib
 import numpy as np
 import pytest
 
-from backprop_sim import datasets, engine, svg
-from backprop_sim.datasets import FEATURE_NAMES, Picture, layer_grids, make
-from backprop_sim.engine import Network, Simulation
+from backprop_sim import datasets, network, svg
+from backprop_sim.datasets import FEATURE_NAMES
+from backprop_sim.plane import Picture
+from reference import layer_grids
+from conftest import make_data as make
+from backprop_sim.engine import Simulation
+from backprop_sim.network import Network
 from backprop_sim.scene import (
     FONT, HEAT, LEGEND_BESIDE, PALETTES, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, data_loss_scene, heat_image,
     hit_point, nearby_point, network_scene, overlaps, plane_point, plane_scene, scale_for, text_box,
@@ -372,7 +376,7 @@ def test_without_a_picture_the_network_is_drawn_as_before():
 
 
 def test_narrow_drawings_put_the_input_maps_above_and_stagger_long_names(monkeypatch):
-    monkeypatch.setattr(engine, "MAX_INPUTS", 7)
+    monkeypatch.setattr(network, "MAX_INPUTS", 7)
     monkeypatch.setattr(datasets, "MAX_INPUTS", 7)
     net, pic = picture(layers=(7, 1, 1), features=ALL_FEATURES)
     scene = network_scene(moment_of(net), View(336), None, pic)
@@ -392,9 +396,9 @@ def test_the_largest_network_with_seven_inputs_keeps_its_labels(monkeypatch, wid
     """7 → 8 → 8 → 8 → 8 → 1 (MAX_INPUTS soon 7): a map for each of its 39 input and hidden neurons,
     at most 8 more labels left out than without the maps (measured after the whole backward pass: 6 more
     at 744 and 776 px, 2 fewer at 1280; none lost in either after the forward pass)."""
-    monkeypatch.setattr(engine, "MAX_INPUTS", 7)
+    monkeypatch.setattr(network, "MAX_INPUTS", 7)
     monkeypatch.setattr(datasets, "MAX_INPUTS", 7)
-    monkeypatch.setattr(engine, "LARGEST_LAYERS", (7, 8, 8, 8, 8, 1))
+    monkeypatch.setattr(network, "LARGEST_LAYERS", (7, 8, 8, 8, 8, 1))
     layers = (inputs, 8, 8, 8, 8, 1)
     net, pic = picture(layers=layers, features=ALL_FEATURES[:inputs])
     moment = moment_of(net)

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 
-from backprop_sim import panels, svg
+from backprop_sim import panels, svg, toolwords
 from backprop_sim.formatting import parameter
 from backprop_sim.controller import Controller
 from backprop_sim.presets import PRESETS, SEED_B, SEED_W, SEED_X, SEED_Y, preset
@@ -238,17 +238,17 @@ def test_a_narrow_drawing_labels_connections_by_its_stated_rule():
     assert scene.vertical and scene.unlabelled == 2 * 9  # w and ∂ of every connection: a rule, not a loss
     assert scene.hidden_labels == 0  # every δ and ∂b is drawn
     assert not [t for t in texts(scene) if t.text.startswith(("W ", "∂ "))]
-    note = panels.hidden_labels_note(scene.hidden_labels, scene.unlabelled)
+    note = toolwords.hidden_labels_note(scene.hidden_labels, scene.unlabelled)
     assert "click or tap one" in note and "values table" in note
     # the selected connection is labelled: tapping one shows its numbers
-    from backprop_sim.engine import Selection
+    from backprop_sim.network import Selection
 
     chosen = network_scene(sim.now, View(336, selected=Selection("weight", 1, 0, 1)))
     weight, grad = float(sim.net.W[1][0, 1]), float(sim.now.by_layer[1].dW.result.value[0, 1])
     shown = {t.text for t in texts(chosen)}
     assert f"W {parameter(weight)}" in shown and f"∂ {panels.number(grad, 4, sign=True)}" in shown
     assert chosen.unlabelled == 2 * 8
-    assert panels.flow_legend(scene.vertical).startswith("↑")
+    assert toolwords.flow_legend(scene.vertical).startswith("↑")
 
 
 def test_the_band_marks_only_the_layer_being_computed_and_stays_whole():

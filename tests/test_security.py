@@ -13,11 +13,11 @@ import pytest
 
 from backprop_sim import editing, rules
 from backprop_sim.controller import Controller
-from backprop_sim.engine import SHIPPED
+from backprop_sim.rulebook import SHIPPED
 from conftest import ROOT, Server, act, wait_for, wait_ready_or_error
 
 SOURCE = (ROOT / "py" / "backprop_sim" / "rules.py").read_text()
-SIGMOID_PRIME_BODY = "    return s * (1.0 - s)  # σ'(z) = σ(z)(1 − σ(z))"
+SIGMOID_PRIME_BODY = "    return sigmoid_slope(sigmoid(z))"
 assert SIGMOID_PRIME_BODY in SOURCE
 LOOP_LINE = SOURCE.splitlines().index(SIGMOID_PRIME_BODY) + 1
 FOREVER = SOURCE.replace(SIGMOID_PRIME_BODY, "    while True:\n        pass")
@@ -28,7 +28,7 @@ def memory_bomb(n: str) -> str:
 MEMORY_BOMB = memory_bomb("10**9")  # 8 GB: more than a browser tab's Python can have
 MEMORY_BOMB_HERE = memory_bomb("10**13")  # this machine has 24 GB: the same mistake, larger
 EXIT = SOURCE.replace(SIGMOID_PRIME_BODY, "    raise SystemExit")
-BROKEN_SIGMOID = SOURCE.replace("return s * (1.0 - s)", "return s * (1.0 + s)")
+BROKEN_SIGMOID = SOURCE.replace("return a * (1.0 - a)", "return a * (1.0 + a)")
 # runs on every preset, loops only once a hidden neuron's input is large
 LOOPS_ON_LARGE_INPUT = SOURCE.replace("def relu(z):\n", "def relu(z):\n    while np.any(z > 50):\n        pass\n")
 
@@ -256,7 +256,7 @@ def test_saved_code_that_did_not_finish_is_not_run_again_by_itself(visit, server
     assert _result(page) == "not-run"
     assert page.locator("#recover").is_visible()
     assert "did not finish last time" in page.locator("#result-text").inner_text()
-    assert "(1.0 + s)" in page.locator(".cm-content").inner_text()  # offered, not lost
+    assert "(1.0 + a)" in page.locator(".cm-content").inner_text()  # offered, not lost
     sim = page.frame_locator("#sim").locator("html")
     assert sim.evaluate("() => window.backpropSim.state().rules") is None  # the original rules
     page.click("#run-saved")
@@ -267,7 +267,7 @@ def test_saved_code_that_did_not_finish_is_not_run_again_by_itself(visit, server
     page.goto(server.url("sim/edit.html#original"))
     assert _result(page) == "ok"
     assert page.evaluate("localStorage.getItem('backprop-microsim:rules.py')") is None
-    assert "(1.0 - s)" in page.locator(".cm-content").inner_text()
+    assert "(1.0 - a)" in page.locator(".cm-content").inner_text()
     assert page.evaluate("location.hash") == ""
     assert v.errors == []
 

@@ -108,7 +108,7 @@ def test_auto_can_be_paused(page):
     act(page, "auto", False)
     # paused: the next beat is cancelled, not merely ignored when it comes
     assert page.evaluate("""window.backpropSim.pyodide.runPython(
-        'import backprop_sim.painter as p; p._page.timers["auto"] is None')""")
+        'import backprop_sim.painter as p; p._page.auto_timer is None')""")
     assert state(page)["phase"] == "forward" and not state(page)["auto"]
 
 
@@ -157,7 +157,7 @@ def test_a_python_exception_shows_the_error_panel_and_keeps_the_state(page):
     act(page, "forward")
     before = state(page)
     page.evaluate("""window.backpropSim.pyodide.runPython(`
-import backprop_sim.engine as e
+import backprop_sim.network as e
 e._saved = e.Network.backward_step
 def broken(*args, **kwargs):
     raise ZeroDivisionError('deliberately broken for a test')
@@ -169,7 +169,7 @@ e.Network.backward_step = broken
         assert "ZeroDivisionError: deliberately broken" in page.locator("#error-text").inner_text()
         assert state(page) == before
     finally:
-        page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.engine as e; e.Network.backward_step = e._saved')")
+        page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.network as e; e.Network.backward_step = e._saved')")
     page.click("#error-reset")
     assert not page.locator("#error-panel").is_visible()
     assert state(page)["phase"] == "ready"

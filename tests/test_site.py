@@ -186,7 +186,7 @@ def test_worked_example_equals_a_hand_computation(site):
 
 def test_embed_heights_agree(site):
     """metadata.json (static) recommends the height of the snippet the lesson recommends."""
-    from backprop_sim.panels import COMPACT_HEIGHT
+    from backprop_sim.toolwords import COMPACT_HEIGHT
     html = (site / LESSON).read_text()
     assert f'height="{COMPACT_HEIGHT}px"' in html
     meta = json.loads((site / "sim" / "metadata.json").read_text())

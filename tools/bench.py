@@ -141,7 +141,7 @@ def frame_times(page, setup: str, passes: int = 1, presses: int = 4):
 
 LARGEST_SETUP = """
 import backprop_sim.painter as p
-from backprop_sim.engine import LARGEST_LAYERS, MAX_INPUTS, MAX_OUTPUTS, Network
+from backprop_sim.network import LARGEST_LAYERS, MAX_INPUTS, MAX_OUTPUTS, Network
 p._page.ctl.sim.set_network(Network.random(LARGEST_LAYERS, seed=1), [0.5] * MAX_INPUTS, [0.5] * MAX_OUTPUTS)
 """
 
@@ -168,7 +168,7 @@ def delivered(page, setup: list, speed) -> dict:
     """Train at one speed: updates per second delivered (by the page's own clock) and the
     Python ms of every training frame in the window."""
     page.evaluate("window.backpropSim.act('train', false); window.backpropSim.act('dataset', {name: 'none'}); window.backpropSim.act('preset', 'seed')")
-    largest = _py(page, "from backprop_sim.engine import LARGEST_LAYERS as l; '-'.join(map(str, l))")
+    largest = _py(page, "from backprop_sim.network import LARGEST_LAYERS as l; '-'.join(map(str, l))")
     for name, value in setup:
         if value == "LARGEST":
             value = largest

@@ -19,7 +19,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "py"))
 
-from backprop_sim.engine import LARGEST_LAYERS, MAX_INPUTS, MAX_OUTPUTS, Network, Simulation  # noqa: E402
+from backprop_sim.engine import Simulation  # noqa: E402
+from backprop_sim.network import LARGEST_LAYERS, MAX_INPUTS, MAX_OUTPUTS, Network  # noqa: E402
 
 
 def one_iteration(sim: Simulation) -> None:

@@ -20,16 +20,18 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlparse
 
-from backprop_sim import datasets, mathtex, panels, svg, urlstate
+from backprop_sim import datasets, mathtex, panels, settings, svg, toolwords, urlstate
 from backprop_sim.formatting import html, number, parameter
-from backprop_sim.controller import SPEEDS, TRAIN_SPEEDS, Controller
-from backprop_sim.engine import LEARNING_RATE_MAX, SEED_MAX
-from backprop_sim.panels import COMPACT_HEIGHT, EMBED_HEIGHT, embed_iframe
+from backprop_sim.controller import Controller
+from backprop_sim.toolwords import COMPACT_HEIGHT, EMBED_HEIGHT, embed_iframe
 from backprop_sim.presets import preset
 from backprop_sim.scene import View, network_scene
 
 PACKAGE = Path(__file__).resolve().parent.parent / "py" / "backprop_sim"
-SOURCE_ORDER = ("rules.py", "formatting.py", "engine.py", "datasets.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "controller.py", "urlstate.py", "editing.py", "painter.py")
+SOURCE_ORDER = ("rules.py", "catalogue.py", "rulebook.py", "formatting.py", "reading.py", "network.py", "explain.py", "engine.py",
+                "datasets.py", "descent.py", "plane.py", "training.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "toolwords.py", "settings.py",
+                "prediction.py", "building.py", "datacontrol.py", "controller.py", "api.py", "urlstate.py", "editing.py",
+                "pageview.py", "drawing.py", "pacing.py", "painter.py")
 
 
 def worked_example(plain: bool = False) -> str:
@@ -88,18 +90,16 @@ DATA_LR = 0.3
 L2_RATE = 0.01
 
 
-def data_setup(problem: str, hidden: tuple, features=("x1", "x2"), noise=0, train_share=50, regularization=("none", 0.0)) -> Controller:
+def data_setup(problem: str, hidden: tuple, features=None, regularization=None, **data) -> Controller:
     """A controller set up for one of the lesson's data activities, through the page's own
-    actions (so its link, urlstate.encode, opens exactly this); any refusal stops the build."""
+    actions (so its link, urlstate.encode, opens exactly this); what is not given keeps the
+    settings' defaults; any refusal stops the build."""
     ctl = Controller()
-    for name, value in (
-        ("dataset", {"name": problem, "noise": noise, "train_share": train_share, "batch": 10, "seed": 0}),
-        ("features", list(features)),
-        ("layers", "-".join(str(n) for n in (len(features), *hidden, 1))),
-        ("activation", ["hidden", "tanh"]),
-        ("lr", DATA_LR),
-        ("regularization", {"kind": regularization[0], "rate": regularization[1]}),
-    ):
+    steps = [("dataset", {"name": problem, **data})]
+    steps += [("features", list(features))] if features else []
+    steps += [("layers", [len(features or ctl.features), *hidden, 1]), ("activation", ["hidden", "tanh"]), ("lr", DATA_LR)]
+    steps += [("regularization", {"kind": regularization[0], "rate": regularization[1]})] if regularization else []
+    for name, value in steps:
         if ctl.act(name, value):
             raise ValueError(f"The lesson's {problem} activity: {name} {value!r} was refused: {ctl.message}")
     return ctl
@@ -277,29 +277,39 @@ def preview_svgs() -> str:
 
 
 def page_values() -> dict[str, str]:
-    """What main.html's {{ name }} markers become: each from the constant the Python enforces."""
-    ctl = Controller()  # its defaults: the speeds and the learning rate a visit starts with
+    """What main.html's {{ name }} markers become: help, shortcuts and the defaults' words, each
+    from the Python that owns it (the controls' attributes come from the settings table:
+    control_attributes)."""
+    ctl = Controller()  # as a visit starts
     values = {
-        "layers_help": panels.layers_help(),
-        "keyboard_help": panels.keyboard_help(),
-        "symbol_key": panels.symbol_key_html(),
-        "speed_min": SPEEDS[0], "speed_max": SPEEDS[1], "speed": ctl.speed,
-        "train_speed_min": TRAIN_SPEEDS[0], "train_speed": ctl.train_speed,
-        "learning_rate_max": LEARNING_RATE_MAX, "learning_rate": ctl.learning_rate,
-        "seed_max": SEED_MAX,
-        # the data set tool (issue 16): its ranges are the ones datasets.make enforces
-        "train_speed_fast": TRAIN_SPEEDS[1] + 1,  # both speed sliders' last notch: "fast" (painter.FAST_NOTCH)
-        "noise_min": datasets.NOISE_RANGE[0], "noise_max": datasets.NOISE_RANGE[1],
-        "train_share_min": datasets.TRAIN_SHARE_RANGE[0], "train_share_max": datasets.TRAIN_SHARE_RANGE[1],
-        "batch_min": datasets.BATCH_RANGE[0], "batch_max": datasets.BATCH_RANGE[1],
-        "reg_rate_max": datasets.RATE_MAX,
+        "summary": panels.summary(ctl.sim.now),
+        "layers": ", ".join(str(n) for n in ctl.sim.net.layers),
+        "layers_help": toolwords.layers_help(),
+        "keyboard_help": toolwords.keyboard_help(),
+        "symbol_key": toolwords.symbol_key_html(),
         "feature_boxes": "".join(
             f'<label class="check" for="feature-{i}"><input type="checkbox" id="feature-{i}" value="{escape(name)}" disabled> {escape(datasets.FEATURE_NAMES[name])}</label>'
             for i, name in enumerate(datasets.FEATURES)),
-        "data_help": panels.data_help(),
+        "regularization_options": "".join(f'<option value="{kind}">{escape(label)}</option>' for kind, label in datasets.REGULARIZATIONS.items()),
+        "data_help": toolwords.data_help(),
     }
-    values.update({f"keys_{s.action}": " ".join(s.keys) for s in panels.SHORTCUTS})
-    return {name: f"{v:g}" if isinstance(v, float) else str(v) for name, v in values.items()}
+    values.update({f"keys_{s.action}": " ".join(s.keys) for s in toolwords.SHORTCUTS})
+    return values
+
+
+def control_attributes(html: str) -> str:
+    """Each setting's controls (settings.py: a row's `controls`) with their min, max, step and value
+    as the row's reader gives them, and a slider's <output> with the default's words."""
+    for row in settings.SETTINGS:
+        attrs = settings.attributes(row.name)
+        for control in row.controls:
+            tag = re.search(rf'<input\b[^>]*\bid="{control}"', html)
+            if tag and attrs:
+                html = html[:tag.end()] + " " + attrs + html[tag.end():]
+            output = f'<output id="{control}-value" for="{control}"></output>'
+            if output in html:
+                html = html.replace(output, output[:-9] + escape(toolwords.setting_text(row.name, row.default)) + "</output>")
+    return html
 
 
 def write_preview(main_html: Path) -> None:
@@ -315,4 +325,4 @@ def write_preview(main_html: Path) -> None:
             raise RuntimeError(f"{main_html}: no value for {{{{ {match.group(1)} }}}}")
         return values[match.group(1)]
 
-    main_html.write_text(re.sub(r"\{\{ (\w+) \}\}", fill, html))
+    main_html.write_text(control_attributes(re.sub(r"\{\{ (\w+) \}\}", fill, html)))

@@ -26,7 +26,9 @@ import numpy as np
 
 from typing import Callable
 
-from .engine import ACTIVATIONS, LOSSES, RULE_NAMES, SHIPPED, Network, Rules, gradient_check, relative_error
+from .explain import gradient_check, relative_error
+from .network import Network
+from .rulebook import ACTIVATIONS, LOSSES, RULE_NAMES, SHIPPED, Rules
 from .formatting import symbol
 from .presets import preset
 

@@ -8,39 +8,16 @@ Notation as in the lesson: a^{[l]}, z^{[l]}, W^{[l]}_{jk}, b^{[l]}, δ^{[l]}.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 
-from .engine import SHIPPED, BackwardStep, Chain, Equation, Factor, ForwardPass, Loss, Network, Operand, Rules
+from .catalogue import Loss
+from .explain import Chain
+from .network import BackwardStep, Equation, Factor, ForwardPass, Network, Operand
+from .rulebook import ACTIVATIONS, SHIPPED, Rules
 from .formatting import DIGITS, number, parameter
 
 OPS = {"matmul": r"\,", "hadamard": r"\odot"}  # between numbers
 SYMBOLIC_OPS = {"matmul": " ", "hadamard": r" \odot "}  # between symbols
-
-G_TEX = {  # g as the lesson writes it
-    "sigmoid": r"\sigma",
-    "tanh": r"\tanh",
-    "relu": r"\mathrm{ReLU}",
-    "leaky_relu": r"\mathrm{LReLU}",
-    "linear": r"\mathrm{id}",
-}
-
-
-class LossTex(NamedTuple):
-    formula: str  # L, symbolic
-    grad: str  # dL/dŷ
-    term: str  # one output's share of L with numbers; fields p = ŷ, t = y, q = 1 − ŷ, s = 1 − y
-    total: str  # the shares together; field terms
-
-
-LOSS_TEX = {
-    "mse": LossTex(r"\mathcal{L} = \tfrac{1}{2}\sum_j (\hat{y}_j-y_j)^2", r"(\hat{y} - y)",
-                   r"({p} - {t})^2", r"\tfrac{{1}}{{2}}\left[{terms}\right]"),
-    "bce": LossTex(r"\mathcal{L} = -\sum_j \left[y_j \log\hat{y}_j + (1-y_j)\log(1-\hat{y}_j)\right]",
-                   r"\frac{\hat{y} - y}{\hat{y}(1 - \hat{y})}", r"{t}\log {p} + {s}\log {q}", r"-\left[{terms}\right]"),
-}
-
 
 def _code(name: str) -> str:
     return r"\texttt{" + name.replace("_", r"\_") + "}"
@@ -49,18 +26,18 @@ def _code(name: str) -> str:
 def loss_symbolic(loss: Loss, rules: Rules = SHIPPED) -> str:
     """L as a formula; once the learner has edited the loss, its function's name instead of a
     formula it may no longer compute."""
-    return rf"\mathcal{{L}} = {_code(loss.name)}(\hat{{y}}, y)" if rules.edited(loss.name) else LOSS_TEX[loss.name].formula
+    return rf"\mathcal{{L}} = {_code(loss.name)}(\hat{{y}}, y)" if rules.edited(loss.name) else loss.tex.formula
 
 
 def grad_symbolic(loss: Loss, rules: Rules = SHIPPED) -> str:
     """dL/dŷ: the loss's formula, or its edited function's name."""
     name = loss.name + "_grad"
-    return rf"{_code(name)}(\hat{{y}}, y)" if rules.edited(name) else LOSS_TEX[loss.name].grad
+    return rf"{_code(name)}(\hat{{y}}, y)" if rules.edited(name) else loss.tex.grad
 
 
 def g_prime(activation: str, l: int, *index: int) -> str:
     sub = f"_{{{''.join(map(str, index))}}}" if index else ""
-    return rf"{G_TEX[activation]}'(z^{{[{l}]}}{sub})"
+    return rf"{ACTIVATIONS[activation].tex}'(z^{{[{l}]}}{sub})"
 
 
 def symbol(op: Operand, step: BackwardStep | None = None) -> str:
@@ -124,14 +101,14 @@ def _operand(op: Operand, digits: int) -> str:
 
 
 def forward_symbolic(net: Network, l: int) -> str:
-    g = G_TEX[net.g(l).name]
+    g = net.g(l).tex
     return rf"z^{{[{l}]}} = W^{{[{l}]}} a^{{[{l - 1}]}} + b^{{[{l}]}}, \quad a^{{[{l}]}} = {g}(z^{{[{l}]}})"
 
 
 def forward_numeric(net: Network, fp: ForwardPass, l: int, digits: int = DIGITS) -> tuple[str, str]:
     """z[l] = W[l] a[l-1] + b[l] and a[l] = g(z[l]) with numbers; W, b and x as set, z and a to
     `digits` decimals (the lesson prints parameters as the learner set them)."""
-    g = G_TEX[net.g(l).name]
+    g = net.g(l).tex
     given = matrix(fp.a[l - 1], digits) if l > 1 else parameters(fp.a[0])
     z_line = (
         rf"z^{{[{l}]}} = {parameters(net.W[l])} {given} + {parameters(net.b[l])}"
@@ -152,14 +129,14 @@ def parameters(value: np.ndarray) -> str:
 
 
 def loss_numeric(net: Network, fp: ForwardPass, y: np.ndarray, rules: Rules = SHIPPED, digits: int = DIGITS) -> str:
-    """L with the numbers substituted, in the loss's own form (LOSS_TEX); once the learner has
+    """L with the numbers substituted, in the loss's own form (its LossTex in rules.py); once the learner has
     edited the loss, its function's name and value, not a stale formula."""
     loss, value = net.loss, number(fp.loss, digits, tex=True)
     if loss.edited(rules):
         return rf"{loss_symbolic(loss, rules)} = {value}"
     n = lambda v: number(v, digits, tex=True)  # noqa: E731
     t = lambda v: parameters(np.array(v))  # noqa: E731  (y as set)
-    form = LOSS_TEX[loss.name]
+    form = loss.tex
     terms = " + ".join(form.term.format(p=n(p), t=t(yt), q=n(1 - p), s=t(1 - yt)) for p, yt in zip(fp.y_hat.ravel(), y.ravel()))
     return rf"\mathcal{{L}} = {form.total.format(terms=terms)} = {value}"
 

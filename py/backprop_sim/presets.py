@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .engine import Network, Simulation
+from .engine import Simulation
+from .network import Network
 
 # The original MicroSim's fixed parameters (row j = neuron j, column k = input k).
 SEED_W = ([[0.5, -0.3], [0.2, 0.4], [-0.1, 0.6]], [[0.3, -0.2, 0.5]])

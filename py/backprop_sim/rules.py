@@ -4,9 +4,14 @@ The activation functions g and their derivatives g', the losses and dL/dŷ, and 
 equations of the backward pass. The engine (engine.py) calls these by name every time,
 so the "Edit" page can replace them in the running simulation. Vectors are columns
 (n × 1 numpy arrays), as in the lesson.
+
+At the end, the catalogue: one row per activation and per loss, saying how the page writes
+it and how a layer of it starts. A new activation is its two functions and one row.
 """
 
 import numpy as np
+
+from backprop_sim.catalogue import Activation, Loss, LossTex, Task, he, xavier
 
 
 # ---- activations g(z) and their derivatives g'(z)
@@ -19,8 +24,11 @@ def sigmoid(z):
 
 
 def sigmoid_prime(z):
-    s = sigmoid(z)
-    return s * (1.0 - s)  # σ'(z) = σ(z)(1 − σ(z))
+    return sigmoid_slope(sigmoid(z))
+
+
+def sigmoid_slope(a):
+    return a * (1.0 - a)  # σ'(z) = σ(z)(1 − σ(z)), from a = σ(z)
 
 
 def tanh(z):
@@ -28,7 +36,11 @@ def tanh(z):
 
 
 def tanh_prime(z):
-    return 1.0 - np.tanh(z) ** 2  # tanh'(z) = 1 − tanh²(z)
+    return tanh_slope(np.tanh(z))
+
+
+def tanh_slope(a):
+    return 1.0 - a**2  # tanh'(z) = 1 − tanh²(z), from a = tanh(z)
 
 
 def relu(z):
@@ -58,6 +70,14 @@ def linear_prime(z):
     return np.ones_like(z)
 
 
+def softplus(z):
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))  # g = log(1 + e^z), written so e^z never overflows
+
+
+def softplus_prime(z):
+    return sigmoid(z)  # g'(z) = e^z / (1 + e^z) = σ(z)
+
+
 # ---- losses L(ŷ, y) and dL/dŷ  (z is z[L], the output layer's input: ŷ = g(z))
 
 def mse(y_hat, y, z):
@@ -68,13 +88,9 @@ def mse_grad(y_hat, y):
     return y_hat - y  # dL/dŷ = ŷ − y
 
 
-def _softplus(t):
-    return np.maximum(t, 0.0) + np.log1p(np.exp(-np.abs(t)))  # log(1 + e^t) without overflow
-
-
 def bce(y_hat, y, z):
     # L = −Σ [y log ŷ + (1 − y) log(1 − ŷ)], written with z (ŷ = σ(z)) so log 0 never happens
-    return float(np.sum(_softplus(z) - y * z))
+    return float(np.sum(softplus(z) - y * z))  # y softplus(−z) + (1 − y) softplus(z) = softplus(z) − y z
 
 
 def bce_grad(y_hat, y):
@@ -97,3 +113,37 @@ def weight_gradient(delta, a_prev):
 
 def bias_gradient(delta):
     return delta  # ∂L/∂b[l] = δ[l]
+
+
+# ---- the catalogue: each rule once. An activation: its g and g', its symbol in words and in
+# TeX, the initialisation of a layer of it, the range of g (a neuron's map is coloured across
+# it), whether it dies (g' = 0 for every z ≤ 0), and g' from a = g(z) where that is cheaper
+# (training uses it for the rules as shipped; an edited g' is always called as written). A loss: L and dL/dŷ, its words and TeX,
+# the output it needs and the targets it is defined for. A task: what a data set's kind of
+# target asks of the output layer.
+
+INF = float("inf")
+
+ACTIVATIONS = (
+    Activation(sigmoid, sigmoid_prime, "σ", r"\sigma", xavier, (0.0, 1.0), slope=sigmoid_slope),
+    Activation(tanh, tanh_prime, "tanh", r"\tanh", xavier, (-1.0, 1.0), slope=tanh_slope),
+    Activation(relu, relu_prime, "ReLU", r"\mathrm{ReLU}", he, (0.0, INF), dies=True),
+    Activation(leaky_relu, leaky_relu_prime, "LReLU", r"\mathrm{LReLU}", he, (-INF, INF)),
+    Activation(linear, linear_prime, "id", r"\mathrm{id}", xavier, (-INF, INF)),
+    Activation(softplus, softplus_prime, "softplus", r"\operatorname{softplus}", xavier, (0.0, INF)),
+)
+
+LOSSES = (
+    Loss(mse, mse_grad, "mean squared error", "loss ½Σ(ŷ − y)²", "(ŷ{n} − y{n})",
+         LossTex(r"\mathcal{L} = \tfrac{1}{2}\sum_j (\hat{y}_j-y_j)^2", r"(\hat{y} - y)",
+                 r"({p} - {t})^2", r"\tfrac{{1}}{{2}}\left[{terms}\right]")),
+    Loss(bce, bce_grad, "binary cross-entropy", "loss: binary cross-entropy", "∂L/∂ŷ{n}",
+         LossTex(r"\mathcal{L} = -\sum_j \left[y_j \log\hat{y}_j + (1-y_j)\log(1-\hat{y}_j)\right]",
+                 r"\frac{\hat{y} - y}{\hat{y}(1 - \hat{y})}", r"{t}\log {p} + {s}\log {q}", r"-\left[{terms}\right]"),
+         needs_output=sigmoid, target_range=(0.0, 1.0), cancels=True),
+)
+
+TASKS = (
+    Task("classification", sigmoid, bce, "each point is class 1 or 0"),
+    Task("regression", tanh, mse, "each point has a target from −1 to 1"),
+)

@@ -26,7 +26,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .datasets import FEATURE_NAMES
-from .engine import Moment, Selection, dead_neurons
+from .rulebook import value_range
+from .engine import Moment
+from .explain import dead_neurons
+from .network import Selection
 from .formatting import DIGITS, number, parameter, symbol
 
 FONT = 14  # CSS px: the smallest text anywhere
@@ -392,7 +395,7 @@ class LabelMemory:
 
 
 def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None, picture=None) -> Scene:
-    """The network drawn for the moment; with a datasets.Picture of this network, each input and
+    """The network drawn for the moment; with a Picture of this network, each input and
     hidden neuron also shows a small map of what it computes over the plane (_map_plan)."""
     net, fp, steps = moment.net, moment.forward, moment.steps
     pal = PALETTES.get(view.theme, PALETTES["light"])
@@ -451,7 +454,7 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None,
     # the widest arrow is the largest gradient; a non-finite one (never in a committed moment) counts as widest
     max_dW = max((float(np.max(np.abs(s.dW.result.value), initial=0.0, where=np.isfinite(s.dW.result.value)))
                   for s in steps if moment.has_gradients(s.layer)), default=0.0) or 1.0
-    # connection labels by a rule the page states (panels.hidden_labels_note): crowded layers
+    # connection labels by a rule the page states (toolwords.hidden_labels_note): crowded layers
     # (_crowded) and a narrow drawing label only the selected connection
     unlabelled = 0
     arrow_specs: list[tuple] = []
@@ -614,18 +617,17 @@ class Scale(NamedTuple):
 
 
 def scale_for(kind: str, values=None) -> Scale:
-    """The scale for a problem's output ("classification": ŷ in (0, 1); "regression": [−1, 1]),
-    a hidden activation (sigmoid (0, 1), tanh (−1, 1), relu [0, the largest value]), or anything
-    else (leaky_relu, linear, an input feature such as x₁²): symmetric about 0, as far as the values go."""
-    if kind in ("classification", "sigmoid"):
-        return Scale(0.0, 1.0, 0.5)
-    if kind in ("regression", "tanh"):
-        return Scale(-1.0, 1.0, 0.0)
+    """The scale for a problem's output ("classification", "regression"), an activation (its range
+    of g, from rules.py's catalogue: sigmoid (0, 1), tanh (−1, 1), relu [0, the largest value]), or
+    anything else (an input feature such as x₁²): symmetric about 0, as far as the values go."""
+    low, high = value_range(kind)
+    if np.isfinite(low) and np.isfinite(high):
+        return Scale(low, high, (low + high) / 2)
     v = np.asarray(values if values is not None else (), dtype=float)
     v = v[np.isfinite(v)]
-    if kind == "relu":
+    if np.isfinite(low):
         top = float(v.max()) if v.size else 0.0
-        return Scale(0.0, top if top > 0 else 1.0, 0.0)
+        return Scale(low, top if top > low else low + 1.0, low)
     far = float(np.abs(v).max()) if v.size else 0.0
     return Scale(-(far or 1.0), far or 1.0, 0.0)
 
