@@ -30,7 +30,7 @@ from backprop_sim.scene import View, network_scene
 PACKAGE = Path(__file__).resolve().parent.parent / "py" / "backprop_sim"
 SOURCE_ORDER = ("rules.py", "catalogue.py", "rulebook.py", "formatting.py", "reading.py", "network.py", "explain.py", "engine.py",
                 "datasets.py", "descent.py", "plane.py", "training.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "toolwords.py", "settings.py",
-                "prediction.py", "building.py", "datacontrol.py", "controller.py", "api.py", "urlstate.py", "editing.py",
+                "prediction.py", "building.py", "datacontrol.py", "controller.py", "whycontrol.py", "diagnosis.py", "api.py", "urlstate.py", "editing.py",
                 "pageview.py", "drawing.py", "pacing.py", "painter.py")
 
 

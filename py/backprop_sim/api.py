@@ -75,6 +75,7 @@ def state(ctl) -> dict:
         "features": list(ctl.features),
         "regularization": {"kind": ctl.regularization[0], "rate": ctl.regularization[1]},
         "picked": ctl.picked,
+        **ctl.diagnosis_state(),  # gradient_flow, flow, flags, weight_batch, nudge
     }
 
 

@@ -17,6 +17,7 @@ from .engine import Moment, Simulation
 from .network import Diverged, Network, Selection
 from .building import BuildControl
 from .datacontrol import DataControl
+from .whycontrol import WhyControl
 from .prediction import Prediction
 from .training import Memo
 from .presets import DEFAULT_PRESET, preset
@@ -24,7 +25,7 @@ from .presets import DEFAULT_PRESET, preset
 TRAIN_STEPS_MAX = 10_000  # updates in one train_steps call
 
 
-class Controller(BuildControl, DataControl):
+class Controller(BuildControl, DataControl, WhyControl):
     """The simulation as the page sees it: the timeline (sim), where its weights came from
     (preset, seed, start), the settings, the modes (auto, training, prediction, the selection)
     and the last message. Every change goes through act()."""
@@ -46,6 +47,7 @@ class Controller(BuildControl, DataControl):
         self.diverged: tuple[Moment, str] | None = None  # the moment a step would have overflowed from, and why
         self.memo = Memo()  # what the API computes once per moment (the gradient check)
         DataControl.__init__(self)
+        WhyControl.__init__(self)
 
     def act(self, name: str, value=None) -> str:
         """Run one action. Returns the message for the learner ("" when all went as asked).

@@ -103,10 +103,9 @@ class Descent:
         """(W, b) where the last update started (index 0 None), for the moment's ΔW (Simulation.trained)."""
         return None if self._before is None else self.views[self._before]
 
-    def step(self, X: np.ndarray, Y: np.ndarray, learning_rate: float, kind: str = "none", rate: float = 0.0) -> float:
-        """One update on the batch X (B rows of inputs), Y (B rows of targets); returns the
-        batch's mean loss J before the update. Raises ValueError, changing nothing, when a new
-        weight or bias would not be finite or would pass the engine's VALUE_LIMIT."""
+    def gradient(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """∂J/∂W[l], ∂J/∂b[l] of the batch X (B rows of inputs), Y (B rows of targets) at the weights
+        now, into self.dW and self.db (the penalty's term apart); returns the batch's mean loss J."""
         L, B, g_prime = self.net.L, len(X), self.g_prime
         (W, b), (dW, db) = self.views[self.now], (self.dW, self.db)
         Z, A = forward_columns(W, b, self.g, X.T)
@@ -119,6 +118,13 @@ class Descent:
             if l > 1:  # δ of the layer below, with W[l] before this update
                 delta = self.hidden_delta(W[l], delta, g_prime[l - 1](Z[l - 1], A[l - 1]))
         self.grad /= B
+        return loss
+
+    def step(self, X: np.ndarray, Y: np.ndarray, learning_rate: float, kind: str = "none", rate: float = 0.0) -> float:
+        """One update on the batch X (B rows of inputs), Y (B rows of targets); returns the
+        batch's mean loss J before the update. Raises ValueError, changing nothing, when a new
+        weight or bias would not be finite or would pass the engine's VALUE_LIMIT."""
+        L, loss = self.net.L, self.gradient(X, Y)
         theta, step = self.theta[self.now], self.grad
         if kind != "none":
             step = step.copy()

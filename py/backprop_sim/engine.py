@@ -13,7 +13,7 @@ import numpy as np
 
 from . import reading
 from .formatting import number, subscript, symbol
-from .network import LEARNING_RATE_MAX, LOSS_LIMIT, VALUE_LIMIT, BackwardStep, Diverged, ForwardPass, Network, _column
+from .network import LEARNING_RATE_MAX, LOSS_LIMIT, VALUE_LIMIT, BackwardStep, Diverged, ForwardPass, Network, _column, _frozen
 from .rulebook import SHIPPED, Rules
 
 MAX_HISTORY = 1000  # moments kept for Step Back
@@ -252,6 +252,8 @@ class Simulation:
             lr,
             (None,) + tuple(net.W[l] - W_before[l] for l in range(1, net.L + 1)),
             (None,) + tuple(net.b[l] - b_before[l] for l in range(1, net.L + 1)),
+            ((None,) + tuple(_frozen(W_before[l]) for l in range(1, net.L + 1)),
+             (None,) + tuple(_frozen(b_before[l]) for l in range(1, net.L + 1))),
         )
         now = self.now
         self._go(Moment(net, now.x, now.y, last_update=change, losses=(now.losses + tuple(losses))[-MAX_HISTORY:],
@@ -329,6 +331,7 @@ class Update:
     learning_rate: float
     dW: tuple
     db: tuple
+    start: tuple = (None, None)  # (W, b) the update started from (index 0 None): what it changed, exactly
 
 
 def _updated(moment: Moment, lr: float) -> Moment:
@@ -339,6 +342,7 @@ def _updated(moment: Moment, lr: float) -> Moment:
         lr,
         (None,) + tuple(new.W[l] - net.W[l] for l in range(1, net.L + 1)),
         (None,) + tuple(new.b[l] - net.b[l] for l in range(1, net.L + 1)),
+        (net.W, net.b),
     )
     return replace(moment, net=new, forward=None, steps=(), last_update=change, updates=moment.updates + 1)
 

@@ -310,3 +310,45 @@ def batch_average_html(avg: dict | None, katex) -> str:
             f'<div class="tex">{katex(tex)}</div>'
             + (f"<p>{html(said)}</p>" if said else "")
             + table)
+
+
+# ---- why training works or fails (issue 29)
+
+FLAG_WORDS = {
+    "dead": ("dead: z ≤ 0 for every training point, so its weights no longer change",
+             "lower the learning rate, start from other weights, or use leaky ReLU"),
+    "saturated": ("saturated: g'(z) ≈ 0 for every training point, so almost no gradient flows back through it",
+                  "use smaller starting weights, a ReLU kind, or fewer layers"),
+}
+
+
+def flag_words(flag, net) -> str:
+    """One flagged neuron in words, with why and what to try."""
+    why, fix = FLAG_WORDS[flag.kind]
+    return f"Neuron {flag.neuron} of layer {flag.layer} ({net.g(flag.layer).name}) is {why}; {fix}."
+
+
+def flags_line(flags: list[dict], layers) -> str:
+    """The flags a layer at a time: "3 of 8 neurons in layer 2 are dead: …; lower the learning rate …"."""
+    said = []
+    for layer in sorted({f["layer"] for f in flags}):
+        for kind in FLAG_WORDS:
+            n = sum(1 for f in flags if f["layer"] == layer and f["kind"] == kind)
+            if n:
+                why, fix = FLAG_WORDS[kind]
+                are = "is" if n == 1 else "are"
+                said.append(f"{n} of {layers[layer]} neuron{'s' if layers[layer] > 1 else ''} in layer {layer} {are} "
+                            f"{why.replace('its weights', 'their weights') if n > 1 else why}; {fix}.")
+    return " ".join(said)
+
+
+def flow_words(kind: str | None, layer: int | None, L: int) -> str:
+    """What each layer's gradient says of training, in words ("" when nothing stands out)."""
+    if kind == "exploding":
+        return (f"The gradient of layer {layer} is exploding (‖∂J/∂W^[{layer}]‖ past {1e3:g}): each update overshoots. "
+                "Lower the learning rate.")
+    if kind == "vanishing":
+        return (f"The gradient vanishes on its way down: layer {layer}'s is under 1 % of the output layer's, so the "
+                "layers near the input hardly learn. Each sigmoid or tanh layer multiplies it by g'(z) ≤ 1 (σ' ≤ ¼): "
+                "try ReLU, fewer layers, or smaller starting weights.")
+    return ""

@@ -34,6 +34,8 @@ class Progress(NamedTuple):
     position: int = 0  # the next batch's index within the epoch's batches
     stride: int = 1  # the curve keeps the updates that are multiples of this (doubled when it is full)
     history: tuple = ()  # ((update, train_loss, test_loss), ...): the loss curve, losses without the penalty
+    flow: tuple = ()  # ((update, (‖∂J/∂W[1]‖, …, ‖∂J/∂W[L]‖)), ...): each layer's gradient, on the curve's stride
+    last_batch: tuple = ()  # the training points (indices) the last update used
 
 
 class Place(NamedTuple):
@@ -122,7 +124,7 @@ class DataTraining:
         spaced on its stride until it is full and thinned."""
         kind, rate = self.regularization
         inputs = self.inputs()
-        updates, epoch, position, stride, history = progress
+        updates, epoch, position, stride, history, flow, last_batch = progress
         batches = self.batches(epoch)
         if updates and updates % stride == 0 and (not history or history[-1][0] != updates):
             history, stride = self._on_curve(history, stride, net, updates, rules)  # the last call's end, on the stride
@@ -139,7 +141,9 @@ class DataTraining:
                 except ValueError:  # a weight past the engine's range, or not a number
                     grew = self._what_grew(descent.dW)
                     break
-                updates, position = updates + 1, position + 1
+                updates, position, last_batch = updates + 1, position + 1, batch.index
+                if updates % stride == 0:  # each layer's gradient, cheap to keep where the curve has a point
+                    flow += ((updates, tuple(float(np.linalg.norm(descent.dW[l])) for l in range(1, len(descent.dW)))),)
                 if position == len(batches):  # every training point used: the next epoch, in a new order
                     epoch, position = epoch + 1, 0
                     batches = self.batches(epoch)
@@ -148,9 +152,11 @@ class DataTraining:
                     history, stride = self._on_curve(history, stride, built[1], updates, rules)
         if not losses:
             return Trained(None, None, (), progress, grew)
+        flow = tuple(p for p in flow if p[0] % stride == 0)[-HISTORY_POINTS:]  # thinned as the curve is
         end = built[1] if built and built[0] == updates else descent.network()  # one Network per state: evaluate remembers it
         self.memo.put("descent", (end, rules), descent)
-        return Trained(end, descent.before, tuple(losses), Progress(updates, epoch, position, stride, history), grew)
+        progress = Progress(updates, epoch, position, stride, history, flow, tuple(int(i) for i in last_batch))
+        return Trained(end, descent.before, tuple(losses), progress, grew)
 
     def _descent(self, net: Network, rules: Rules) -> Descent:
         """A Descent starting at net: the last run's, when it ended on this very network (Train runs
