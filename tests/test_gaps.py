@@ -48,5 +48,5 @@ def test_the_loss_plot_draws_each_loss_to_scale():
 def test_the_source_page_shows_every_module():
     import lesson  # tools/lesson.py
 
-    modules = {p.name for p in lesson.PACKAGE.glob("*.py")} - {"__init__.py"}
+    modules = {p.relative_to(lesson.PACKAGE).as_posix() for p in lesson.PACKAGE.rglob("*.py")} - {"__init__.py"}
     assert set(lesson.SOURCE_ORDER) == modules

@@ -17,7 +17,7 @@ from backprop_sim.datasets import FEATURE_NAMES, Picture, layer_grids, make
 from backprop_sim.engine import Network, Simulation
 from backprop_sim.scene import (
     FONT, HEAT, LEGEND_BESIDE, PALETTES, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, data_loss_scene, heat_image,
-    hit_point, nearby_point, network_scene, overlaps, plane_point, plane_scene, scale_for, text_box,
+    hit_point, nearby_point, network_scene, overlaps, plane_scene, scale_for, text_box,
 )
 
 ALL_FEATURES = datasets.FEATURES  # seven
@@ -31,6 +31,15 @@ def picture(name="circle", layers=(2, 4, 1), features=("x1", "x2"), hidden="tanh
     test = np.arange(len(x)) >= data.n_train
     grids = layer_grids(net, features, size)
     return net, Picture(data.kind, x, y, test, picked, grids, tuple(features), hidden, datasets.EXTENT)
+
+
+def plane_point(scene: Scene, x: float, y: float) -> tuple[float, float] | None:
+    """The plane's (x₁, x₂) under a pixel of a plane scene's plot, None outside it: what Scene.plot
+    = (left, top, side, extent) says, x₁ from −extent at the left edge, x₂ from +extent at the top."""
+    left, top, side, extent = scene.plot
+    if not (left <= x <= left + side and top <= y <= top + side):
+        return None
+    return (-extent + (x - left) / side * 2 * extent, extent - (y - top) / side * 2 * extent)
 
 
 def rgb(colour: str) -> np.ndarray:
@@ -196,9 +205,10 @@ def test_clicks_and_keys_find_points_and_places():
     net, pic = picture()
     scene = plane_scene(pic, 420)
     left, top, side, extent = scene.plot
-    centres = np.array([t[2:4] for t in scene.targets])
+    centres = np.array([(t.x, t.y) for t in scene.targets])
     for i in (0, 17, 250, 499):
-        x, y = scene.targets[i][2:4]
+        x, y = scene.targets[i].x, scene.targets[i].y
+        assert scene.targets[i].index == i
         found = hit_point(scene, x + 2, y - 1)
         assert found is not None and np.hypot(*(centres[found] - (x + 2, y - 1))) <= np.hypot(2, 1)
         x1, x2 = plane_point(scene, x, y)

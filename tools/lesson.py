@@ -29,7 +29,10 @@ from backprop_sim.presets import preset
 from backprop_sim.scene import View, network_scene
 
 PACKAGE = Path(__file__).resolve().parent.parent / "py" / "backprop_sim"
-SOURCE_ORDER = ("rules.py", "formatting.py", "engine.py", "datasets.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "controller.py", "urlstate.py", "editing.py", "painter.py")
+SOURCE_ORDER = ("rules.py", "formatting.py", "engine.py", "datasets.py", "presets.py", "mathtex.py",
+                "scene/__init__.py", "scene/primitives.py", "scene/labels.py", "scene/targets.py", "scene/layout.py",
+                "scene/network.py", "scene/maps.py", "scene/heat.py", "scene/plots.py",
+                "svg.py", "panels.py", "controller.py", "urlstate.py", "editing.py", "painter.py")
 
 
 def worked_example(plain: bool = False) -> str:

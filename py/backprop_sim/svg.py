@@ -1,4 +1,4 @@
-"""A display list from scene.py as an SVG document: the same picture the canvas shows.
+"""A display list from backprop_sim.scene as an SVG document: the same picture the canvas shows.
 
 Used by the tests (on CPython), the static preview shown before Python has started, and
 the "export as SVG" of the simulation.
