@@ -16,8 +16,8 @@ from backprop_sim import datasets, engine, svg
 from backprop_sim.datasets import FEATURE_NAMES, Picture, layer_grids, make
 from backprop_sim.engine import Network, Simulation
 from backprop_sim.scene import (
-    FONT, HEAT, LEGEND_BESIDE, PALETTES, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, data_loss_scene, heat_image,
-    hit_point, nearby_point, network_scene, overlaps, plane_scene, scale_for, text_box,
+    FONT, HEAT, LEGEND_BESIDE, PALETTES, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, heat_image,
+    box_of, hit_point, nearby_point, network_scene, overlaps, plane_scene, scale_for,
 )
 
 ALL_FEATURES = datasets.FEATURES  # seven
@@ -53,7 +53,7 @@ def pixels(image: Image) -> np.ndarray:
 def box(item) -> tuple:
     """The box an item covers, for the bounds checks."""
     if isinstance(item, Text):
-        return text_box(item.x, item.y, item.text, item.size, item.align)
+        return box_of(item)
     if isinstance(item, Circle):
         pad = item.r + item.width / 2
         return (item.x - pad, item.y - pad, item.x + pad, item.y + pad)
@@ -248,7 +248,7 @@ def test_legend_beside_or_below_and_everything_fits(width, theme):
     assert len(bar) == 1 and (bar[0].rows > 1) == (width >= LEGEND_BESIDE)  # upright beside, flat below
     assert_inside_and_readable(scene)
     texts = [t for t in scene.items if isinstance(t, Text)]
-    boxes = [text_box(t.x, t.y, t.text, t.size, t.align) for t in texts]
+    boxes = [box_of(t) for t in texts]
     for i in range(len(boxes)):
         for j in range(i):
             assert not overlaps(boxes[i], boxes[j], pad=-1), (texts[i].text, texts[j].text)
@@ -275,33 +275,6 @@ def test_regression_points_take_their_targets_colour():
         expected = rgb(pal.muted) + abs(y) * (far - rgb(pal.muted))  # grey at 0, full colour at ±1
         assert np.all(np.abs(colour - expected) <= 2.5), (y, colour, expected)
     assert scale_for(pic.kind) == Scale(-1.0, 1.0, 0.0)
-
-
-# ---------------------------------------------------------------- the loss over the updates
-
-
-@pytest.mark.parametrize("history", [(), ((0, 0.7, 0.8),)])
-def test_loss_plot_says_what_to_do_before_two_points(history):
-    scene = data_loss_scene(history, 300)
-    assert not [i for i in scene.items if isinstance(i, Polyline)]
-    assert any(isinstance(t, Text) and t.text.startswith("Train to see") for t in scene.items)
-    assert_inside_and_readable(scene)
-
-
-@pytest.mark.parametrize("width", [280, 440])
-def test_loss_plot_draws_both_curves_from_zero(width):
-    scene = data_loss_scene([(0, 1.0, 2.0), (5, 0.75, 1.5), (10, 0.5, float("nan")), (20, 0.5, 1.0)], width, height=160)
-    train, test = [i for i in scene.items if isinstance(i, Polyline)]
-    assert train.dash != test.dash and train.colour != test.colour  # told apart by pattern, not by colour alone
-    (y_axis,) = [i for i in scene.items if i.kind == "line" and i.x1 == i.x2]
-    (x_axis,) = [i for i in scene.items if i.kind == "line" and i.y1 == i.y2 and i.width == 1]
-    top, bottom, left, right = min(y_axis.y1, y_axis.y2), max(y_axis.y1, y_axis.y2), min(x_axis.x1, x_axis.x2), max(x_axis.x1, x_axis.x2)
-    at = lambda u, loss: (left + (right - left) * u / 20, bottom - (bottom - top) * loss / 2.0)  # noqa: E731  the largest loss, 2, at the top
-    assert np.allclose(train.points, [at(0, 1.0), at(5, 0.75), at(10, 0.5), at(20, 0.5)], atol=0.06)
-    assert np.allclose(test.points, [at(0, 2.0), at(5, 1.5), at(20, 1.0)], atol=0.06)  # the NaN left out
-    texts = {t.text for t in scene.items if isinstance(t, Text)}
-    assert {"training", "test", "0", "20", "2", "updates"} <= texts
-    assert_inside_and_readable(scene)
 
 
 # ---------------------------------------------------------------- the neurons' maps
@@ -345,7 +318,7 @@ def check_network(scene, net, pic, hidden_maps=True):
         for b in label_boxes(scene):
             assert not overlaps(b, (m.x, m.y, m.x + m.w, m.y + m.h), pad=-1), (b, m.x, m.y)
     texts = [t for t in scene.items if isinstance(t, Text)]
-    boxes = [text_box(t.x, t.y, t.text, t.size, t.align) for t in texts]
+    boxes = [box_of(t) for t in texts]
     for i in range(len(boxes)):
         assert boxes[i][0] >= -1 and boxes[i][2] <= scene.width + 1 and boxes[i][1] >= -1 and boxes[i][3] <= scene.height + 1
         for j in range(i):

@@ -9,7 +9,7 @@ from backprop_sim import panels, svg
 from backprop_sim.formatting import parameter
 from backprop_sim.controller import Controller
 from backprop_sim.presets import PRESETS, SEED_B, SEED_W, SEED_X, SEED_Y, preset
-from backprop_sim.scene import FONT, PALETTES, LabelMemory, Line, Polygon, Text, View, network_scene, overlaps, text_box
+from backprop_sim.scene import FONT, PALETTES, LabelMemory, Line, Polygon, Text, View, box_of, network_scene, overlaps
 
 
 def run(key="seed", steps=0, y=None):
@@ -79,7 +79,7 @@ def test_values_not_computed_yet_are_dashes():
 def test_no_text_overlaps_another_and_all_stays_inside(key, width):
     sim = run(key, steps=2)
     scene = network_scene(sim.now, View(width))
-    boxes = [text_box(t.x, t.y, t.text, t.size, t.align) for t in texts(scene)]
+    boxes = [box_of(t) for t in texts(scene)]
     for i, a in enumerate(boxes):
         assert a[0] >= -1 and a[2] <= width + 1 and a[1] >= -1 and a[3] <= scene.height + 1, texts(scene)[i]
         for j in range(i):

@@ -16,16 +16,16 @@ both painters only fill and stroke what they are given and cannot drift apart.
 """
 
 from .heat import HEAT, UNBOUNDED, VALUE_RANGES, Scale, heat_image, scale_for
-from .labels import Box, Label, LabelMemory, label, overlaps, text_box
+from .labels import Box, Label, LabelMemory, box_of, label, overlaps, text_box, text_width
 from .network import View, chain_path, network_scene
-from .plots import LEGEND_BESIDE, data_loss_scene, loss_scene, plane_scene
+from .plots import LEGEND_BESIDE, Curve, curve_scene, data_loss_scene, loss_scene, plane_scene
 from .primitives import FONT, PALETTES, Circle, Image, Line, Palette, Polygon, Polyline, Rect, Scene, Text, palette
 from .targets import NeuronTarget, PointTarget, WeightTarget, hit, hit_point, nearby_point
 
 __all__ = [
     "FONT", "HEAT", "LEGEND_BESIDE", "PALETTES", "UNBOUNDED", "VALUE_RANGES",
-    "Box", "Circle", "Image", "Label", "LabelMemory", "Line", "NeuronTarget", "Palette", "PointTarget", "Polygon", "Polyline",
+    "Box", "Circle", "Curve", "Image", "Label", "LabelMemory", "Line", "NeuronTarget", "Palette", "PointTarget", "Polygon", "Polyline",
     "Rect", "Scale", "Scene", "Text", "View", "WeightTarget",
-    "chain_path", "data_loss_scene", "heat_image", "hit", "hit_point", "label", "loss_scene", "nearby_point",
-    "network_scene", "overlaps", "palette", "plane_scene", "scale_for", "text_box",
+    "chain_path", "curve_scene", "data_loss_scene", "heat_image", "hit", "hit_point", "label", "loss_scene", "nearby_point",
+    "box_of", "network_scene", "overlaps", "palette", "plane_scene", "scale_for", "text_box", "text_width",
 ]

@@ -7,12 +7,32 @@ earlier), and gives the ones left out a second chance (_make_room).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
+from ..formatting import number
 from .primitives import FONT, Palette, Rect, Text, fade
 
-CHAR_WIDTH = 0.6  # of the font size: a safe upper bound for digits and signs in system-ui
+# em widths, normal and bold (600), by class: DejaVu Sans's, measured in Chromium. It is Linux's
+# system-ui and the widest of the system-ui faces (Segoe UI, San Francisco and Roboto are
+# narrower), so a box is at least as wide as its text wherever the page is read.
+_WIDTHS = (
+    (" .,·:;'", 0.34, 0.40),
+    ("ijlIJ!|/\\()[]ftr-ᵀ₀₁₂₃₄₅₆₇₈₉²", 0.42, 0.50),
+    ("ABCDEFGHKLNOPQRSTUVXYZ&σ", 0.79, 0.87),
+    ("−+=<>~^#×⊙∞", 0.84, 0.84),
+    ("mwMW%@—…", 1.00, 1.10),
+)
+_EM = {c: (normal, bold) for chars, normal, bold in _WIDTHS for c in chars}
+_OTHER = (0.64, 0.72)  # digits, the other lower-case letters, δ, ∂, ŷ
+PAD = 3  # px of background each side of a label's text
+
+
+@functools.lru_cache(maxsize=4096)
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """px a text takes at this size: an upper bound for the page's fonts (labels repeat: remembered)."""
+    return size * sum(_EM.get(c, _OTHER)[bold] for c in text)
 
 
 class Box(NamedTuple):
@@ -21,27 +41,62 @@ class Box(NamedTuple):
     right: float
     bottom: float
 
+    @property
+    def width(self) -> float:
+        return self.right - self.left
 
-def text_box(x: float, y: float, text: str, size: float, align: str) -> Box:
-    """The box a text reserves: what no other label may cover."""
-    w = len(text) * size * CHAR_WIDTH + 6
-    h = size * 1.4
+
+def text_box(x: float, y: float, text: str, size: float, align: str, bold: bool = False, sup: str = "", rise: float = 0.0) -> Box:
+    """The one box of a text at (x, y), aligned at x (and of its raised part, if any): its width
+    and PAD px each side, 1.4 lines tall. A label's background fills it; no other label may cover it."""
+    w = text_width(text, size, bold) + (text_width(sup, size, bold) if sup else 0.0)
     left = x - w / 2 if align == "center" else x - w if align == "right" else x
-    return Box(left, y - h / 2, left + w, y + h / 2)
+    h = size * 1.4
+    return Box(left - PAD, y - h / 2 - (rise if sup else 0.0), left + w + PAD, y + h / 2)
+
+
+def box_of(item: Text) -> Box:
+    return text_box(item.x, item.y, item.text, item.size, item.align, item.bold, item.sup, item.rise)
 
 
 def overlaps(a, b, pad: float = 1.0) -> bool:
     return a[0] < b[2] + pad and b[0] < a[2] + pad and a[1] < b[3] + pad and b[1] < a[3] + pad
 
 
-def label(x: float, y: float, text: str, size: float, colour: str, align: str, bold: bool, background: str | None) -> list:
-    """A text, on a rounded box of the background colour (the box text_box reserved) when given."""
-    item = Text(x, y, text, size, colour, align, bold)
+def label(item: Text, background: str | None) -> list:
+    """A text, on a rounded box of the background colour (its box_of) when given."""
     if not background:
         return [item]
-    w = len(text) * size * CHAR_WIDTH + 6
-    left = x - w / 2 if align == "center" else x - w + 3 if align == "right" else x - 3
-    return [Rect(round(left, 1), round(y - size * 0.7, 1), round(w, 1), round(size * 1.4, 1), background, None, 3), item]
+    box = box_of(item)
+    return [Rect(round(box.left, 1), round(box.top, 1), round(box.width, 1), round(box.bottom - box.top, 1), background, None, 3), item]
+
+
+def raised(text: str) -> tuple[str, str]:
+    """A text ending in the lesson's symbol with a layer, 'Hidden 1 a^[1]' (formatting.symbol),
+    as its text and its raised part: ('Hidden 1 a', '[1]'); a text without one: (text, '')."""
+    head, mark, sup = text.rpartition("^")
+    return (head, sup) if mark else (text, "")
+
+
+RISE = 5.0  # px a raised part sits above its line at 14 px: about a third of the size, as HTML's <sup>
+
+
+def short(value: float, digits: int) -> str:
+    """A number as short as it can be written with at most `digits` decimals: '0', '0.5', '−1', '3.47'."""
+    text = number(value, digits)
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("−0", "") else text
+
+
+def fitted(write, room: float, digits: int, size: float = FONT) -> str:
+    """write(d) with the most decimals d ≤ digits whose text is at most `room` px wide (the
+    fewest, 0, when none is)."""
+    for d in range(digits, 0, -1):
+        text = write(d)
+        if text_width(text, size) <= room:
+            return text
+    return write(0)
 
 
 class Label(NamedTuple):
@@ -102,8 +157,8 @@ def place_labels(items: list, labels: list[Label], blocked, width: float, height
         if spot is not None:
             x, y, align = item.spots[spot]
             inside = band is not None and band.x <= x <= band.x + band.w and band.y <= y <= band.y + band.h
-            items.extend(label(x, y, item.text, FONT, fade(item.colour, pal.background, item.fade), align, item.bold,
-                               pal.band if inside else pal.label_bg))
+            text = Text(x, y, item.text, FONT, fade(item.colour, pal.background, item.fade), align, item.bold)
+            items.extend(label(text, pal.band if inside else pal.label_bg))
     return chosen.count(None)
 
 
@@ -130,7 +185,7 @@ def _choose_spots(labels: list[Label], blocked: tuple, width: float, height: flo
     chosen = []
     for item in labels:
         for i, (x, y, align) in enumerate(item.spots):
-            box = text_box(x, y, item.text, FONT, align)
+            box = text_box(x, y, item.text, FONT, align, item.bold)
             if _inside(box, width, height) and not placed.hits(box):
                 placed.add(box)
                 chosen.append(i)
@@ -155,7 +210,7 @@ def _make_room(labels: list[Label], chosen: list, fixed: _Boxes, width: float, h
     a place in the seed example at every drawing width from 560 px.)"""
     def box_of(i, spot):
         x, y, align = labels[i].spots[spot]
-        box = text_box(x, y, labels[i].text, FONT, align)
+        box = text_box(x, y, labels[i].text, FONT, align, labels[i].bold)
         return box if _inside(box, width, height) and not fixed.hits(box) else None
 
     boxes = [box_of(i, c) if c is not None else None for i, c in enumerate(chosen)]

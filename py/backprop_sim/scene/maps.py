@@ -36,7 +36,7 @@ def feature_names(picture) -> list[str]:
     return [FEATURE_NAMES.get(f, f) for f in picture.features]
 
 
-def map_plan(layers, width: float, names: list[str], r: float, centres, vertical: bool, value_width: float) -> MapPlan:
+def map_plan(layers, width: float, names: list[str], r: float, centres, vertical: bool) -> MapPlan:
     """Where the small maps fit.
 
     Wide drawings: each input's map on its left, the feature's name left of it; each hidden
@@ -45,11 +45,10 @@ def map_plan(layers, width: float, names: list[str], r: float, centres, vertical
     Narrow (vertical) drawings: each input's map above it, the name above the map; a hidden
     layer's maps on the neurons' right only where each fits between its neuron and the next
     (or the drawing's edge) at MAP_MIN px or more, otherwise that layer has none: on phones most
-    hidden layers have none, and the values table and the big plot still show what they compute.
-    `value_width`: px of the widest value a neuron writes."""
+    hidden layers have none, and the values table and the big plot still show what they compute."""
     most = max(layers)
-    beside = max(r, value_width / 2) + 4  # a value wider than the circle pushes the map out
-    name_w = max((text_box(0, 0, n, FONT, "left").right for n in names), default=0.0)
+    beside = r + 4  # past the circle, and so past the value written inside it (network.value_room)
+    name_w = max((text_box(0, 0, n, FONT, "left").width for n in names), default=0.0)
     if vertical:
         spread = min((width - 68) / max(most - 1, 1), 130)
         m_in = min(MAP_SCALE * 2 * r, spread - 8 if layers[0] > 1 else MAP_SCALE * 2 * r, 2 * (centres[0][0][0] - 4))  # inside the drawing

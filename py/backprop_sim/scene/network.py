@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine import Moment, Selection, dead_neurons
 from ..formatting import DIGITS, number, parameter, symbol
-from .labels import Box, Label, LabelMemory, along_boxes, label, overlaps, place_labels, text_box
+from .labels import RISE, Box, Label, LabelMemory, along_boxes, fitted, label, overlaps, place_labels, raised, short, text_box
 from .layout import layout
 from .maps import feature_names, fits, map_items, map_plan
 from .primitives import FONT, Circle, Line, Rect, Scene, Text, arrows, ease, palette, sign_colour
@@ -59,11 +59,18 @@ def chain_path(layers, weight: Selection | None) -> set:
 
 
 def layer_name(l: int, L: int, hidden_count: int) -> str:
+    """'Input x = a^[0]', 'Hidden 2 a^[2]', 'Output ŷ = a^[3]': the symbol last, so that it can be raised."""
     if l == 0:
-        return f"Input {symbol('a', 0)} = x"
+        return f"Input x = {symbol('a', 0)}"
     if l == L:
-        return f"Output {symbol('a', L)} = ŷ"
+        return f"Output ŷ = {symbol('a', L)}"
     return f"Hidden {symbol('a', l)}" if hidden_count == 1 else f"Hidden {l} {symbol('a', l)}"
+
+
+def value_room(r: float) -> float:
+    """px across a neuron's circle for its value: the chord at the digits' top and bottom (5 px
+    from the middle at 14 px), less 1 px each side."""
+    return 2 * math.sqrt(max(r * r - 25.0, 0.0)) - 2
 
 
 def crowded(connections: int, gap: float, height: float) -> bool:
@@ -101,11 +108,10 @@ class _Drawing:
         self.height, self.r, self.vertical, self.centres = layout(self.net.layers, view.width)
         self.plan = None
         if picture is not None:
-            names, widest = feature_names(picture), text_box(0, 0, "−0." + "0" * self.digits, FONT, "center")
-            lead = map_plan(self.net.layers, view.width, names, self.r, self.centres, self.vertical, widest.right - widest.left).lead
+            names = feature_names(picture)
+            lead = map_plan(self.net.layers, view.width, names, self.r, self.centres, self.vertical).lead
             self.height, self.r, self.vertical, self.centres = layout(self.net.layers, view.width, lead)
-            self.plan = map_plan(self.net.layers, view.width, names, self.r, self.centres, self.vertical,
-                                 widest.right - widest.left)._replace(lead=lead)
+            self.plan = map_plan(self.net.layers, view.width, names, self.r, self.centres, self.vertical)._replace(lead=lead)
         self.by_layer = moment.by_layer
         steps = moment.steps
         self.latest = steps[-1].layer if steps else (self.L if self.fp is not None else None)
@@ -230,15 +236,19 @@ class _Drawing:
                     self.neuron_labels(l, j, x, y, side, is_dead)
 
     def value(self, l: int, j: int, x: float, y: float) -> float:
-        """a written in the neuron (x as set, at the inputs); returns how far from the centre a label
-        beside the neuron starts: past its circle, and past its value if that is wider."""
+        """a written in the neuron, as many decimals as fit its circle (x as set, at the inputs);
+        returns how far from the centre a label beside the neuron starts: past its circle, and
+        past its value if even its shortest form is wider."""
+        room = value_room(self.r)
         if l == 0:
-            value = parameter(float(self.moment.x[j, 0]))
+            v = float(self.moment.x[j, 0])
+            value = fitted(lambda d: short(v, d), room, self.digits)
         elif self.fp is not None and self.fresh(l) > 0.5:
-            value = number(float(self.fp.a[l][j, 0]), self.digits)
+            v = float(self.fp.a[l][j, 0])
+            value = fitted(lambda d: number(v, d), room, self.digits)
         else:
             value = "—"
-        self.items.append(Text(x, y, value, FONT, self.pal.ink, "center", True))
+        self.items.append(Text(x, y, value, FONT, self.pal.ink, "center", False))
         box = text_box(x, y, value, FONT, "center")
         if box[0] < x - self.r:  # a value wider than its circle (small circles): no label covers it
             self.blocked.append(box)
@@ -268,19 +278,20 @@ class _Drawing:
             self.labels.append(Label(1, [(x + side, y, "left"), (x - side, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
     def layer_names(self) -> None:
-        """Along the bottom (on two rows where neighbours would meet), or above each row."""
+        """Along the bottom (on two rows where neighbours would meet), or above each row; a^[l] raised."""
         r, pal = self.r, self.pal
         for l, column in enumerate(self.centres):
-            name = layer_name(l, self.L, self.L - 1)
+            name, sup = raised(layer_name(l, self.L, self.L - 1))
             if self.vertical:
                 y = column[0][1] - r - (13 + (self.plan.lead if self.plan else 0) if l == 0 else 36)
-                self.items.extend(label(8, y, name, FONT, pal.ink, "left", l == self.latest, pal.label_bg))
-                self.blocked.append(text_box(8, y, name, FONT, "left"))
+                self.items.extend(label(Text(8, y, name, FONT, pal.ink, "left", l == self.latest, sup, RISE), pal.label_bg))
+                self.blocked.append(text_box(8, y, name, FONT, "left", True, sup, RISE))
                 continue
             align = "left" if l == 0 else "right" if l == self.L else "center"
             x = column[0][0] - r if l == 0 else column[0][0] + r if l == self.L else column[0][0]
             y = self.height - 16
-            if l > 0 and overlaps(text_box(x, y, name, FONT, align), self.blocked[-1]):
-                y -= 21  # the previous name is on the bottom row
-            self.items.append(Text(x, y, name, FONT, pal.ink, align, l == self.latest))
-            self.blocked.append(text_box(x, y, name, FONT, align))
+            # its box as if bold (the latest layer's is): a name keeps its row from frame to frame
+            if l > 0 and overlaps(text_box(x, y, name, FONT, align, True, sup, RISE), self.blocked[-1]):
+                y -= 21 + RISE  # the previous name is on the bottom row
+            self.items.append(Text(x, y, name, FONT, pal.ink, align, l == self.latest, sup, RISE))
+            self.blocked.append(text_box(x, y, name, FONT, align, True, sup, RISE))

@@ -80,6 +80,9 @@ class Image(NamedTuple):
 
 
 class Text(NamedTuple):
+    """One line of text; `sup` follows it raised by `rise` px (the lesson's a^[l] as a^{[l]} is
+    set: the superscript at the text's own size, as on the page). `align` places both together."""
+
     x: float
     y: float  # the middle of the line
     text: str
@@ -87,6 +90,8 @@ class Text(NamedTuple):
     colour: str
     align: str  # "left", "center", "right": where x is
     bold: bool
+    sup: str = ""
+    rise: float = 0.0
     kind: str = "text"
 
 
