@@ -16,7 +16,7 @@ from backprop_sim import datasets, engine, svg
 from backprop_sim.datasets import FEATURE_NAMES, Picture, layer_grids, make
 from backprop_sim.engine import Network, Simulation
 from backprop_sim.scene import (
-    FONT, HEAT, LEGEND_BESIDE, PALETTES, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, heat_image,
+    FONT, HEAT, LEGEND_BESIDE, PALETTES, PLANE_FINER, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, heat_image,
     box_of, hit_point, nearby_point, network_scene, overlaps, plane_scene, scale_for,
 )
 
@@ -172,20 +172,40 @@ def test_every_point_is_drawn_where_it_lies_in_its_class_colour(theme):
 
 def test_the_heat_map_is_the_output_over_the_plot():
     net, pic = picture()
+    # the same network with weights 8 times larger: ŷ changes sharply between neighbouring cells, as after training
+    net = Network.build(list(net.layers), [(8 * net.W[l]).tolist() for l in range(1, net.L + 1)],
+                        [(8 * net.b[l]).ravel().tolist() for l in range(1, net.L + 1)], "tanh", "sigmoid", "bce")
+    pic = pic._replace(layers=layer_grids(net, pic.features, 40))
     scene = plane_scene(pic, 400)
     left, top, side, _ = scene.plot
     (image,) = [item for item in scene.items if isinstance(item, Image) and item.w == item.h]
-    assert (image.x, image.y, image.w, image.cols, image.rows) == (left, top, side, 40, 40)
-    # the top-left cell is ŷ at x = (−6 + h/2, 6 − h/2), h = 12/40, computed by hand through the network
-    x = np.array([[-6 + 0.15], [6 - 0.15]])
-    a = x
-    for l in range(1, net.L + 1):
-        z = net.W[l] @ a + net.b[l]
-        a = np.tanh(z) if l < net.L else 1 / (1 + np.exp(-z))
-    pal = PALETTES["light"]
-    s = (float(a[0, 0]) - 0.5) / 0.5
-    colour = rgb(pal.background) + HEAT * abs(s) * ((rgb(pal.pos) if s > 0 else rgb(pal.neg)) - rgb(pal.background))
-    assert np.all(np.abs(pixels(image)[0, 0, :3] - colour) <= 1.5)
+    k = PLANE_FINER  # each of the picture's 40 × 40 cells drawn as k × k pixels
+    assert (image.x, image.y, image.w, image.cols, image.rows) == (left, top, side, 40 * k, 40 * k) and k >= 2
+
+    def z_out(i, j):
+        """z of the output at the centre of cell (row i, column j), x = (−6 + (j + ½)h, 6 − (i + ½)h), h = 12/40,
+        by hand through the network (tanh hidden, sigmoid output)."""
+        a = np.array([[-6 + (j + 0.5) * 0.3], [6 - (i + 0.5) * 0.3]])
+        for l in range(1, net.L + 1):
+            z = net.W[l] @ a + net.b[l]
+            a = np.tanh(z)
+        return float(z[0, 0])
+
+    def colour_of(y_hat):
+        pal = PALETTES["light"]
+        s = (y_hat - 0.5) / 0.5
+        return rgb(pal.background) + HEAT * abs(s) * ((rgb(pal.pos) if s > 0 else rgb(pal.neg)) - rgb(pal.background))
+
+    sigma = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    assert np.all(np.abs(pixels(image)[0, 0, :3] - colour_of(sigma(z_out(0, 0)))) <= 1.5)  # the top-left cell's centre
+    # between two cells where ŷ jumps: pixel k·j + k − 1 lies f = 1/2 − 1/(2k) of the way from cell j's centre to
+    # the next; z is interpolated there, not ŷ, so that a sharp boundary is a line, not a step
+    row = np.asarray(pic.output)[20]
+    j = int(np.argmax(np.abs(np.diff(row))))
+    f = 0.5 - 0.5 / k
+    expected = colour_of(sigma((1 - f) * z_out(20, j) + f * z_out(20, j + 1)))
+    assert np.all(np.abs(pixels(image)[20 * k + k // 2, k * j + k - 1, :3] - expected) <= 1.5)
+    assert np.abs(colour_of((1 - f) * row[j] + f * row[j + 1]) - expected).max() > 10  # what ŷ's own interpolation would give
 
 
 def test_the_picked_point_is_ringed_and_marked_x():

@@ -26,7 +26,8 @@ from .controller import FAST, TRAIN_SPEEDS, Controller
 from .engine import ACTIVATIONS, LOSSES
 from .datasets import PROBLEMS
 from .presets import PRESETS
-from .scene import LabelMemory, View, data_loss_scene, heat_image, hit, hit_point, loss_scene, nearby_point, network_scene, plane_scene, scale_for
+from .scene import LabelMemory, View, data_loss_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_scene, scale_for
+from .scene import plane_heat_image as heat_image  # the plane's map as plane_scene draws it (the call below: plane_heat_image at the merge)
 
 TRANSITION_MS = 350  # the eased change between two moments
 FLOW_MS = 900  # a backward step: its gradients' arrows grow from each neuron toward the layer before, slowly enough to see

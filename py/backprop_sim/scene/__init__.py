@@ -15,7 +15,7 @@ both painters only fill and stroke what they are given and cannot drift apart.
     plots       the plane with the data set's points, and the loss curves
 """
 
-from .heat import HEAT, UNBOUNDED, VALUE_RANGES, Scale, heat_image, scale_for
+from .heat import HEAT, PLANE_FINER, UNBOUNDED, VALUE_RANGES, Scale, heat_image, plane_heat_image, scale_for
 from .labels import Box, Label, LabelMemory, box_of, label, overlaps, text_box, text_width
 from .network import View, chain_path, network_scene
 from .plots import LEGEND_BESIDE, Curve, curve_scene, data_loss_scene, loss_scene, plane_scene
@@ -23,9 +23,9 @@ from .primitives import FONT, PALETTES, Circle, Image, Line, Palette, Polygon, P
 from .targets import NeuronTarget, PointTarget, WeightTarget, hit, hit_point, nearby_point
 
 __all__ = [
-    "FONT", "HEAT", "LEGEND_BESIDE", "PALETTES", "UNBOUNDED", "VALUE_RANGES",
+    "FONT", "HEAT", "LEGEND_BESIDE", "PALETTES", "PLANE_FINER", "UNBOUNDED", "VALUE_RANGES",
     "Box", "Circle", "Curve", "Image", "Label", "LabelMemory", "Line", "NeuronTarget", "Palette", "PointTarget", "Polygon", "Polyline",
     "Rect", "Scale", "Scene", "Text", "View", "WeightTarget",
     "chain_path", "curve_scene", "data_loss_scene", "heat_image", "hit", "hit_point", "label", "loss_scene", "nearby_point",
-    "box_of", "network_scene", "overlaps", "palette", "plane_scene", "scale_for", "text_box", "text_width",
+    "box_of", "network_scene", "overlaps", "palette", "plane_heat_image", "plane_scene", "scale_for", "text_box", "text_width",
 ]

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..formatting import number
-from .heat import Scale, heat_image, levels, point_colours, scale_for
+from .heat import PLANE_FINER, Scale, heat_image, levels, plane_heat_image, point_colours, scale_for
 from .labels import PAD, box_of, label, overlaps, short, text_box, text_width
 from .primitives import FONT, Circle, Image, Line, Palette, Polyline, Rect, Scene, Text, palette
 from .targets import PointTarget
@@ -38,7 +38,8 @@ def plane_scene(picture, width: float, theme: str = "light", height: float | Non
     extent = float(picture.extent)
     scale = scale_for(picture.kind)
     output = np.asarray(picture.output)
-    items: list = [Image(left, top, side, side, output.shape[1], output.shape[0], heat_image(output, scale, theme), True),
+    items: list = [Image(left, top, side, side, output.shape[1] * PLANE_FINER, output.shape[0] * PLANE_FINER,
+                         plane_heat_image(output, scale, theme), True),
                    Rect(left, top, side, side, None, pal.muted, 0)]
     items += _plane_axes(left, top, side, extent, pal)
     points, targets = _points(picture, scale, (left, top, side, extent), theme)
