@@ -16,7 +16,7 @@ from backprop_sim import datasets, engine, svg
 from backprop_sim.datasets import FEATURE_NAMES, Picture, layer_grids, make
 from backprop_sim.engine import Network, Simulation
 from backprop_sim.scene import (
-    FONT, HEAT, LEGEND_BESIDE, PALETTES, PLANE_FINER, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, heat_image,
+    FONT, HEAT, LEGEND_BESIDE, PALETTES, PLANE_FINER, VALUE_RANGES, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, heat_image,
     box_of, hit_point, nearby_point, network_scene, overlaps, plane_scene, scale_for,
 )
 
@@ -116,6 +116,22 @@ def test_scales_follow_what_the_values_can_reach():
     assert scale_for("relu", np.array([[0.0, 2.5], [np.inf, 1.0]])) == Scale(0.0, 2.5, 0.0)  # ∞ ignored
     assert scale_for("relu", np.zeros((2, 2))) == Scale(0.0, 1.0, 0.0)  # all zero: still a scale
     assert scale_for("feature", np.array([-3.0, 36.0])) == Scale(-36.0, 36.0, 0.0)
+
+
+def test_a_scale_comes_from_the_values_range():
+    """scale_for takes the range (low, high) an activation's values can reach; the names the Picture
+    carries now (its hidden activation, its task) are looked up in one table until the rules catalogue has them."""
+    v = np.array([[-0.5, 2.5], [np.nan, 1.0]])
+    assert scale_for((0.0, 1.0), v) == Scale(0.0, 1.0, 0.5)  # sigmoid: its range, whatever the values
+    assert scale_for((-1.0, 1.0), v) == Scale(-1.0, 1.0, 0.0)  # tanh
+    assert scale_for((0.0, np.inf), v) == Scale(0.0, 2.5, 0.0)  # relu, softplus: from 0 to the largest value
+    assert scale_for((-np.inf, np.inf), v) == Scale(-2.5, 2.5, 0.0)  # leaky_relu, linear: symmetric, as far as the values go
+    assert scale_for((-np.inf, 0.0), np.array([-4.0, -1.0])) == Scale(-4.0, 0.0, 0.0)  # bounded above only: mirrored
+    assert scale_for((2.0, np.inf)) == Scale(2.0, 3.0, 2.0)  # no values yet: still a scale
+    by_hand = {"sigmoid": Scale(0.0, 1.0, 0.5), "tanh": Scale(-1.0, 1.0, 0.0), "relu": Scale(0.0, 2.5, 0.0),
+               "leaky_relu": Scale(-2.5, 2.5, 0.0), "linear": Scale(-2.5, 2.5, 0.0), "no such rule": Scale(-2.5, 2.5, 0.0)}
+    assert {name: scale_for(name, v) for name in by_hand} == by_hand
+    assert set(engine.ACTIVATIONS) <= set(VALUE_RANGES)  # every activation the network can have has a range to colour by
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

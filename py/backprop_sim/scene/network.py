@@ -58,12 +58,15 @@ def chain_path(layers, weight: Selection | None) -> set:
     return path
 
 
-def layer_name(l: int, L: int, hidden_count: int) -> str:
-    """'Input x = a^[0]', 'Hidden 2 a^[2]', 'Output ŷ = a^[3]': the symbol last, so that it can be raised."""
+def layer_name(l: int, L: int, hidden_count: int, short: bool = False) -> str:
+    """'Input x = a^[0]', 'Hidden 2 a^[2]', 'Output ŷ = a^[3]' (short: 'x = a^[0]', 'a^[2]', 'ŷ = a^[3]'):
+    the symbol last, so that it can be raised."""
     if l == 0:
-        return f"Input x = {symbol('a', 0)}"
+        return f"{'' if short else 'Input '}x = {symbol('a', 0)}"
     if l == L:
-        return f"Output ŷ = {symbol('a', L)}"
+        return f"{'' if short else 'Output '}ŷ = {symbol('a', L)}"
+    if short:
+        return symbol("a", l)
     return f"Hidden {symbol('a', l)}" if hidden_count == 1 else f"Hidden {l} {symbol('a', l)}"
 
 
@@ -278,20 +281,34 @@ class _Drawing:
             self.labels.append(Label(1, [(x + side, y, "left"), (x - side, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
 
     def layer_names(self) -> None:
-        """Along the bottom (on two rows where neighbours would meet), or above each row; a^[l] raised."""
+        """Above each row, or along the bottom: on a second row where a name would meet another, and
+        shortened to the symbols ("a^[1]") where two rows cannot hold them; a^[l] raised."""
         r, pal = self.r, self.pal
-        for l, column in enumerate(self.centres):
-            name, sup = raised(layer_name(l, self.L, self.L - 1))
-            if self.vertical:
+        if self.vertical:
+            for l, column in enumerate(self.centres):
+                name, sup = raised(layer_name(l, self.L, self.L - 1))
                 y = column[0][1] - r - (13 + (self.plan.lead if self.plan else 0) if l == 0 else 36)
                 self.items.extend(label(Text(8, y, name, FONT, pal.ink, "left", l == self.latest, sup, RISE), pal.label_bg))
                 self.blocked.append(text_box(8, y, name, FONT, "left", True, sup, RISE))
-                continue
+            return
+        names = self.bottom_names(False) or self.bottom_names(True, fallback=True)
+        for l, (text, box) in enumerate(names):
+            self.items.append(text._replace(bold=l == self.latest))
+            self.blocked.append(box)
+
+    def bottom_names(self, short: bool, fallback: bool = False) -> list | None:
+        """Each layer's name under its column and its box (as if bold, as the latest layer's is: a
+        name keeps its row from frame to frame), on the bottom row or the one above it; None if a
+        name meets another on both rows (unless `fallback`: then on the row above anyway)."""
+        placed: list = []
+        for l, column in enumerate(self.centres):
+            name, sup = raised(layer_name(l, self.L, self.L - 1, short))
             align = "left" if l == 0 else "right" if l == self.L else "center"
-            x = column[0][0] - r if l == 0 else column[0][0] + r if l == self.L else column[0][0]
-            y = self.height - 16
-            # its box as if bold (the latest layer's is): a name keeps its row from frame to frame
-            if l > 0 and overlaps(text_box(x, y, name, FONT, align, True, sup, RISE), self.blocked[-1]):
-                y -= 21 + RISE  # the previous name is on the bottom row
-            self.items.append(Text(x, y, name, FONT, pal.ink, align, l == self.latest, sup, RISE))
-            self.blocked.append(text_box(x, y, name, FONT, align, True, sup, RISE))
+            x = column[0][0] - self.r if l == 0 else column[0][0] + self.r if l == self.L else column[0][0]
+            rows = [text_box(x, y, name, FONT, align, True, sup, RISE) for y in (self.height - 16, self.height - 16 - 21 - RISE)]
+            box = next((b for b in rows if not any(overlaps(b, other) for _, other in placed)), None)
+            if box is None and not fallback:
+                return None
+            box = box or rows[1]
+            placed.append((Text(x, box.bottom - FONT * 0.7, name, FONT, self.pal.ink, align, False, sup, RISE), box))
+        return placed
