@@ -268,6 +268,19 @@ def test_clicks_and_keys_find_points_and_places():
     assert nearby_point(scene, rightmost, 1, 0) == rightmost  # nothing further: stays
 
 
+def test_a_click_beside_a_point_snaps_to_it():
+    """Issue 26: a click that missed a point did nothing; within 12 px (a 24 px target, WCAG 2.5.8) it picks the nearest."""
+    net, pic = picture("gauss")
+    scene = plane_scene(pic, 420)
+    centres = np.array([(t.x, t.y) for t in scene.targets])
+    gaps = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1)) + np.eye(len(centres)) * 1e9
+    lonely = int(np.argmax(gaps.min(axis=1)))  # the point farthest from any other
+    assert gaps[lonely].min() >= 30
+    x, y = centres[lonely]
+    assert hit_point(scene, x + 10, y) == lonely and hit_point(scene, x, y - 11) == lonely  # beside it, past its 4 px circle
+    assert hit_point(scene, x + 14, y) is None  # too far from every point: nothing is picked
+
+
 @pytest.mark.parametrize("width", [280, 300, 360, 440, 464, 500, 640])
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_legend_beside_or_below_and_everything_fits(width, theme):

@@ -137,6 +137,11 @@ class _Boxes:
             for gy in range(int(box[1] // c), int(box[3] // c) + 1):
                 yield gx, gy
 
+    def copy(self) -> "_Boxes":
+        other = _Boxes()
+        other.cells = {key: list(boxes) for key, boxes in self.cells.items()}
+        return other
+
     def add(self, box) -> None:
         for key in self._keys(box):
             self.cells.setdefault(key, []).append(box)
@@ -181,7 +186,8 @@ def _choose_spots(labels: list[Label], blocked: tuple, width: float, height: flo
     key = (width, height, blocked, tuple((tuple(item.spots), item.text) for item in labels))
     if memory is not None and memory.key == key:
         return memory.chosen
-    placed = _Boxes(blocked)
+    fixed = _Boxes(blocked)
+    placed = fixed.copy()
     chosen = []
     for item in labels:
         for i, (x, y, align) in enumerate(item.spots):
@@ -193,7 +199,7 @@ def _choose_spots(labels: list[Label], blocked: tuple, width: float, height: flo
         else:
             chosen.append(None)
     if 0 < chosen.count(None) <= ROOM_TRIES:
-        _make_room(labels, chosen, _Boxes(blocked), width, height)
+        _make_room(labels, chosen, fixed, width, height)
     if memory is not None:
         memory.key, memory.chosen = key, chosen
     return chosen

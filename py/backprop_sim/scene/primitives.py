@@ -129,8 +129,10 @@ def palette(theme: str) -> Palette:
 def sign_colour(pal: Palette, value: float, digits: int) -> str:
     """A value's colour by the sign it is written with: one that prints as 0.0000 at `digits`
     decimals is neutral, as its label has no sign either (formatting.number)."""
-    shown = round(value, digits) if math.isfinite(value) else value
-    return pal.pos if shown > 0 else pal.neg if shown < 0 else pal.muted
+    size = abs(value)
+    if size < 10.0 ** -digits and (size < 0.4 * 10.0 ** -digits or float(f"{size:.{digits}f}") == 0):  # as number() rounds it
+        return pal.muted
+    return pal.pos if value > 0 else pal.neg if value < 0 else pal.muted
 
 
 @dataclass(frozen=True)
