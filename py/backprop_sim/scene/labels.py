@@ -131,23 +131,26 @@ class _Boxes:
         for box in boxes:
             self.add(box)
 
-    def _keys(self, box):
-        c = self.CELL
-        for gx in range(int(box[0] // c), int(box[2] // c) + 1):
-            for gy in range(int(box[1] // c), int(box[3] // c) + 1):
-                yield gx, gy
-
     def copy(self) -> "_Boxes":
         other = _Boxes()
         other.cells = {key: list(boxes) for key, boxes in self.cells.items()}
         return other
 
     def add(self, box) -> None:
-        for key in self._keys(box):
-            self.cells.setdefault(key, []).append(box)
+        c, cells = self.CELL, self.cells
+        for gx in range(int(box[0] // c), int(box[2] // c) + 1):
+            for gy in range(int(box[1] // c), int(box[3] // c) + 1):
+                cells.setdefault((gx, gy), []).append(box)
 
     def hits(self, box) -> bool:
-        return any(overlaps(box, other) for key in self._keys(box) for other in self.cells.get(key, ()))
+        c, cells = self.CELL, self.cells
+        left, top, right, bottom = box[0] - 1.0, box[1] - 1.0, box[2] + 1.0, box[3] + 1.0  # overlaps()'s 1 px
+        for gx in range(int(box[0] // c), int(box[2] // c) + 1):
+            for gy in range(int(box[1] // c), int(box[3] // c) + 1):
+                for other in cells.get((gx, gy), ()):
+                    if left < other[2] and other[0] < right and top < other[3] and other[1] < bottom:
+                        return True
+        return False
 
 
 def place_labels(items: list, labels: list[Label], blocked, width: float, height: float, pal: Palette,

@@ -172,17 +172,19 @@ class _Drawing:
             # plain floats: indexing a numpy array element by element costs more than the drawing
             weights = net.W[l].tolist()
             grads = self.by_layer[l].dW.result.value.tolist() if moment.has_gradients(l) else None
+            f = self.fresh(l)
             for j, end in enumerate(self.centres[l]):
                 for k, start in enumerate(self.centres[l - 1]):
-                    self.connection(l, j, k, start, end, weights[j][k], grads[j][k] if grads is not None else None, is_crowded)
+                    self.connection(l, j, k, start, end, weights[j][k], grads[j][k] if grads is not None else None, is_crowded, f)
 
-    def connection(self, l: int, j: int, k: int, start, end, w: float, g: float | None, is_crowded: bool) -> None:
-        (xk, yk), (xj, yj), r, pal = start, end, self.r, self.pal
+    def connection(self, l: int, j: int, k: int, start, end, w: float, g: float | None, is_crowded: bool, f: float) -> None:
+        """One connection from neuron k of layer l − 1 to neuron j of layer l; f: how far its gradient has grown in."""
+        (xk, yk), (xj, yj), r, pal, chosen = start, end, self.r, self.pal, self.view.selected
         length = math.hypot(xj - xk, yj - yk)
         ux, uy = (xj - xk) / length, (yj - yk) / length
         x1, y1, x2, y2 = xk + ux * r, yk + uy * r, xj - ux * r, yj - uy * r
         self.targets.append(WeightTarget("weight", l, j, k, x1, y1, x2, y2))
-        selected = self.view.selected == Selection("weight", l, j, k)
+        selected = chosen is not None and chosen.kind == "weight" and (chosen.l, chosen.j, chosen.k) == (l, j, k)
         # whole-pixel ends: the drawing looks the same and the display list is half as long to send
         ends = (int(x1), int(y1), int(x2), int(y2))
         if selected:
@@ -198,17 +200,17 @@ class _Drawing:
 
         labelled = not (self.vertical or is_crowded) or selected
         if g is not None:
-            self.gradient(l, g, beside, is_crowded, labelled)
+            self.gradient(g, f, beside, is_crowded, labelled)
         if not labelled:
             self.unlabelled += 1
             return
         spots = [(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t, "center") for t in WEIGHT_ON_LINE] + [beside(t, d) for t, d in WEIGHT_SPOTS]
         self.labels.append(Label(3, spots, f"W {parameter(w)}", pal.muted, 1.0, False))
 
-    def gradient(self, l: int, g: float, beside, is_crowded: bool, labelled: bool) -> None:
+    def gradient(self, g: float, f: float, beside, is_crowded: bool, labelled: bool) -> None:
         """∂L/∂W's arrow, flowing backward from neuron j toward neuron k beside the line, and its value."""
         arrow_from, arrow_span = (ARROW_FROM_VERTICAL, ARROW_SPAN_VERTICAL) if self.vertical else (ARROW_FROM, ARROW_SPAN)
-        f, colour = self.fresh(l), sign_colour(self.pal, g, self.digits)
+        colour = sign_colour(self.pal, g, self.digits)
         sx, sy, _ = beside(arrow_from, ARROW_SIDE)
         ex, ey, _ = beside(arrow_from - arrow_span * f, ARROW_SIDE)
         width = 1.5 + 4.5 * (min(1.0, abs(g) / self.max_dW) if math.isfinite(g) else 1.0)
