@@ -75,7 +75,7 @@ def test_one_update_button_is_one_batch(page):
 
 def test_clicking_a_point_makes_it_the_lessons_example_and_the_steps_walk_it(page):
     index = 7
-    x, y = python(page, f"[t[2:] for t in p._page.renderer.canvases.plane_scene.targets if t[:2] == ('point', {index})][0]")
+    x, y = python(page, f"[(t.x, t.y) for t in p._page.renderer.canvases.plane_scene.targets if t.index == {index}][0]")
     box = page.locator("#plane").bounding_box()
     width = python(page, "p._page.renderer.canvases.plane_scene.width")
     scale = box["width"] / width
@@ -98,11 +98,11 @@ def test_the_plot_picks_points_by_keyboard(page):
     """The arrows move to the nearest point that way (screen y down), Home to the centre's point;
     the page's own ← → (Step Back, Backward Step) do not fire while the plot has focus."""
     page.focus("#plane")
-    x0 = python(page, "[t[2] for t in p._page.renderer.canvases.plane_scene.targets if t[:2] == ('point', 0)][0]")
+    x0 = python(page, "[t.x for t in p._page.renderer.canvases.plane_scene.targets if t.index == 0][0]")
     page.keyboard.press("ArrowRight")
     s = state(page)
     assert s["picked"] != 0 and s["phase"] == "ready"
-    x1 = python(page, f"[t[2] for t in p._page.renderer.canvases.plane_scene.targets if t[:2] == ('point', {s['picked']})][0]")
+    x1 = python(page, f"[t.x for t in p._page.renderer.canvases.plane_scene.targets if t.index == {s['picked']}][0]")
     assert x1 > x0
     page.keyboard.press("Home")
     centre = python(page, "__import__('backprop_sim.scene').scene.nearby_point(p._page.renderer.canvases.plane_scene, None, 0, 0)")

@@ -62,8 +62,8 @@ def connection_point(page, l, j, k):
     """Where the connection W^[l]_jk is drawn, from the scene's own geometry, in page pixels."""
     point = page.evaluate(f"""window.backpropSim.pyodide.runPython(`
 import backprop_sim.painter as p
-t = [t for t in p._page.renderer.canvases.network_scene.targets if t[:4] == ("weight", {l}, {j - 1}, {k - 1})][0]
-[t[4] + 0.6 * (t[6] - t[4]), t[5] + 0.6 * (t[7] - t[5])]
+t = [t for t in p._page.renderer.canvases.network_scene.targets if t.kind == "weight" and (t.l, t.j, t.k) == ({l}, {j - 1}, {k - 1})][0]
+[t.x1 + 0.6 * (t.x2 - t.x1), t.y1 + 0.6 * (t.y2 - t.y1)]
 `).toJs()""")
     page.locator("#network").scroll_into_view_if_needed()
     box = page.locator("#network").bounding_box()

@@ -147,4 +147,4 @@ def test_a_wheel_with_the_wrong_hash_stops_the_build(tmp_path, monkeypatch):
 def test_the_package_zip_holds_the_python_sources():
     with zipfile.ZipFile(__import__("io").BytesIO(runtime.package_zip())) as z:
         names = set(z.namelist())
-    assert {"backprop_sim/engine.py", "backprop_sim/painter.py", "backprop_sim/scene.py"} <= names
+    assert {"backprop_sim/engine.py", "backprop_sim/painter.py", "backprop_sim/scene/__init__.py", "backprop_sim/scene/network.py"} <= names

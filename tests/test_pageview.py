@@ -100,18 +100,11 @@ def test_every_control_of_the_table_is_wired_and_sends_its_rows_action():
 def test_a_click_on_the_drawing_picks_what_is_under_it_at_the_size_shown():
     ctl, canvases = Controller(), Canvases()
     scene = canvases.network(ctl, View(800))
-    target = next(t for t in scene.targets if t[0] == "weight")
-    x, y = target_point(target)
+    target = next(t for t in scene.targets if t.kind == "weight")
+    x, y = (target.x1 + target.x2) / 2, (target.y1 + target.y2) / 2  # the middle of the weight's line
     assert pageview.event(ctl, "click", "network", [x / 2, y / 2, scene.width / 2], canvases)[0] == "select"  # drawn at half size
     assert pageview.event(ctl, "click", "network", [x / 2, y / 2, scene.width / 2], canvases)[1] is not None
     assert pageview.event(ctl, "click", "network", [1, 1, scene.width], canvases) == ("select", None)
-
-
-def target_point(target):
-    """A point inside a click target of the scene: the middle of a weight's line."""
-    kind, *rest = target
-    x1, y1, x2, y2 = rest[-4:] if len(rest) >= 4 else (0, 0, 0, 0)
-    return (x1 + x2) / 2, (y1 + y2) / 2
 
 
 def test_the_plots_keys_are_taken_even_where_they_move_nowhere():

@@ -13,14 +13,16 @@ import pytest
 from backprop_sim import svg
 from backprop_sim.controller import Controller
 from backprop_sim.network import Selection
-from backprop_sim.scene import View, loss_scene, network_scene
+from backprop_sim.scene import View, data_loss_scene, loss_scene, network_scene
 
 pytestmark = pytest.mark.browser
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 # a 2D context that records what paint.js asks of it, path by path
-RECORD = """([json, width, height]) => {
+CHAR = 7  # px a character: the recording context's measureText, for a text with a raised part
+
+RECORD = """([json, width, height, CHAR]) => {
     const records = [];
     let path = null;
     const ctx = {
@@ -34,8 +36,9 @@ RECORD = """([json, width, height]) => {
         closePath() { path.closed = true; },
         setLineDash(d) { this.dash = d.slice(); },
         fill() { path.fill = this.fillStyle; },
-        stroke() { path.stroke = [this.strokeStyle, this.lineWidth, this.dash, this.lineCap]; },
+        stroke() { path.stroke = [this.strokeStyle, this.lineWidth, this.dash, this.lineCap]; path.join = this.lineJoin; },
         fillText(text, x, y) { records.push({text, x, y, font: this.font, colour: this.fillStyle, align: this.textAlign}); },
+        measureText(text) { records.push({measure: text}); return {width: CHAR * text.length}; },
     };
     const canvas = {width: 0, height: 0, style: {}, getContext: () => ctx};
     window.backpropPaint(canvas, json, width, height, "#fff");
@@ -47,10 +50,23 @@ def r(v) -> float:
     return round(float(v), 1)
 
 
+def raised_text(left, y, text, sup, rise, size, colour, bold) -> tuple:
+    """A text with a raised part, by where its left end is: the canvas measures to place it."""
+    return ("raised text", r(left), r(y), text, sup, r(rise), size, colour, bold)
+
+
 def canvas_shapes(records) -> list:
     shapes = []
-    for rec in records:
-        if "text" in rec:
+    records = list(records)
+    while records:
+        rec = records.pop(0)
+        if "measure" in rec:  # a text and its raised part: measured, then both drawn from the left
+            _, main, sup = records.pop(0), records.pop(0), records.pop(0)
+            assert main["align"] == sup["align"] == "left" and sup["x"] == pytest.approx(main["x"] + CHAR * len(main["text"]))
+            size = float(main["font"].split("px")[0].split()[-1])
+            shapes.append(raised_text(main["x"], main["y"], main["text"], sup["text"], main["y"] - sup["y"], size, main["colour"],
+                                      main["font"].startswith("600 ")))
+        elif "text" in rec:
             bold = rec["font"].startswith("600 ")
             size = float(rec["font"].split("px")[0].split()[-1])
             shapes.append(("text", r(rec["x"]), r(rec["y"]), rec["text"], size, rec["colour"], rec["align"], bold))
@@ -63,6 +79,9 @@ def canvas_shapes(records) -> list:
             shapes.append(("circle", r(x), r(y), r(radius), rec.get("fill"), colour, r(width), tuple(r(d) for d in dash)))
         elif rec.get("closed"):
             shapes.append(("polygon", tuple((r(x), r(y)) for x, y in rec["segments"]), rec["fill"]))
+        elif rec.get("join") == "round":  # a Polyline: open, round joins
+            colour, width, dash, _ = rec["stroke"]
+            shapes.append(("polyline", tuple((r(x), r(y)) for x, y in rec["segments"]), colour, r(width), tuple(r(d) for d in dash)))
         else:
             (x1, y1), (x2, y2) = rec["segments"]
             colour, width, dash, cap = rec["stroke"]
@@ -84,9 +103,19 @@ def svg_shapes(document: str) -> list:
         elif tag == "polygon":
             points = tuple(tuple(r(v) for v in p.split(",")) for p in a["points"].split())
             shapes.append(("polygon", points, a["fill"]))
+        elif tag == "polyline":
+            assert a["fill"] == "none" and a["stroke-linejoin"] == "round"
+            points = tuple(tuple(r(v) for v in p.split(",")) for p in a["points"].split())
+            shapes.append(("polyline", points, a["stroke"], r(a["stroke-width"]), dash(el)))
         elif tag == "line":
             shapes.append(("line", r(a["x1"]), r(a["y1"]), r(a["x2"]), r(a["y2"]), a["stroke"], r(a["stroke-width"]), dash(el),
                            a.get("stroke-linecap", "butt")))
+        elif tag == "text" and len(el):  # a raised part: a tspan, shifted up by -dy, placed with the text by the anchor
+            (tspan,) = el
+            width = CHAR * (len(el.text) + len(tspan.text))
+            left = float(a["x"]) - {"start": 0, "middle": width / 2, "end": width}[a["text-anchor"]]
+            shapes.append(raised_text(left, a["y"], el.text, tspan.text, -float(tspan.get("dy")), float(a["font-size"]), a["fill"],
+                                      a.get("font-weight") == "600"))
         elif tag == "text":
             align = {"start": "left", "middle": "center", "end": "right"}[a["text-anchor"]]
             shapes.append(("text", r(a["x"]), r(a["y"]), el.text, float(a["font-size"]), a["fill"], align, a.get("font-weight") == "600"))
@@ -109,17 +138,18 @@ def scenes():
     for _ in range(30):
         ctl.act("train_tick")
     yield "loss plot", loss_scene(list(ctl.sim.now.losses), 500)
+    yield "loss over the updates, log scale", data_loss_scene([(u, 0.8 / (1 + u), 1.0 / (1 + u)) for u in range(0, 400, 8)], 500, "dark", log=True)
 
 
 @pytest.mark.parametrize("name,scene", list(scenes()), ids=lambda v: v if isinstance(v, str) else "")
 def test_canvas_and_svg_draw_the_same_shapes(sim, name, scene):
-    records = sim.evaluate(RECORD, [json.dumps(scene.items), scene.width, scene.height])
+    records = sim.evaluate(RECORD, [json.dumps(scene.items), scene.width, scene.height, CHAR])
     on_canvas = canvas_shapes(records)
     in_svg = svg_shapes(svg.render(scene))
     assert len(on_canvas) == len(in_svg) == len(scene.items)
     for i, (a, b) in enumerate(zip(on_canvas, in_svg)):
         assert a == b, (i, scene.items[i])
     kinds = {shape[0] for shape in in_svg}
-    assert kinds >= ({"text", "line"} if name == "loss plot" else {"rect", "circle", "line", "polygon", "text"})
-    if name != "loss plot":
+    assert kinds >= ({"text", "line", "polyline"} if name.startswith("loss") else {"rect", "circle", "line", "polygon", "text", "raised text"})
+    if not name.startswith("loss"):
         assert any(s[0] == "circle" and s[7] == (4.0, 4.0) for s in on_canvas), "the dead neuron's dashed outline, on the canvas too"

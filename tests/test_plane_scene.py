@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from backprop_sim import datasets, network, svg
+from backprop_sim.rulebook import ACTIVATIONS
 from backprop_sim.datasets import FEATURE_NAMES
 from backprop_sim.plane import Picture
 from reference import layer_grids
@@ -20,8 +21,8 @@ from conftest import make_data as make
 from backprop_sim.engine import Simulation
 from backprop_sim.network import Network
 from backprop_sim.scene import (
-    FONT, HEAT, LEGEND_BESIDE, PALETTES, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, data_loss_scene, heat_image,
-    hit_point, nearby_point, network_scene, overlaps, plane_point, plane_scene, scale_for, text_box,
+    FONT, HEAT, LEGEND_BESIDE, PALETTES, PLANE_FINER, Circle, Image, Polyline, Rect, Scale, Scene, Text, View, heat_image,
+    box_of, hit_point, nearby_point, network_scene, overlaps, plane_scene, scale_for,
 )
 
 ALL_FEATURES = datasets.FEATURES  # seven
@@ -37,6 +38,15 @@ def picture(name="circle", layers=(2, 4, 1), features=("x1", "x2"), hidden="tanh
     return net, Picture(data.kind, x, y, test, picked, grids, tuple(features), hidden, datasets.EXTENT)
 
 
+def plane_point(scene: Scene, x: float, y: float) -> tuple[float, float] | None:
+    """The plane's (x₁, x₂) under a pixel of a plane scene's plot, None outside it: what Scene.plot
+    = (left, top, side, extent) says, x₁ from −extent at the left edge, x₂ from +extent at the top."""
+    left, top, side, extent = scene.plot
+    if not (left <= x <= left + side and top <= y <= top + side):
+        return None
+    return (-extent + (x - left) / side * 2 * extent, extent - (y - top) / side * 2 * extent)
+
+
 def rgb(colour: str) -> np.ndarray:
     return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
@@ -48,7 +58,7 @@ def pixels(image: Image) -> np.ndarray:
 def box(item) -> tuple:
     """The box an item covers, for the bounds checks."""
     if isinstance(item, Text):
-        return text_box(item.x, item.y, item.text, item.size, item.align)
+        return box_of(item)
     if isinstance(item, Circle):
         pad = item.r + item.width / 2
         return (item.x - pad, item.y - pad, item.x + pad, item.y + pad)
@@ -113,6 +123,23 @@ def test_scales_follow_what_the_values_can_reach():
     assert scale_for("feature", np.array([-3.0, 36.0])) == Scale(-36.0, 36.0, 0.0)
 
 
+def test_a_scale_comes_from_the_values_range():
+    """scale_for takes the range (low, high) an activation's values can reach; the names the Picture
+    carries (its hidden activation, its task) are looked up in rules.py's catalogue."""
+    v = np.array([[-0.5, 2.5], [np.nan, 1.0]])
+    assert scale_for((0.0, 1.0), v) == Scale(0.0, 1.0, 0.5)  # sigmoid: its range, whatever the values
+    assert scale_for((-1.0, 1.0), v) == Scale(-1.0, 1.0, 0.0)  # tanh
+    assert scale_for((0.0, np.inf), v) == Scale(0.0, 2.5, 0.0)  # relu, softplus: from 0 to the largest value
+    assert scale_for((-np.inf, np.inf), v) == Scale(-2.5, 2.5, 0.0)  # leaky_relu, linear: symmetric, as far as the values go
+    assert scale_for((-np.inf, 0.0), np.array([-4.0, -1.0])) == Scale(-4.0, 0.0, 0.0)  # bounded above only: mirrored
+    assert scale_for((2.0, np.inf)) == Scale(2.0, 3.0, 2.0)  # no values yet: still a scale
+    by_hand = {"sigmoid": Scale(0.0, 1.0, 0.5), "tanh": Scale(-1.0, 1.0, 0.0), "relu": Scale(0.0, 2.5, 0.0),
+               "leaky_relu": Scale(-2.5, 2.5, 0.0), "linear": Scale(-2.5, 2.5, 0.0), "softplus": Scale(0.0, 2.5, 0.0),
+               "classification": Scale(0.0, 1.0, 0.5), "regression": Scale(-1.0, 1.0, 0.0), "no such rule": Scale(-2.5, 2.5, 0.0)}
+    assert {name: scale_for(name, v) for name in by_hand} == by_hand
+    assert set(ACTIVATIONS) <= set(by_hand)  # every activation the network can have is coloured by a range checked here
+
+
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_heat_image_colours_at_the_ends_and_the_middle(theme):
     pal = PALETTES[theme]
@@ -167,20 +194,40 @@ def test_every_point_is_drawn_where_it_lies_in_its_class_colour(theme):
 
 def test_the_heat_map_is_the_output_over_the_plot():
     net, pic = picture()
+    # the same network with weights 8 times larger: ŷ changes sharply between neighbouring cells, as after training
+    net = Network.build(list(net.layers), [(8 * net.W[l]).tolist() for l in range(1, net.L + 1)],
+                        [(8 * net.b[l]).ravel().tolist() for l in range(1, net.L + 1)], "tanh", "sigmoid", "bce")
+    pic = pic._replace(layers=layer_grids(net, pic.features, 40))
     scene = plane_scene(pic, 400)
     left, top, side, _ = scene.plot
     (image,) = [item for item in scene.items if isinstance(item, Image) and item.w == item.h]
-    assert (image.x, image.y, image.w, image.cols, image.rows) == (left, top, side, 40, 40)
-    # the top-left cell is ŷ at x = (−6 + h/2, 6 − h/2), h = 12/40, computed by hand through the network
-    x = np.array([[-6 + 0.15], [6 - 0.15]])
-    a = x
-    for l in range(1, net.L + 1):
-        z = net.W[l] @ a + net.b[l]
-        a = np.tanh(z) if l < net.L else 1 / (1 + np.exp(-z))
-    pal = PALETTES["light"]
-    s = (float(a[0, 0]) - 0.5) / 0.5
-    colour = rgb(pal.background) + HEAT * abs(s) * ((rgb(pal.pos) if s > 0 else rgb(pal.neg)) - rgb(pal.background))
-    assert np.all(np.abs(pixels(image)[0, 0, :3] - colour) <= 1.5)
+    k = PLANE_FINER  # each of the picture's 40 × 40 cells drawn as k × k pixels
+    assert (image.x, image.y, image.w, image.cols, image.rows) == (left, top, side, 40 * k, 40 * k) and k >= 2
+
+    def z_out(i, j):
+        """z of the output at the centre of cell (row i, column j), x = (−6 + (j + ½)h, 6 − (i + ½)h), h = 12/40,
+        by hand through the network (tanh hidden, sigmoid output)."""
+        a = np.array([[-6 + (j + 0.5) * 0.3], [6 - (i + 0.5) * 0.3]])
+        for l in range(1, net.L + 1):
+            z = net.W[l] @ a + net.b[l]
+            a = np.tanh(z)
+        return float(z[0, 0])
+
+    def colour_of(y_hat):
+        pal = PALETTES["light"]
+        s = (y_hat - 0.5) / 0.5
+        return rgb(pal.background) + HEAT * abs(s) * ((rgb(pal.pos) if s > 0 else rgb(pal.neg)) - rgb(pal.background))
+
+    sigma = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+    assert np.all(np.abs(pixels(image)[0, 0, :3] - colour_of(sigma(z_out(0, 0)))) <= 1.5)  # the top-left cell's centre
+    # between two cells where ŷ jumps: pixel k·j + k − 1 lies f = 1/2 − 1/(2k) of the way from cell j's centre to
+    # the next; z is interpolated there, not ŷ, so that a sharp boundary is a line, not a step
+    row = np.asarray(pic.output)[20]
+    j = int(np.argmax(np.abs(np.diff(row))))
+    f = 0.5 - 0.5 / k
+    expected = colour_of(sigma((1 - f) * z_out(20, j) + f * z_out(20, j + 1)))
+    assert np.all(np.abs(pixels(image)[20 * k + k // 2, k * j + k - 1, :3] - expected) <= 1.5)
+    assert np.abs(colour_of((1 - f) * row[j] + f * row[j + 1]) - expected).max() > 10  # what ŷ's own interpolation would give
 
 
 def test_the_picked_point_is_ringed_and_marked_x():
@@ -200,9 +247,10 @@ def test_clicks_and_keys_find_points_and_places():
     net, pic = picture()
     scene = plane_scene(pic, 420)
     left, top, side, extent = scene.plot
-    centres = np.array([t[2:4] for t in scene.targets])
+    centres = np.array([(t.x, t.y) for t in scene.targets])
     for i in (0, 17, 250, 499):
-        x, y = scene.targets[i][2:4]
+        x, y = scene.targets[i].x, scene.targets[i].y
+        assert scene.targets[i].index == i
         found = hit_point(scene, x + 2, y - 1)
         assert found is not None and np.hypot(*(centres[found] - (x + 2, y - 1))) <= np.hypot(2, 1)
         x1, x2 = plane_point(scene, x, y)
@@ -226,6 +274,19 @@ def test_clicks_and_keys_find_points_and_places():
     assert nearby_point(scene, rightmost, 1, 0) == rightmost  # nothing further: stays
 
 
+def test_a_click_beside_a_point_snaps_to_it():
+    """Issue 26: a click that missed a point did nothing; within 12 px (a 24 px target, WCAG 2.5.8) it picks the nearest."""
+    net, pic = picture("gauss")
+    scene = plane_scene(pic, 420)
+    centres = np.array([(t.x, t.y) for t in scene.targets])
+    gaps = np.hypot(*(centres[:, None, :] - centres[None, :, :]).transpose(2, 0, 1)) + np.eye(len(centres)) * 1e9
+    lonely = int(np.argmax(gaps.min(axis=1)))  # the point farthest from any other
+    assert gaps[lonely].min() >= 30
+    x, y = centres[lonely]
+    assert hit_point(scene, x + 10, y) == lonely and hit_point(scene, x, y - 11) == lonely  # beside it, past its 4 px circle
+    assert hit_point(scene, x + 14, y) is None  # too far from every point: nothing is picked
+
+
 @pytest.mark.parametrize("width", [280, 300, 360, 440, 464, 500, 640])
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_legend_beside_or_below_and_everything_fits(width, theme):
@@ -242,7 +303,7 @@ def test_legend_beside_or_below_and_everything_fits(width, theme):
     assert len(bar) == 1 and (bar[0].rows > 1) == (width >= LEGEND_BESIDE)  # upright beside, flat below
     assert_inside_and_readable(scene)
     texts = [t for t in scene.items if isinstance(t, Text)]
-    boxes = [text_box(t.x, t.y, t.text, t.size, t.align) for t in texts]
+    boxes = [box_of(t) for t in texts]
     for i in range(len(boxes)):
         for j in range(i):
             assert not overlaps(boxes[i], boxes[j], pad=-1), (texts[i].text, texts[j].text)
@@ -269,33 +330,6 @@ def test_regression_points_take_their_targets_colour():
         expected = rgb(pal.muted) + abs(y) * (far - rgb(pal.muted))  # grey at 0, full colour at ±1
         assert np.all(np.abs(colour - expected) <= 2.5), (y, colour, expected)
     assert scale_for(pic.kind) == Scale(-1.0, 1.0, 0.0)
-
-
-# ---------------------------------------------------------------- the loss over the updates
-
-
-@pytest.mark.parametrize("history", [(), ((0, 0.7, 0.8),)])
-def test_loss_plot_says_what_to_do_before_two_points(history):
-    scene = data_loss_scene(history, 300)
-    assert not [i for i in scene.items if isinstance(i, Polyline)]
-    assert any(isinstance(t, Text) and t.text.startswith("Train to see") for t in scene.items)
-    assert_inside_and_readable(scene)
-
-
-@pytest.mark.parametrize("width", [280, 440])
-def test_loss_plot_draws_both_curves_from_zero(width):
-    scene = data_loss_scene([(0, 1.0, 2.0), (5, 0.75, 1.5), (10, 0.5, float("nan")), (20, 0.5, 1.0)], width, height=160)
-    train, test = [i for i in scene.items if isinstance(i, Polyline)]
-    assert train.dash != test.dash and train.colour != test.colour  # told apart by pattern, not by colour alone
-    (y_axis,) = [i for i in scene.items if i.kind == "line" and i.x1 == i.x2]
-    (x_axis,) = [i for i in scene.items if i.kind == "line" and i.y1 == i.y2 and i.width == 1]
-    top, bottom, left, right = min(y_axis.y1, y_axis.y2), max(y_axis.y1, y_axis.y2), min(x_axis.x1, x_axis.x2), max(x_axis.x1, x_axis.x2)
-    at = lambda u, loss: (left + (right - left) * u / 20, bottom - (bottom - top) * loss / 2.0)  # noqa: E731  the largest loss, 2, at the top
-    assert np.allclose(train.points, [at(0, 1.0), at(5, 0.75), at(10, 0.5), at(20, 0.5)], atol=0.06)
-    assert np.allclose(test.points, [at(0, 2.0), at(5, 1.5), at(20, 1.0)], atol=0.06)  # the NaN left out
-    texts = {t.text for t in scene.items if isinstance(t, Text)}
-    assert {"training", "test", "0", "20", "2", "updates"} <= texts
-    assert_inside_and_readable(scene)
 
 
 # ---------------------------------------------------------------- the neurons' maps
@@ -339,7 +373,7 @@ def check_network(scene, net, pic, hidden_maps=True):
         for b in label_boxes(scene):
             assert not overlaps(b, (m.x, m.y, m.x + m.w, m.y + m.h), pad=-1), (b, m.x, m.y)
     texts = [t for t in scene.items if isinstance(t, Text)]
-    boxes = [text_box(t.x, t.y, t.text, t.size, t.align) for t in texts]
+    boxes = [box_of(t) for t in texts]
     for i in range(len(boxes)):
         assert boxes[i][0] >= -1 and boxes[i][2] <= scene.width + 1 and boxes[i][1] >= -1 and boxes[i][3] <= scene.height + 1
         for j in range(i):

@@ -9,7 +9,7 @@ from backprop_sim import panels, svg, toolwords
 from backprop_sim.formatting import parameter
 from backprop_sim.controller import Controller
 from backprop_sim.presets import PRESETS, SEED_B, SEED_W, SEED_X, SEED_Y, preset
-from backprop_sim.scene import FONT, PALETTES, LabelMemory, Line, Polygon, Text, View, network_scene, overlaps, text_box
+from backprop_sim.scene import FONT, PALETTES, LabelMemory, Line, Polygon, Text, View, box_of, network_scene, overlaps
 
 
 def run(key="seed", steps=0, y=None):
@@ -79,7 +79,7 @@ def test_values_not_computed_yet_are_dashes():
 def test_no_text_overlaps_another_and_all_stays_inside(key, width):
     sim = run(key, steps=2)
     scene = network_scene(sim.now, View(width))
-    boxes = [text_box(t.x, t.y, t.text, t.size, t.align) for t in texts(scene)]
+    boxes = [box_of(t) for t in texts(scene)]
     for i, a in enumerate(boxes):
         assert a[0] >= -1 and a[2] <= width + 1 and a[1] >= -1 and a[3] <= scene.height + 1, texts(scene)[i]
         for j in range(i):
@@ -98,12 +98,33 @@ def test_gradient_arrows_grow_with_the_gradient():
     assert np.argsort(widths).tolist() == np.argsort(dW).tolist()
     # backward: each arrow points from the output side toward the input side, its head's tip leftmost
     assert all(a.x2 < a.x1 for a in arrows)
+    bases = []
     for shaft, head in zip(arrows, heads):
-        tip = min(head.points)
-        assert tip[0] < shaft.x2 and head.fill == shaft.colour
-        # the head grows with the width: its base is 2·(5 + 1.5 w)·sin(0.45) long, by hand
-        base = np.hypot(head.points[1][0] - head.points[2][0], head.points[1][1] - head.points[2][1])
-        assert base == pytest.approx(2 * (5 + 1.5 * shaft.width) * np.sin(0.45), abs=0.2)
+        tip, b1, b2 = (np.array(p) for p in head.points)
+        assert tuple(tip) == min(head.points) and tip[0] < shaft.x2 and head.fill == shaft.colour
+        # an arrowhead, by its shape: isosceles about the shaft's line, barbs wider than the shaft, and the
+        # shaft ending inside it (no gap before the head, nothing past its tip)
+        start, end = np.array([shaft.x1, shaft.y1]), np.array([shaft.x2, shaft.y2])
+        along = (tip - start) / np.linalg.norm(tip - start)
+        off_line = lambda p: abs(cross(along, p - start))  # noqa: E731  px from the shaft's line, extended to the tip
+        assert abs(np.linalg.norm(b1 - tip) - np.linalg.norm(b2 - tip)) <= 0.3 and off_line((b1 + b2) / 2) <= 1.0
+        base = np.linalg.norm(b1 - b2)
+        assert base >= shaft.width + 3
+        assert inside_triangle(end, tip, b1, b2), (shaft, head)
+        bases.append(base)
+    assert np.argsort(bases, kind="stable").tolist() == np.argsort(widths, kind="stable").tolist()  # a wider shaft, a larger head
+
+
+def cross(u, v) -> float:
+    return float(u[0] * v[1] - u[1] * v[0])
+
+
+def inside_triangle(p, a, b, c) -> bool:
+    """Whether p lies in the triangle abc (its edges included, to half a pixel: the shaft ends on a whole pixel)."""
+    def side(u, v, w):
+        return cross(v - u, w - u) / np.linalg.norm(v - u)
+    d = [side(a, b, p), side(b, c, p), side(c, a, p)]
+    return all(x >= -0.75 for x in d) or all(x <= 0.75 for x in d)
 
 
 def test_svg_renders_every_label_escaped():

@@ -29,9 +29,12 @@ from backprop_sim.scene import View, network_scene
 
 PACKAGE = Path(__file__).resolve().parent.parent / "py" / "backprop_sim"
 SOURCE_ORDER = ("rules.py", "catalogue.py", "rulebook.py", "formatting.py", "reading.py", "network.py", "explain.py", "engine.py",
-                "datasets.py", "descent.py", "plane.py", "training.py", "presets.py", "mathtex.py", "scene.py", "svg.py", "panels.py", "toolwords.py", "settings.py",
-                "prediction.py", "building.py", "datacontrol.py", "controller.py", "whycontrol.py", "diagnosis.py", "api.py", "urlstate.py", "editing.py",
-                "pageview.py", "drawing.py", "pacing.py", "painter.py")
+                "datasets.py", "descent.py", "plane.py", "training.py", "presets.py", "mathtex.py",
+                "scene/__init__.py", "scene/primitives.py", "scene/labels.py", "scene/targets.py", "scene/layout.py",
+                "scene/network.py", "scene/maps.py", "scene/heat.py", "scene/plots.py", "svg.py",
+                "panels.py", "toolwords.py", "settings.py", "prediction.py", "building.py", "datacontrol.py", "controller.py",
+                "whycontrol.py", "diagnosis.py", "api.py", "urlstate.py", "editing.py", "pageview.py", "drawing.py", "pacing.py",
+                "painter.py")
 
 
 def worked_example(plain: bool = False) -> str:

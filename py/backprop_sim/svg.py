@@ -1,4 +1,4 @@
-"""A display list from scene.py as an SVG document: the same picture the canvas shows.
+"""A display list from backprop_sim.scene as an SVG document: the same picture the canvas shows.
 
 Used by the tests (on CPython), the static preview shown before Python has started, and
 the "export as SVG" of the simulation.
@@ -99,12 +99,13 @@ def _polygon(points, fill):
     return f'<polygon points="{" ".join(f"{_num(px)},{_num(py)}" for px, py in points)}" fill="{_attr(fill)}"/>'
 
 
-def _text(x, y, text, size, colour, align, bold):
+def _text(x, y, text, size, colour, align, bold, sup, rise):
     anchor = {"left": "start", "center": "middle", "right": "end"}[align]
     weight = ' font-weight="600"' if bold else ""
+    raised = f'<tspan dy="{_num(-rise)}">{escape(sup)}</tspan>' if sup else ""  # the anchor places the text and its raised part together
     return (
         f'<text x="{_num(x)}" y="{_num(y)}" font-size="{_num(size)}" fill="{_attr(colour)}" '
-        f'text-anchor="{anchor}" dominant-baseline="central"{weight}>{escape(text)}</text>'
+        f'text-anchor="{anchor}" dominant-baseline="central"{weight}>{escape(text)}{raised}</text>'
     )
 
 

@@ -88,12 +88,21 @@
       ctx.imageSmoothingEnabled = true;
     },
     text: function (ctx, p) {
-      // Text: x, y (the middle), text, size, colour, align, bold
+      // Text: x, y (the middle), text, size, colour, align, bold, sup, rise: sup follows the
+      // text, rise px higher, and align places the two together (as SVG's text-anchor does)
       ctx.font = (p[6] ? "600 " : "") + p[3] + "px " + FONT;
-      ctx.textAlign = p[5];
       ctx.textBaseline = "middle";
       ctx.fillStyle = p[4];
-      ctx.fillText(p[2], p[0], p[1]);
+      if (!p[7]) {
+        ctx.textAlign = p[5];
+        ctx.fillText(p[2], p[0], p[1]);
+        return;
+      }
+      var w = ctx.measureText(p[2]).width, both = w + ctx.measureText(p[7]).width;
+      var left = p[5] === "center" ? p[0] - both / 2 : p[5] === "right" ? p[0] - both : p[0];
+      ctx.textAlign = "left";
+      ctx.fillText(p[2], left, p[1]);
+      ctx.fillText(p[7], left + w, p[1] - p[8]);
     },
   };
 
