@@ -255,6 +255,8 @@ class Controller(BuildControl, DataControl, WhyControl):
         selection = Selection.from_lesson(kind, *(reading.whole(v, "index") for v in value[1:]))
         self.sim.net.check_index(selection.l, selection.j, selection.k or 0)
         self.selected = selection
+        if kind == "weight" and self.data is not None:  # on a data set a chosen weight shows its last batch too
+            self.inspected = selection
 
     @property
     def predict_mode(self) -> bool:

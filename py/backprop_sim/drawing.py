@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from . import toolwords
-from .scene import LabelMemory, View, data_loss_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_heat_image, plane_scene, scale_for
+from .scene import LabelMemory, View, data_loss_scene, flow_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_heat_image, plane_scene, scale_for
 
 PLANE_GRID = 50  # cells per side of the output's map over the input plane
 MAP_STEP = 2  # the neurons' small maps: every 2nd cell of it, 25 × 25
@@ -63,6 +64,9 @@ class Canvases:
         picture = self.picture(ctl)
         if picture is not None and (self._maps is None or self._maps[0] is not picture):
             self._maps = (picture, picture._replace(layers=tuple(layer[:, ::MAP_STEP, ::MAP_STEP] for layer in picture.layers)))
+        if ctl.dataset is not None:  # the weights as they change, and the neurons that pass no gradient on the training points
+            flags = tuple((f.layer, f.neuron - 1, f.kind) for f in ctl.flags())
+            view = replace(view, weights=ctl.sim.phase == "ready", flags=flags)
         self.network_scene = network_scene(ctl.sim.now, view, self.labels, picture=self._maps[1] if picture is not None else None)
         return self.network_scene
 
@@ -91,13 +95,16 @@ class Canvases:
         heat = self.plane_scene.items[0]._replace(pixels=plane_heat_image(np.asarray(picture.output), scale_for(picture.kind), theme))
         return to_json([heat]), None, self.painted["plane-count"], self.plane_scene
 
-    def curve(self, ctl, room: float, theme: str):
-        """The training and test loss over the updates, or None when it shows them already."""
-        history = ctl.curve()
-        if self.painted.get("curve") == (history, room, theme):
-            return None
-        self.painted["curve"] = (history, room, theme)
-        return data_loss_scene(history, max(200.0, room), theme)
+    def curves(self, ctl, room: float, theme: str) -> list:
+        """(canvas id, scene) of the data set's plots that changed: the training and test loss over the
+        updates, and each layer's gradient (on a log scale)."""
+        drawn, width, state = [], max(200.0, room), ctl.diagnosis_state()
+        for canvas, key, scene in (("data-loss", ctl.curve(), lambda: data_loss_scene(ctl.curve(), width, theme)),
+                                   ("flow-plot", state["flow_updates"], lambda: flow_scene(state["flow_updates"], state["gradient_flow"], width, theme))):
+            if self.painted.get(canvas) != (key, room, theme):
+                self.painted[canvas] = (key, room, theme)
+                drawn.append((canvas, scene()))
+        return drawn
 
     @staticmethod
     def loss(ctl, width: float, theme: str):

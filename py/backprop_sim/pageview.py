@@ -100,8 +100,19 @@ def _data(view: PageView, ctl, state: dict, katex, batch_open: bool) -> None:
     view.disabled["target"] = data is not None  # the picked point's target: the data set's, not a slider's
     if data is not None:
         view.text["data-line"] = toolwords.data_line(data)
+        _why(view, ctl, state)
         if batch_open:
             view.html["batch-average"] = toolwords.batch_average_html(ctl.batch_average(), katex)
+
+
+def _why(view: PageView, ctl, state: dict) -> None:
+    """Why training works or fails: the gradient's flow in words, the neurons that pass none, the
+    chosen weight's batch and its nudge."""
+    view.text.update({"flow-line": state["flow"]["text"], "flags-line": toolwords.flags_line(state["flags"], ctl.sim.net.layers),
+                      "nudge-line": toolwords.nudge_line(state["nudge"])})
+    view.options["why-weight"] = toolwords.trace_choices(ctl.sim.net.layers)[0]
+    view.value["why-weight"] = json.dumps(["weight", *ctl.inspected.lesson()[1:]]) if ctl.inspected else ""
+    view.html["weight-batch"] = toolwords.weight_batch_html(state["weight_batch"])
 
 
 def _tools(view: PageView, ctl, state: dict) -> None:
@@ -159,9 +170,10 @@ def options_html(items) -> str:
 
 # ---- events: what page.js wires, and what each event means (an action and its value)
 
-FIELDS = {"layers": "btn-layers", "seed": "btn-randomise", "edit-value": "btn-edit", "prediction": "btn-predict"}  # field: its button
+FIELDS = {"layers": "btn-layers", "seed": "btn-randomise", "edit-value": "btn-edit", "prediction": "btn-predict",
+          "nudge-eps": "btn-nudge"}  # field: its button
 FIELD_ACTIONS = {"layers": "layers", "seed": "seed", "prediction": "predict"}  # edit-value: the selection's weight or bias
-SELECTS = ("trace-weight", "trace-neuron")  # their values are the select action's JSON (toolwords.trace_choices)
+SELECTS = ("trace-weight", "trace-neuron", "why-weight")  # their values are a weight's or neuron's JSON (toolwords.trace_choices)
 CONTROLS = {control: row for row in settings.SETTINGS if row.button is None for control in row.controls}
 
 
@@ -190,13 +202,16 @@ def event(ctl, kind: str, element_id: str, value, canvases=None):
     if kind == "control":
         row = CONTROLS[element_id]
         return row.act, row.value_for(value)
-    if kind == "select":
-        return "select", json.loads(value) if value else None
+    if kind == "select":  # the Why box's list chooses the weight whose batch it shows; the Trace tool's, the selection
+        chosen = json.loads(value) if value else None
+        return ("inspect_weight", chosen[1:] if chosen else None) if element_id == "why-weight" else ("select", chosen)
     if kind == "group":
         return ("x" if element_id == "inputs" else "features"), list(value)
     if kind == "key":  # element_id: the key; value: [the tag it was pressed on, an input's type, a modifier held]
         action = toolwords.key_action(element_id, *value)
         return None if action is None else (action, not ctl.option("show_table") if action == "table" else None)
+    if element_id == "nudge-eps":  # the chosen weight, nudged by the field's ε
+        return None if ctl.inspected is None else ("nudge", [*ctl.inspected.lesson()[1:], value])
     if element_id == "edit-value":
         sel = ctl.selected  # the weight's or the bias's action, with the lesson's numbering: [l, j, (k,) value]
         return None if sel is None else ("weight" if sel.kind == "weight" else "bias", [*sel.lesson()[1:], value])

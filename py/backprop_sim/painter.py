@@ -152,9 +152,8 @@ class Renderer:
         del self.frame_ms[:-600]
 
     def paint_curve(self) -> None:
-        scene = self.canvases.curve(self.page.ctl, self.data_room(), self.theme()) if self.page.ctl.dataset is not None else None
-        if scene is not None:
-            self.draw(_el("data-loss"), scene)
+        for canvas, scene in self.canvases.curves(self.page.ctl, self.data_room(), self.theme()) if self.page.ctl.dataset is not None else ():
+            self.draw(_el(canvas), scene)
 
     def data_room(self) -> float:
         """The data panel's width inside its padding: read after a render's DOM writes, it would lay out the page."""

@@ -264,6 +264,8 @@ SETTINGS: tuple[Setting, ...] = (
             get=lambda c: c.regularization[1]),
     Setting("predict_mode", Flag(), False, controls=("predict-mode",), help="guess each δ before Backward Step shows it",
             get=lambda c: c.prediction.on),
+    Setting("nudge_eps", Number("ε", -10.0, 10.0, step=0.001), 0.001, controls=("nudge-eps",), button="btn-nudge", option=True,
+            help="how far Nudge moves the chosen weight"),
     Setting("check_gradients", Flag(), False, action="check", controls=("check",), option=True,
             help="finite differences beside backprop"),
 )

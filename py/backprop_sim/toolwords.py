@@ -14,7 +14,7 @@ from html import escape
 
 import numpy as np
 
-from .formatting import SUBSCRIPTS, html, number, parameter, symbol
+from .formatting import SUBSCRIPTS, html, number, parameter, subscript, symbol
 from .network import MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS
 
 COMPACT_HEIGHT = 502  # px: the MicroSim textbooks' iframe; the compact view (sim.css, height ≤ 620 px) fits it
@@ -352,3 +352,50 @@ def flow_words(kind: str | None, layer: int | None, L: int) -> str:
                 "layers near the input hardly learn. Each sigmoid or tanh layer multiplies it by g'(z) ≤ 1 (σ' ≤ ¼): "
                 "try ReLU, fewer layers, or smaller starting weights.")
     return ""
+
+
+def weight_batch_html(batch: dict | None) -> str:
+    """The batch behind the chosen weight's last update: each example's ∂Lᵢ/∂w as a bar, their mean,
+    the penalty's term, and −η × total = Δw, the change the update made (HTML, numbers as the panels write them)."""
+    if not batch:
+        return "<p class='help'>Choose a weight and train: here is the batch its last update came from.</p>"
+    w = html(symbol("W", *batch["weight"]))
+    values = batch["per_example"]
+    far = max((abs(v) for v in values), default=0.0) or 1.0
+    bars = "".join(
+        f"<li><span class='bar {'pos' if v > 0 else 'neg' if v < 0 else ''}' style='width:{50 * abs(v) / far:.1f}%'></span>"
+        f"<span class='bar-value'>example {i}: ∂L{subscript(i)}/∂w {_signed(v)}</span></li>" for i, v in enumerate(values, start=1))
+    total = batch["mean"] + batch["penalty"]
+    return (f"<p>The last update of <b>{w}</b> (it was {parameter(batch['w_before'])}) used a batch of {len(values)} "
+            "example(s), each with its own backward pass:</p>"
+            f"<ol class='bars' aria-label='each example’s gradient of the chosen weight'>{bars}</ol>"
+            f"<p>mean {_signed(batch['mean'])} + penalty {_signed(batch['penalty'])} = {_signed(total)}; "
+            f"Δw = −η × ({_signed(total)}) = −{batch['rate']:g} × ({_signed(total)}) = <b>{_signed(batch['delta'])}</b>.</p>")
+
+
+def _signed(value: float) -> str:
+    """A gradient or a change with its sign: 4 decimals, or 3 significant digits when that would print 0.0000."""
+    if value == 0 or abs(value) >= 0.0001:
+        return number(value, sign=True)
+    return ("+" if value > 0 else "") + _change(value)
+
+
+def _change(value: float) -> str:
+    """A small change with 3 significant digits: ΔL of a nudge is often 10⁻⁷."""
+    return number(value) if abs(value) >= 0.001 or value == 0 else f"{value:.2e}".replace("-", "−")
+
+
+def nudge_line(nudge: dict | None) -> str:
+    """What the last nudge measured against what ∂L/∂w predicted, in words ("" before one)."""
+    if not nudge:
+        return ""
+    w = symbol("W", *nudge["weight"])
+    said = (f"Nudging {w} by ε = {nudge['eps']:g}: the loss changed by {_change(nudge['measured'])} (measured by a second forward "
+            f"pass); ∂L/∂w · ε predicted {_change(nudge['predicted'])}.")
+    if "batch" in nudge:
+        b = nudge["batch"]
+        said += f" The next batch's mean loss: {_change(b['measured'])} measured, {_change(b['predicted'])} predicted."
+    gap = abs(nudge["measured"] - nudge["predicted"])
+    if gap > 0.05 * abs(nudge["predicted"]) and gap > 1e-12:
+        said += " They differ: for a nudge this large the loss is no longer a straight line in w."
+    return said

@@ -43,6 +43,7 @@ class WhyControl:
         at, eps = self._weight(value, extra=1)
         if eps == 0:
             raise ValueError("Nudge by an ε other than 0, such as 0.001 (try a large one too, like 1).")
+        self.options["nudge_eps"] = eps  # the field keeps the ε last used
         now = self.sim.now
         example = diagnosis.nudge(self.sim.net, now.x, now.y, at.l, at.j, at.k, eps, self.sim.rules)
         self.nudged = {"weight": at.lesson()[1:], "eps": eps, **example}

@@ -44,6 +44,8 @@ class View:
     digits: int = DIGITS
     selected: Selection | None = None
     chain: Selection | None = None  # the weight whose chain rule the panel shows: its path is highlighted
+    weights: bool = False  # each connection drawn by its weight (width |w|, colour its sign), as while training on a data set
+    flags: tuple = ()  # ((l, j, kind), …), j from 0: hidden neurons that pass no gradient on the training points ("dead", "saturated")
 
 
 def chain_path(layers, weight: Selection | None) -> set:
@@ -121,6 +123,7 @@ class _Drawing:
         steps = moment.steps
         self.latest = steps[-1].layer if steps else (self.L if self.fp is not None else None)
         self.dead = set(dead_neurons(self.net, self.fp)) if self.fp is not None else set()
+        self.flagged = {(l, j): kind for l, j, kind in view.flags}  # on the training points: marked like a dead neuron
         self.items: list = []
         self.targets: list = []
         self.labels: list[Label] = []  # placed after the shapes, without overlaps
@@ -168,6 +171,7 @@ class _Drawing:
         self.max_dW = max((float(np.max(np.abs(s.dW.result.value), initial=0.0, where=np.isfinite(s.dW.result.value)))
                            for s in moment.steps if moment.has_gradients(s.layer)), default=0.0) or 1.0
         self.path = chain_path(net.layers, self.view.chain)
+        self.max_w = max(float(np.max(np.abs(net.W[l]))) for l in range(1, self.L + 1)) or 1.0
         for l in range(1, self.L + 1):
             gap = abs(self.centres[l][0][0] - self.centres[l - 1][0][0]) or self.view.width
             is_crowded = crowded(net.layers[l] * net.layers[l - 1], gap, self.height)
@@ -194,7 +198,10 @@ class _Drawing:
         elif (l, j, k) in self.path:  # the chain rule's path, in the colour of its weights in the panel
             self.items.append(Line(*ends, pal.accent, 3))
         emphasis = l == self.latest
-        self.items.append(Line(*ends, pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0))
+        if self.view.weights and not emphasis:  # the weights as they change: as thick as |w|, in its sign's colour
+            self.items.append(Line(*ends, sign_colour(pal, w, self.digits), round(0.6 + 4.4 * min(1.0, abs(w) / self.max_w), 1)))
+        else:
+            self.items.append(Line(*ends, pal.ink if emphasis else pal.line, 1.6 if emphasis else 1.0))
 
         def beside(t: float, d: float) -> tuple:
             """t of the way along, d px off the line: on the gradient's side (+) or the other (−)."""
@@ -231,7 +238,7 @@ class _Drawing:
         for l, column in enumerate(self.centres):
             fill = pal.input if l == 0 else pal.output if l == self.L else pal.neuron
             for j, (x, y) in enumerate(column):
-                is_dead = (l, j) in self.dead
+                is_dead = (l, j) in self.dead or (l, j) in self.flagged
                 if l > 0:
                     self.targets.append(NeuronTarget("neuron", l, j, x, y, r))
                 if self.view.selected == Selection("neuron", l, j):
@@ -282,7 +289,8 @@ class _Drawing:
         else:
             self.labels.append(Label(1, below, f"b {parameter(float(self.net.b[l][j, 0]))}", pal.muted, 1.0, False))
         if is_dead:
-            self.labels.append(Label(1, [(x + side, y, "left"), (x - side, y, "right"), (x, y + r + 30, "center")], "dead", pal.ink, 1.0, True))
+            word = "dead" if (l, j) in self.dead else self.flagged[(l, j)]
+            self.labels.append(Label(1, [(x + side, y, "left"), (x - side, y, "right"), (x, y + r + 30, "center")], word, pal.ink, 1.0, True))
 
     def layer_names(self) -> None:
         """Above each row, or along the bottom: on a second row where a name would meet another, and

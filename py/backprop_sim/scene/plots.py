@@ -124,23 +124,26 @@ class Curve(NamedTuple):
 
 TRAIN_DASH, TEST_DASH = (), (7, 4)
 HEADER, CURVE_TOP, CURVE_BELOW = 12.0, 32.0, 26.0  # px: the line of the names and keys; above the plot, and below it (the x ticks)
+KEY_ROW = 20.0  # px: a second row of keys, where they do not fit on one
 
 
 def curve_scene(curves: list[Curve], width: float, theme: str, height: float, x_name: str,
-                caption: str = "", empty: str = "", log: bool = False) -> Scene:
+                caption: str = "", empty: str = "", log: bool = False, y_name: str = "loss") -> Scene:
     """Curves of a quantity y ("loss") over x, both axes from 0 (y from its lowest decade on a
-    log scale) to a round number, with readable ticks; their keys and a caption above the plot."""
+    log scale) to a round number, with readable ticks; their keys and a caption above the plot
+    (on as many rows as the keys need: the plot starts below them)."""
     pal = palette(theme)
-    items = _header(curves, width, caption, pal)
+    items, rows = _header(curves, width, caption, pal, y_name)
+    top = CURVE_TOP + KEY_ROW * (rows - 1)
     kept = [_finite(curve, log) for curve in curves]
     if not any(len(xs) >= 2 for xs, _ in kept):
-        top, bottom = CURVE_TOP, height - CURVE_BELOW
+        bottom = height - CURVE_BELOW
         return Scene(width, height, pal.background, items + [Text(width / 2, (top + bottom) / 2, empty, FONT, pal.muted, "center", False)])
     ys = np.concatenate([y for _, y in kept])
-    y_ticks = log_ticks(ys.min(), ys.max()) if log else ticks(0.0, float(ys.max()), max(2, int((height - CURVE_TOP - CURVE_BELOW) / 36)))
+    y_ticks = log_ticks(ys.min(), ys.max()) if log else ticks(0.0, float(ys.max()), max(2, int((height - top - CURVE_BELOW) / 36)))
     y_steps = y_ticks if log else [y_ticks[1] - y_ticks[0]] * len(y_ticks)  # a log scale's ticks: each its own decimals
     left = 8 + max(text_width(tick_text(v, step), FONT) for v, step in zip(y_ticks, y_steps)) + 10
-    plot = (left, CURVE_TOP, width - 12.0, height - CURVE_BELOW)
+    plot = (left, top, width - 12.0, height - CURVE_BELOW)
     last = max(float(xs.max()) for xs, _ in kept if len(xs))
     x_ticks = [v for v in ticks(0.0, last, max(2, int((plot[2] - left) / 80))) if v < last] + [last]  # round numbers, then the end
     to_x = _axis(0.0, last, left, plot[2], False)
@@ -154,17 +157,21 @@ def curve_scene(curves: list[Curve], width: float, theme: str, height: float, x_
     return Scene(width, height, pal.background, items)
 
 
-def _header(curves: list[Curve], width: float, caption: str, pal: Palette) -> list:
-    """Above the plot: the y axis's name, each named curve's key, and the caption at the right."""
-    items: list = [Text(8, HEADER, "loss", FONT, pal.muted, "left", False)]
-    x = 8 + text_width("loss", FONT) + 16
+def _header(curves: list[Curve], width: float, caption: str, pal: Palette, y_name: str = "loss") -> tuple[list, int]:
+    """Above the plot: the y axis's name, each named curve's key (a key that would pass the right
+    edge starts a new row), and the caption at the right; and how many rows they took."""
+    items: list = [Text(8, HEADER, y_name, FONT, pal.muted, "left", False)]
+    x, y, start = 8 + text_width(y_name, FONT) + 16, HEADER, 8 + text_width(y_name, FONT) + 16
     for curve in curves:
         if curve.name:
-            items += [Line(x, HEADER, x + 20, HEADER, curve.colour, 2, curve.dash), Text(x + 26, HEADER, curve.name, FONT, pal.ink, "left", False)]
-            x += 26 + text_width(curve.name, FONT) + 16
+            room = 26 + text_width(curve.name, FONT)
+            if x + room > width - 8 and x > start:
+                x, y = start, y + KEY_ROW
+            items += [Line(x, y, x + 20, y, curve.colour, 2, curve.dash), Text(x + 26, y, curve.name, FONT, pal.ink, "left", False)]
+            x += room + 16
     if caption:
         items.append(Text(width - 12, HEADER, caption, FONT, pal.ink, "right", False))
-    return items
+    return items, int(round((y - HEADER) / KEY_ROW)) + 1
 
 
 def _finite(curve: Curve, log: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -246,3 +253,17 @@ def data_loss_scene(history, width: float, theme: str = "light", height: float =
     rows = np.array([tuple(row)[:3] for row in history], dtype=float).reshape(-1, 3)
     curves = [Curve("training", rows[:, 0], rows[:, 1], pal.ink, TRAIN_DASH), Curve("test", rows[:, 0], rows[:, 2], pal.accent, TEST_DASH)]
     return curve_scene(curves, width, theme, height, "updates", "", "Train to see the losses fall", log)
+
+
+FLOW_DASHES = ((), (7, 4), (2, 3), (9, 3, 2, 3), (4, 4))  # each layer's line its own pattern, not only its colour
+
+
+def flow_scene(updates, sizes, width: float, theme: str = "light", height: float = 170) -> Scene:
+    """Each layer's gradient size ‖∂J/∂W[l]‖ over the updates, on a log scale (sizes: one list per
+    layer l = 1..L): a layer far below the output layer's is a gradient that vanishes on its way down."""
+    pal = palette(theme)
+    colours = (pal.muted, pal.neg, pal.accent, pal.pos, pal.ink)
+    x, L = np.array(updates, dtype=float), len(sizes)
+    curves = [Curve("output" if l == L else f"layer {l}", x, np.array(size, dtype=float), colours[(L - l) % 5], FLOW_DASHES[(L - l) % 5])
+              for l, size in enumerate(sizes, start=1)]
+    return curve_scene(curves, width, theme, height + KEY_ROW, "updates", "", "Train to see each layer's gradient", log=True, y_name="‖∂J/∂W‖")
