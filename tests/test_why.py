@@ -154,3 +154,15 @@ def test_on_a_data_set_a_nudge_measures_the_next_batch_too():
     batch = ctl.data.batches(ctl.progress.epoch)[ctl.progress.position]
     g = reference.batch_gradients_vectorised(ctl.sim.net, ctl.data.inputs()[batch.index], batch.y)
     assert n["slope"] == pytest.approx(float(g.dW[2][0, 2]), rel=1e-12)
+
+
+def test_the_link_carries_the_chosen_weight_and_a_new_shape_forgets_it():
+    ctl = data_controller()
+    ctl.act("train_steps", 5)
+    ctl.act("inspect_weight", [2, 1, 4])
+    link = ctl.link()
+    assert "why=2,1,4" in link
+    again = Controller()
+    assert again.act("link", link) == "" and again.notices == [] and again.inspected == ctl.inspected
+    ctl.act("layers", [2, 2, 1])  # W[2] has 2 columns now: the chosen weight is gone
+    assert ctl.inspected is None and ctl.state()["weight_batch"] is None and "why=" not in ctl.link()

@@ -106,7 +106,7 @@ class BuildControl:
         """A new network from ready; `seed` and `preset` say where its weights came from (for the link)."""
         self._check_data_network(net)
         self.auto = self.training = False
-        self.selected = None
+        self.selected = self.inspected = None
         self.sim.set_network(net, x, y, place=self._restarted())
         self.preset, self.seed = preset, seed
         self.start = self.sim.net  # where Reset returns after training

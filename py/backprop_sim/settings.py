@@ -239,6 +239,8 @@ SETTINGS: tuple[Setting, ...] = (
             get=lambda c: {"kind": c.regularization[0], "rate": c.regularization[1]}),
     Setting("picked", Given(), action="pick_point", key="pick", linked=with_data, data=True,
             help="the point the step-by-step lesson walks", get=lambda c: c.picked),
+    Setting("inspected", Given(), action="inspect_weight", key="why", linked=lambda c: with_data(c) and c.inspected is not None,
+            data=True, listed=True, help="the weight whose last batch the Why box shows", get=lambda c: c.inspected.lesson()[1:]),
     Setting("x", Given(), key="x", linked=one_example, controls=("inputs",), button="fields", help="the input a[0]",
             get=lambda c: c.sim.now.x.ravel().tolist()),
     Setting("y", Given(control=(("min", 0.0), ("max", 1.0), ("step", 0.05), ("value", SEED_Y[0]))), action="target", key="y", linked=one_example, controls=("target",), shown=True, help="the target",

@@ -80,6 +80,10 @@ class WhyControl:
         if at is None or self.data is None or update is None or update.start[0] is None or not self.progress.last_batch:
             return None
         net = self.sim.net
+        try:
+            net.check_index(at.l, at.j, at.k)
+        except ValueError:  # the network changed shape since the weight was chosen: nothing to show for it
+            return None
         start = Network.build(net.layers, update.start[0][1:], update.start[1][1:], net.hidden_activation,
                               net.output_activation, net.loss_fn)
         index = np.array(self.progress.last_batch)
