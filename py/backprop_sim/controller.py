@@ -41,6 +41,17 @@ class Progress(NamedTuple):
 PREDICT_ABS, PREDICT_REL = 0.0005, 0.02  # a prediction within this of δ counts as right
 
 
+class Answer(NamedTuple):
+    """One graded prediction, as an LMS's gradebook lists it (assets/scorm.js: cmi.interactions)."""
+
+    l: int  # the δ's layer, as in the lesson
+    j: int  # its neuron, counted from 1
+    sign: bool  # only the sign was predicted: response and correct are then +1, −1 (or 0)
+    response: float  # the learner's number (or sign)
+    correct: float  # δ itself (or its sign)
+    right: bool
+
+
 class Prediction:
     """Predict before you see: with the mode on, each backward step waits for the learner's
     guesses of its layer's δ, one neuron at a time (a number, or only its sign); each guess is
@@ -52,6 +63,7 @@ class Prediction:
         self.asked = 0
         self.moment: Moment | None = None  # the moment whose next layer is being predicted
         self.done = 0  # how many of that layer's δ are predicted already
+        self.answers: list[Answer] = []  # every graded guess of the visit, in order
 
     def target(self, sim: Simulation) -> tuple[int, int]:
         """The δ to predict, (l, j) with j 0-based: the next layer's first neuron not yet predicted."""
@@ -71,14 +83,18 @@ class Prediction:
         """The δ asked for, j 0-based: 'δ^[2]₁'."""
         return symbol("δ", l, Selection.number(j))
 
-    def grade(self, value, truth: float, name: str) -> str:
-        """Score a guess of `name` (a δ) against its true value; the verdict and the running score, in words."""
+    def grade(self, value, truth: float, l: int, j: int) -> str:
+        """Score a guess of δ^[l]_j (j 0-based) against its true value; the verdict and the running score, in words."""
+        name = self.name(l, j)
         if isinstance(value, str) and value.strip() in ("+", "-", "−"):
             sign = 1 if value.strip() == "+" else -1
             right, said = bool(np.sign(truth) == sign), "positive" if sign > 0 else "negative"
+            answer = Answer(l, Selection.number(j), True, float(sign), float(np.sign(truth)), right)
         else:
             guess = _number(value, "Your prediction")
             right, said = abs(guess - truth) <= max(PREDICT_ABS, PREDICT_REL * abs(truth)), number(guess)
+            answer = Answer(l, Selection.number(j), False, guess, truth, bool(right))
+        self.answers.append(answer)
         self.right, self.asked = self.right + int(right), self.asked + 1
         return f"{'Right' if right else 'Not quite'}: {name} = {number(truth)} (you said {said}). Score: {self.right} of {self.asked}."
 
@@ -757,7 +773,7 @@ class Controller:
             _number(value, "Your prediction")  # refused before anything moves or counts
         now = self.sim.now
         step = self.sim.net.backward_step(now.forward, now.y, now.steps, self.sim.rules)  # the step to come, not taken yet
-        verdict = self.prediction.grade(value, float(step.delta.result.value[j, 0]), Prediction.name(l, j))
+        verdict = self.prediction.grade(value, float(step.delta.result.value[j, 0]), l, j)
         if self.prediction.predicted(self.sim):
             self.sim.backward_step(self.finer)
             return verdict
@@ -904,6 +920,7 @@ class Controller:
             "predict_mode": self.prediction.on,
             "prediction": prediction,
             "score": {"right": self.prediction.right, "asked": self.prediction.asked},
+            "answers": [a._asdict() for a in self.prediction.answers],  # for the LMS (assets/scorm.js)
             "rules": self.rules_result,
             "can_undo": bool(sim.history),
             # why the next step was refused, while the simulation is still at the moment it came from
