@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import lesson  # tools/lesson.py
+import textbook  # tools/textbook.py
 from backprop_sim import mathtex, panels, toolwords
 from backprop_sim.controller import Controller
 from backprop_sim.presets import PRESETS, SEED_B, SEED_W, SEED_X, preset
@@ -100,7 +101,7 @@ def test_the_lessons_numbers_are_the_engines_and_the_drawings():
     # and the markers are replaced on the lesson, the teaching notes and the textbook's copy
     for page in ("index.md", "teaching-notes.md"):
         source = (lesson.PACKAGE.parent.parent / "site" / "sim" / page).read_text()
-        for text in (lesson.expand(source), lesson.textbook_lesson(source)):
+        for text in (lesson.expand(source), textbook.textbook_lesson(source)):
             assert "{{" not in text
     source = (lesson.PACKAGE.parent.parent / "site" / "sim" / "index.md").read_text()
     assert "{{ seed_dW_1_12 }}" in source and "{{ seed_delta_2 }}" in source  # generated, never typed

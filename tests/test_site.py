@@ -99,14 +99,24 @@ def test_lms_parent_on_another_port_embeds_and_resizes(visit, server, tmp_path, 
 # ---------------------------------------------------------------- the built files
 
 class Links(HTMLParser):
+    """A page's links and ids. The links of its References section (the MicroSim collection's
+    list of publications, each with its address) are citations: a learner may follow them, the
+    page never loads them, so they are kept apart."""
+
     def __init__(self):
         super().__init__()
-        self.links, self.ids = [], set()
+        self.links, self.ids, self.citations = [], set(), []
+        self.in_references = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if "id" in attrs:
             self.ids.add(attrs["id"])
+        if tag in ("h1", "h2"):
+            self.in_references = attrs.get("id") == "references"
+        if tag == "a" and self.in_references and urlparse(attrs.get("href") or "").scheme == "https":
+            self.citations.append(attrs["href"])
+            return
         for key in ("href", "src"):
             if attrs.get(key) and not (tag == "link" and attrs.get("rel") in ("canonical",)):
                 self.links.append(attrs[key])
@@ -158,6 +168,9 @@ def test_no_page_refers_to_another_host(site):
             if urlparse(link).scheme in ("http", "https"):
                 offenders.append(f"{page.relative_to(site)}: {link}")
     assert offenders == []
+    # only the lesson cites publications, by their https addresses, in its References
+    cited = {page.relative_to(site).as_posix(): parsed(page).citations for page in site.rglob("*.html") if parsed(page).citations}
+    assert list(cited) == [LESSON] and len(cited[LESSON]) >= 2
 
 
 def test_lesson_sections_in_the_originals_order(site):
@@ -185,29 +198,20 @@ def test_worked_example_equals_a_hand_computation(site):
 
 
 def test_embed_heights_agree(site):
-    """metadata.json (static) recommends the height of the snippet the lesson recommends."""
+    """metadata.json gives the height of the frame the lesson's snippet recommends
+    (tests/test_microsim.py checks the rest of it)."""
     from backprop_sim.toolwords import COMPACT_HEIGHT
     html = (site / LESSON).read_text()
     assert f'height="{COMPACT_HEIGHT}px"' in html
     meta = json.loads((site / "sim" / "metadata.json").read_text())
-    assert meta["canvas"]["recommended_iframe_height"] == COMPACT_HEIGHT
-
-
-def test_metadata_has_the_microsims_fields(site):
-    meta = json.loads((site / "sim" / "metadata.json").read_text())
-    for key in ("title", "description", "subject", "keywords", "author", "date_created", "date_modified", "rights",
-                "grade_level", "educational_level", "bloom_level", "learning_objectives", "duration",
-                "prerequisites", "framework", "canvas", "controls", "pedagogical_pattern"):
-        assert meta.get(key), key
-    assert meta["framework"] == "Pyodide + numpy"
-    assert len(meta["learning_objectives"]) == 4
+    assert meta["microsim"]["technical"]["canvasDimensions"]["height"] == COMPACT_HEIGHT
 
 
 def test_social_card_is_a_real_screenshot(site):
     html = (site / LESSON).read_text()
     # og:image must be an absolute address: only a build with a real site_url can give one
     assert "og:image" not in html and 'property="og:title"' in html
-    png = (site / "sim" / "screenshot.png").read_bytes()
+    png = (site / "sim" / "backpropagation.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert width >= 800 and height >= 400

@@ -5,7 +5,9 @@
 - the SCORM 1.2 package: the lesson with the simulation, for an LMS.
 
 Each is a copy of the built site, so none links to anything it does not contain: the lesson's
-"online-only" block (the links to these zips) is left out of all three.
+"online-only" block (the links to these zips) is left out of all three. The service worker
+(sw.js) works only where our own site serves it: the folder and the SCORM package leave it out,
+and their main.html does not ask for it.
 """
 
 from __future__ import annotations
@@ -20,13 +22,20 @@ TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 sys.path[:0] = [str(ROOT / "py"), str(TOOLS)]
 
-import lesson  # noqa: E402
+import textbook  # noqa: E402
+from textbook import FOLDER  # noqa: E402  (the MicroSim convention: docs/sims/NAME/)
 
 DOWNLOADS = "downloads"
 FOLDER_ZIP = f"{DOWNLOADS}/backpropagation-microsim-folder.zip"
 SCORM_ZIP = f"{DOWNLOADS}/backpropagation-microsim-scorm.zip"
-FOLDER = "backpropagation"  # the MicroSim convention: docs/sims/NAME/
 SCORM_LAUNCH = "sim/index.html"
+# cmi.student_data.mastery_score: the score (0-100) at which a learner who has done a full pass
+# with predictions passes; three of the seed example's four δ right
+MASTERY_SCORE = 75
+# Material's offline plugin writes this after the search plugin's index: without it, search
+# never starts from file://
+OFFLINE_SEARCH = "search/search_index.js"
+SERVICE_WORKER = re.compile(r' data-service-worker="[^"]*"')  # main.html's loader tag: where sw.js is
 STORED = (".zip", ".whl", ".bin", ".png", ".gz")  # compressed already: deflating again only costs time
 
 ONLINE_ONLY = re.compile(r'<div class="online-only"[^>]*>.*?</div>\s*', re.S)
@@ -71,8 +80,17 @@ def _zip(target: Path, entries) -> None:
 
 
 def write_offline_zip(out: Path, name: str) -> None:
-    """The whole site: unzipped and opened by double-click, it works offline."""
+    """The whole site: unzipped and opened by double-click, it works offline, search included."""
+    if not (out / OFFLINE_SEARCH).is_file():
+        raise RuntimeError(f"{OFFLINE_SEARCH} is missing: the offline zip must be made after Material's offline plugin")
     _zip(out / name, ((f"backprop-microsim/{n}", p, None) for n, p in site_files(out)))
+
+
+def without_service_worker(html: str, name: str) -> str:
+    """main.html for a copy served by someone else (a textbook, an LMS): no sw.js to register."""
+    if name.endswith("main.html") and not SERVICE_WORKER.search(html):
+        raise RuntimeError(f"{name}: the loader's data-service-worker attribute is gone; the copies must not ask for sw.js")
+    return SERVICE_WORKER.sub("", html)
 
 
 # ---------------------------------------------------------------- the drop-in folder
@@ -87,7 +105,8 @@ def _folder_page(text: str, name: str) -> str:
     for old, new in FOLDER_ASSETS.items():
         text = text.replace(old, new)
     text = SOURCE_LINK.sub("", text)  # the Python source page stays on the site
-    left = re.findall(r'(?:href|src)="(\.\./[^"]*|/[^"]*|source\.html)"', text)
+    text = without_service_worker(text, name)
+    left = [a or b for a, b in re.findall(r'="(\.\./[^"]*)"|(?:href|src)="(/[^"]*|source\.html)"', text)]
     if left:
         raise RuntimeError(f"{name} in the drop-in folder would point outside it: {left}")
     return text
@@ -97,8 +116,9 @@ def folder_entries(out: Path):
     """The folder a teacher unzips into docs/sims/: the lesson as Markdown, the simulation and
     everything it needs, referenced by relative paths only."""
     sim = out / "sim"
-    yield f"{FOLDER}/index.md", None, lesson.textbook_lesson((ROOT / "site" / "sim" / "index.md").read_text())
-    yield f"{FOLDER}/teaching-notes.md", None, (ROOT / "site" / "sim" / "teaching-notes.md").read_text()
+    yield f"{FOLDER}/index.md", None, textbook.textbook_lesson((ROOT / "site" / "sim" / "index.md").read_text())
+    notes = "teaching-notes.md"
+    yield f"{FOLDER}/{textbook.PAGES[notes]}", None, textbook.textbook_page((ROOT / "site" / "sim" / notes).read_text(), notes)
     for name in ("main.html", "edit.html"):
         yield f"{FOLDER}/{name}", None, _folder_page((sim / name).read_text(encoding="utf-8"), name)
     skip = {"main.html", "edit.html", "index.html", "teaching-notes.html", "source.html"}
@@ -111,6 +131,7 @@ def folder_entries(out: Path):
             yield f"{FOLDER}/katex/{path.relative_to(out / 'assets' / 'katex').as_posix()}", path, None
     for name in ("editor.js", "microsim-embed.js"):
         yield f"{FOLDER}/{name}", out / "assets" / name, None
+    yield f"{FOLDER}/math.js", textbook.MATH_JS, None  # the lessons' math where the textbook renders none
 
 
 def write_folder_zip(out: Path) -> None:
@@ -121,7 +142,8 @@ def write_folder_zip(out: Path) -> None:
 
 def scorm_manifest(files: list[str], title: str) -> str:
     """imsmanifest.xml for SCORM 1.2 (IMS Content Packaging 1.1.2 with ADL's adlcp): one
-    organization, one item, one SCO launching the lesson, and every file of the package."""
+    organization, one item with its mastery score, one SCO launching the lesson, and every file
+    of the package."""
     listed = "\n".join(f"      <file href={quoteattr(name)}/>" for name in files)
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="backprop-microsim" version="1.0"
@@ -138,6 +160,7 @@ def scorm_manifest(files: list[str], title: str) -> str:
       <title>{title}</title>
       <item identifier="backprop-item" identifierref="backprop-sco" isvisible="true">
         <title>{title}</title>
+        <adlcp:masteryscore>{MASTERY_SCORE}</adlcp:masteryscore>
       </item>
     </organization>
   </organizations>
@@ -150,13 +173,19 @@ def scorm_manifest(files: list[str], title: str) -> str:
 """
 
 
+def _scorm_entry(name: str, path: Path):
+    if name == "sim/main.html":  # served by the LMS: no service worker
+        return name, None, without_service_worker(_offline_html(path.read_text(encoding="utf-8")), name)
+    return name, path, None
+
+
 def write_scorm_zip(out: Path) -> None:
     """The site with the manifest at the root; the LMS launches the lesson, whose
     assets/scorm.js reports to the LMS's run-time."""
-    files = site_files(out, leave_out=("sitemap.xml",))
+    files = site_files(out, leave_out=("sitemap.xml", "sw.js"))
     names = [n for n, _ in files]
     if SCORM_LAUNCH not in names:
         raise RuntimeError(f"the SCORM package has no {SCORM_LAUNCH}")
     entries = [("imsmanifest.xml", None, scorm_manifest(names, "Backpropagation MicroSim"))]
-    entries += [(n, p, None) for n, p in files]
+    entries += [_scorm_entry(n, p) for n, p in files]
     _zip(out / SCORM_ZIP, entries)

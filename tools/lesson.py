@@ -173,22 +173,43 @@ def site_address(site_url: str | None) -> str:
     return site_url.rstrip("/") + "/"
 
 
-def embed_snippet(address: str) -> str:
-    """The lesson's embed box. With a real site address the snippets are absolute; without one
-    they are relative to the lesson (sim/index) and lesson.js writes the page's own address into
-    them when it is viewed, so a teacher never copies a placeholder."""
-    sim, script = (f"{address}sim/main.html", f"{address}assets/microsim-embed.js") if address else ("main.html", "../assets/microsim-embed.js")
-    full = embed_iframe(sim, EMBED_HEIGHT) + f'\n<script src="{script}"></script>'
+def _embed_addresses(address: str) -> tuple[str, str, str]:
+    """(simulation, resize script, data-embed-base) for the embed boxes. With a real site address the
+    snippets are absolute; without one they are relative to the lesson (sim/index) and lesson.js
+    writes the page's own address into them when it is viewed, so a teacher never copies a placeholder."""
+    if address:
+        return f"{address}sim/main.html", f"{address}assets/microsim-embed.js", "site"
+    return "main.html", "../assets/microsim-embed.js", "page"
+
+
+def embed_copy(address: str) -> str:
+    """The collection's "Copy this iframe to your website:" block, under the lesson's frame: the
+    compact snippet, which works as pasted."""
+    sim, _, base = _embed_addresses(address)
     return "\n".join([
-        f'<div class="embed-box" data-embed-base="{"site" if address else "page"}" markdown>',
+        f'<div class="embed-box" data-embed-base="{base}" markdown>',
         "",
-        "Paste this into any page, LMS or course site. It works as pasted, even where the editor "
-        f"removes scripts: in a frame {COMPACT_HEIGHT} px high the simulation shows its compact view "
-        "(the drawing, the step buttons, the status and the current equation; **Tools** opens the rest).",
+        "Copy this iframe to your website:",
         "",
-        "``` html",
+        "```html",
         embed_iframe(sim),
         "```",
+        "",
+        "</div>",
+    ])
+
+
+def embed_snippet(address: str) -> str:
+    """The lesson's embed box near its end: what the snippet at the top does, and the full view."""
+    sim, script, base = _embed_addresses(address)
+    full = embed_iframe(sim, EMBED_HEIGHT) + f'\n<script src="{script}"></script>'
+    return "\n".join([
+        f'<div class="embed-box" data-embed-base="{base}" markdown>',
+        "",
+        "The iframe under the simulation at the top of this page works as pasted into any page, LMS or "
+        f"course site, even where the editor removes scripts: in a frame {COMPACT_HEIGHT} px high the "
+        "simulation shows its compact view (the drawing, the step buttons, the status and the current "
+        "equation; **Tools** opens the rest).",
         "",
         "The full view, where your page allows scripts: the script makes the frame grow and shrink "
         "with the simulation (the MicroSim `microsim-resize` message). Without the script the frame "
@@ -211,6 +232,7 @@ def expand(markdown: str, site_url: str = "") -> str:
         "worked_example": worked_example,
         "python_source": python_source,
         "embed_snippet": lambda: embed_snippet(site_address(site_url)),
+        "embed_copy": lambda: embed_copy(site_address(site_url)),
         "embed_height": lambda: str(EMBED_HEIGHT),
         **{name: (lambda value=value: value) for name, value in lesson_numbers().items()},
     }
@@ -224,42 +246,6 @@ def expand(markdown: str, site_url: str = "") -> str:
         return match.group(0)
 
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", fill, markdown)
-
-
-TEXTBOOK_EMBED = f"""Other pages of this textbook can show the simulation the MicroSim way; from a chapter
-two folders down (`docs/chapters/NAME/index.md`):
-
-``` html
-<iframe src="../../sims/backpropagation/main.html" height="{COMPACT_HEIGHT}px" width="100%"></iframe>
-```
-
-In a frame that short it shows its compact view: the drawing, the step buttons, the status and
-the current equation, with every other tool behind **Tools**. The simulation's **Copy embed code**
-(under *Share and export*) gives a snippet with this site's address and the current setup."""
-
-
-def textbook_lesson(markdown: str) -> str:
-    """The lesson for the drop-in folder (`docs/sims/backpropagation/index.md` of any MkDocs
-    textbook): plain Markdown that needs none of this site's extensions, math as \\( \\) and
-    \\[ \\] (pymdownx.arithmatex with MathJax or KaTeX renders it; without them it stays
-    readable), links only to files inside the folder."""
-    markers = {
-        "worked_example": lambda: worked_example(plain=True),
-        "embed_snippet": lambda: TEXTBOOK_EMBED,
-        "embed_height": lambda: str(EMBED_HEIGHT),
-        **{name: (lambda value=value: value) for name, value in lesson_numbers().items()},
-    }
-    text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)]() if m.group(1) in markers else data_numbers()[m.group(1)], markdown)
-    text = re.sub(r'<div class="online-only"[^>]*>.*?</div>\n*', "", text, flags=re.S)
-    text = re.sub(r"^image: .*\n", "", text, flags=re.M)  # the site's social card, a path of this site
-    text = re.sub(r"\$\$(.+?)\$\$", lambda m: "\\[" + m.group(1) + "\\]", text, flags=re.S)
-    text = re.sub(r"\$(.+?)\$", lambda m: "\\(" + m.group(1) + "\\)", text)
-    text = re.sub(r"\)\{[^}\n]*\}", ")", text)  # attr_list buttons: plain links
-    text = re.sub(r" ?[^.\n]*\[[^\]]*\]\(source\.md\)[^.]*\.", "", text)  # the source page is not in the folder
-    # the lesson's own frame sizes itself with the MicroSim resize script, inside the folder
-    text = text.replace('title="Backpropagation MicroSim" loading="lazy"></iframe>',
-                        'title="Backpropagation MicroSim" loading="lazy"></iframe>\n<script src="microsim-embed.js"></script>', 1)
-    return text
 
 
 def write_rules_source(target: Path) -> None:

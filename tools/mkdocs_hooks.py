@@ -3,7 +3,7 @@
 - the worked example on the lesson page and the Python source page are generated from
   py/backprop_sim, so the lesson's numbers and the simulation's can never disagree;
 - after the build: the runtime (tools/runtime.py), KaTeX from npm, the static preview of
-  the simulation; then the downloads (tools/downloads.py): the zip of the whole site for
+  the simulation, its metadata.json (tools/metadata.py); then the downloads (tools/downloads.py): the zip of the whole site for
   offline use, the drop-in folder for MkDocs textbooks and the SCORM package.
 """
 
@@ -22,8 +22,11 @@ TOOLS = Path(__file__).resolve().parent
 ROOT = TOOLS.parent
 sys.path[:0] = [str(ROOT / "py"), str(TOOLS)]
 
+from mkdocs.plugins import event_priority  # noqa: E402
+
 import downloads  # noqa: E402  (tools/downloads.py)
 import lesson  # noqa: E402  (tools/lesson.py)
+import metadata  # noqa: E402  (tools/metadata.py)
 import runtime  # noqa: E402
 import screenshot  # noqa: E402
 
@@ -71,6 +74,7 @@ def _accessible(output: str, where: str) -> str:
     return output.replace('<div class="arithmatex">', '<div class="arithmatex" tabindex="0">')
 
 
+@event_priority(-110)  # after Material's offline plugin (-100) writes search_index.js, which the offline zip needs
 def on_post_build(config) -> None:
     out = Path(config["site_dir"])
     try:
@@ -82,7 +86,8 @@ def on_post_build(config) -> None:
     lesson.write_preview(out / "sim" / "main.html")
     _bundle_editor(out / "assets" / "editor.js")
     lesson.write_rules_source(out / "sim" / "rules-source.js")
-    screenshot.take(out / "sim" / "main.html", out / "sim" / "screenshot.png")
+    metadata.write(out, config["extra"]["site_address"])
+    screenshot.take(out / "sim" / "main.html", out / "sim" / f"{downloads.FOLDER}.png")  # the MicroSim's picture, NAME.png
     _add_content_security_policy(out)
     versions = _stamp_runtime_versions(out)
     _write_service_worker(out, versions)

@@ -67,6 +67,7 @@ def state(ctl) -> dict:
         "predict_mode": ctl.prediction.on,
         "prediction": prediction,
         "score": {"right": ctl.prediction.right, "asked": ctl.prediction.asked},
+        "answers": [a._asdict() for a in ctl.prediction.answers],  # each graded prediction, for an LMS (assets/scorm.js)
         "rules": ctl.rules_result,
         "can_undo": bool(sim.history),
         # why the next step was refused, while the simulation is still at the moment it came from

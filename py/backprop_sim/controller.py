@@ -277,7 +277,7 @@ class Controller(BuildControl, DataControl, WhyControl):
             reading.number(value, "Your prediction")  # refused before anything moves or counts
         now = self.sim.now
         step = self.sim.net.backward_step(now.forward, now.y, now.steps, self.sim.rules)  # the step to come, not taken yet
-        verdict = self.prediction.grade(value, float(step.delta.result.value[j, 0]), Prediction.name(l, j))
+        verdict = self.prediction.grade(value, float(step.delta.result.value[j, 0]), l, j)
         if self.prediction.predicted(self.sim):
             self.sim.backward_step(self.option("finer"))
             return verdict

@@ -383,13 +383,15 @@
   }
 
   // After the first visit is ready (never during it), keep the site in this browser's cache.
+  // Only where our own site serves sw.js (main.html's data-service-worker): the drop-in folder
+  // and the SCORM package leave it out (tools/downloads.py), so a textbook or an LMS is never asked for it.
   function registerServiceWorker() {
-    if (!/^https?:$/.test(location.protocol) || window.origin === "null") return;
+    var worker = script.dataset.serviceWorker;
+    if (!worker || !/^https?:$/.test(location.protocol) || window.origin === "null") return;
     try {
       if (!navigator.serviceWorker) return;
-      navigator.serviceWorker
-        .register(new URL("../sw.js", script.src).href, { scope: new URL("../", script.src).href })
-        .catch(function () {});
+      var url = new URL(worker, script.src);
+      navigator.serviceWorker.register(url.href, { scope: new URL("./", url).href }).catch(function () {});
     } catch (e) {
       /* storage blocked: the site works without it */
     }
