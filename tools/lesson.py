@@ -152,6 +152,62 @@ def data_numbers() -> dict[str, str]:
     }
 
 
+FAIL_UPDATES, DEAD_UPDATES, DIVERGE_UPDATES = 300, 500, 500  # "When training fails": each case's training, at build
+
+
+def failure_setup(problem: str, layers, hidden: str, lr: float, output: str | None = None) -> Controller:
+    """A controller set up for one of the "When training fails" cases, through the page's own actions."""
+    ctl = Controller()
+    steps = [("dataset", {"name": problem}), ("layers", list(layers)), ("activation", ["hidden", hidden])]
+    steps += [("activation", ["output", output])] if output else []
+    for name, value in steps + [("lr", lr)]:
+        if ctl.act(name, value):
+            raise ValueError(f"The lesson's {problem} failure case: {name} {value!r} was refused: {ctl.message}")
+    return ctl
+
+
+def _flow_ratio(state: dict) -> str:
+    """Layer 1's gradient as a share of the output layer's, at the last recorded update."""
+    last = [layer[-1] for layer in state["gradient_flow"]]
+    share = 100 * last[0] / last[-1]
+    return f"{share:.0f} %" if share >= 10 else f"{share:.2g} %"
+
+
+@functools.cache
+def failure_numbers() -> dict[str, str]:
+    """The numbers and links of the lesson's "When training fails" (issue 29): trained at build,
+    so the lesson says what the simulation does."""
+    cases = {
+        "vanish": failure_setup("spiral", (2, 8, 8, 8, 8, 1), "sigmoid", 1.0),
+        "vanish_fix": failure_setup("spiral", (2, 8, 8, 8, 8, 1), "relu", 0.1),
+        "dead": failure_setup("circle", (2, 8, 8, 1), "relu", 3.0),
+        "dead_fix": failure_setup("circle", (2, 8, 8, 1), "leaky_relu", 3.0),
+        "diverge": failure_setup("plane", (2, 4, 1), "linear", 10.0, "linear"),
+        "diverge_fix": failure_setup("plane", (2, 4, 1), "linear", 0.001, "linear"),
+    }
+    values = {f"fail_link_{name}": "main.html#" + urlstate.encode(ctl) for name, ctl in cases.items()}
+    for name, updates in (("vanish", FAIL_UPDATES), ("vanish_fix", FAIL_UPDATES), ("dead", DEAD_UPDATES), ("dead_fix", DEAD_UPDATES),
+                          ("diverge", DIVERGE_UPDATES), ("diverge_fix", DIVERGE_UPDATES)):
+        message = cases[name].act("train_steps", updates)
+        if bool(message) != (name == "diverge"):  # only the divergence case may (and must) stop with a message
+            raise ValueError(f"The lesson's failure case {name} did not go as the lesson says: {message!r}")
+    states = {name: ctl.state() for name, ctl in cases.items()}
+    dead = [f for f in states["dead"]["flags"] if f["kind"] == "dead"]
+    return {
+        **values,
+        "fail_updates": f"{FAIL_UPDATES:,}", "fail_dead_updates": f"{DEAD_UPDATES:,}", "fail_diverge_updates": f"{DIVERGE_UPDATES:,}",
+        "fail_vanish_ratio": _flow_ratio(states["vanish"]), "fail_vanish_fix_ratio": _flow_ratio(states["vanish_fix"]),
+        "fail_vanish_accuracy": percent(states["vanish"]["dataset"]["test_accuracy"]),
+        "fail_vanish_fix_accuracy": percent(states["vanish_fix"]["dataset"]["test_accuracy"]),
+        "fail_dead_count": f"{len(dead)} of {sum(states['dead']['layers'][1:-1])}",
+        "fail_dead_accuracy": percent(states["dead"]["dataset"]["test_accuracy"]),
+        "fail_dead_fix_count": str(len([f for f in states["dead_fix"]["flags"] if f["kind"] == "dead"])),
+        "fail_dead_fix_accuracy": percent(states["dead_fix"]["dataset"]["test_accuracy"]),
+        "fail_diverge_after": str(states["diverge"]["dataset"]["update"]),
+        "fail_diverge_fix_loss": f"{states['diverge_fix']['dataset']['test_loss']:.1e}".replace("-", "−"),
+    }
+
+
 def python_source() -> str:
     parts = []
     for name in SOURCE_ORDER:
@@ -243,6 +299,8 @@ def expand(markdown: str, site_url: str = "") -> str:
             return markers[name]()
         if name.startswith("data_"):  # trained only for the pages that ask (data_numbers)
             return data_numbers()[name]
+        if name.startswith("fail_"):  # the same for "When training fails"
+            return failure_numbers()[name]
         return match.group(0)
 
     return re.sub(r"\{\{\s*(\w+)\s*\}\}", fill, markdown)
