@@ -16,7 +16,7 @@ from backprop_sim.network import MAX_HIDDEN_LAYERS
 def comparable(state, trained=False):
     # the link carries the setup, not the visit's history (undo, loss curve, last update, score);
     # trained weights travel as the learner's own, without the preset or seed they started from
-    history = ("can_undo", "losses", "last_update", "score") + (("preset", "seed", "trained") if trained else ())
+    history = ("can_undo", "losses", "last_update", "score", "answers", "nudge") + (("preset", "seed", "trained") if trained else ())
     return {k: v for k, v in state.items() if k not in history}
 
 

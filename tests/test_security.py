@@ -315,7 +315,8 @@ def test_a_rebuilt_site_reaches_a_returning_visitor_whole(visit, site, tmp_path)
         source = tmp_path / "source"
         for name in ("py", "site", "tools", "overrides"):
             shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        shutil.copy(ROOT / "mkdocs.yml", source / "mkdocs.yml")
+        for name in ("mkdocs.yml", "package.json"):
+            shutil.copy(ROOT / name, source / name)
         (source / "node_modules").symlink_to(ROOT / "node_modules")
         (source / ".cache").mkdir()  # its own caches: this build must not replace the real build's
         (source / ".cache" / "wheels").symlink_to(ROOT / ".cache" / "wheels")
