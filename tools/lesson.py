@@ -283,7 +283,8 @@ def embed_snippet(address: str) -> str:
     ])
 
 
-def expand(markdown: str, site_url: str = "") -> str:
+def expand(markdown: str, site_url: str = "", overrides: dict | None = None) -> str:
+    """The page with each {{ marker }} filled; overrides (the drop-in folder's) replace markers by name."""
     markers = {
         "worked_example": worked_example,
         "python_source": python_source,
@@ -291,6 +292,7 @@ def expand(markdown: str, site_url: str = "") -> str:
         "embed_copy": lambda: embed_copy(site_address(site_url)),
         "embed_height": lambda: str(EMBED_HEIGHT),
         **{name: (lambda value=value: value) for name, value in lesson_numbers().items()},
+        **(overrides or {}),
     }
 
     def fill(match: re.Match) -> str:

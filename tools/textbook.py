@@ -129,14 +129,11 @@ def relinked(text: str, page: str) -> str:
 def textbook_page(text: str, page: str = "index.md") -> str:
     """A page of the folder: the markers filled as the folder needs them, only what is in the
     folder, its links from where it sits (PAGES)."""
-    markers = {
+    text = lesson.expand(text, overrides={
         "worked_example": lambda: lesson.worked_example(plain=True),
         "embed_snippet": lambda: TEXTBOOK_EMBED,
         "embed_copy": lambda: TEXTBOOK_COPY,
-        "embed_height": lambda: str(EMBED_HEIGHT),
-        **{name: (lambda value=value: value) for name, value in lesson.lesson_numbers().items()},
-    }
-    text = re.sub(r"\{\{\s*(\w+)\s*\}\}", lambda m: markers[m.group(1)]() if m.group(1) in markers else lesson.data_numbers()[m.group(1)], text)
+    })
     text = re.sub(r'<div class="online-only"[^>]*>.*?</div>\n*', "", text, flags=re.S)
     text = re.sub(r" ?[^.\n]*\[[^\]]*\]\(source\.md\)[^.]*\.", "", text)  # the source page is not in the folder
     text = plain_markdown(text)
