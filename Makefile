@@ -54,7 +54,8 @@ test: install chromium build
 bench: install chromium build
 	$(PY) tools/bench.py --runs 7 --network $(NETWORK)
 
-# AGAINST=<git ref>: that commit built in .cache/bench/against/ and measured in turn with this one
+# AGAINST=<git ref>: that commit built in .cache/bench/against/ and measured in turn with this one;
+# ARGS="--only largest --speeds 60": some setups and speeds only
 bench-training: install chromium build
 ifdef AGAINST
 	rm -rf .cache/bench/against && git worktree prune
@@ -62,10 +63,10 @@ ifdef AGAINST
 	ln -s $(CURDIR)/node_modules .cache/bench/against/node_modules
 	mkdir -p .cache/bench/against/.cache && ln -s $(CURDIR)/.cache/wheels .cache/bench/against/.cache/wheels
 	cd .cache/bench/against && $(CURDIR)/$(PY) -m mkdocs build --quiet
-	$(PY) tools/bench.py --runs 5 --training --against .cache/bench/against/public
+	$(PY) tools/bench.py --runs 5 --training --against .cache/bench/against/public $(ARGS)
 	git worktree remove --force .cache/bench/against
 else
-	$(PY) tools/bench.py --runs 5 --training
+	$(PY) tools/bench.py --runs 5 --training $(ARGS)
 endif
 
 bench-engine: install

@@ -103,21 +103,27 @@ class Descent:
         """(W, b) where the last update started (index 0 None), for the moment's ΔW (Simulation.trained)."""
         return None if self._before is None else self.views[self._before]
 
-    def gradient(self, X: np.ndarray, Y: np.ndarray) -> float:
+    def gradient(self, X: np.ndarray, Y: np.ndarray, keep: bool = False) -> float:
         """∂J/∂W[l], ∂J/∂b[l] of the batch X (B rows of inputs), Y (B rows of targets) at the weights
-        now, into self.dW and self.db (the penalty's term apart); returns the batch's mean loss J."""
+        now, into self.dW and self.db (the penalty's term apart); returns the batch's mean loss J.
+        keep: also self.kept = (A, Δ), each layer's activations and δ as the batch's columns, from
+        which one example's ∂L_i/∂W[l]_jk = Δ[l]_ji A[l-1]_ki (the batch behind an update)."""
         L, B, g_prime = self.net.L, len(X), self.g_prime
+        deltas = [None] * (L + 1)
         (W, b), (dW, db) = self.views[self.now], (self.dW, self.db)
         Z, A = forward_columns(W, b, self.g, X.T)
         y = Y.T
         loss = float(self.loss(A[L], y, Z[L])) / B
         delta = self.output_delta(self.loss_grad(A[L], y), g_prime[L](Z[L], A[L]))
         for l in range(L, 0, -1):
+            deltas[l] = delta
             dW[l][...] = self.weight_gradient(delta, A[l - 1])
             np.add.reduce(self.bias_gradient(delta), axis=1, keepdims=True, out=db[l])  # Σ_i over the batch's columns
             if l > 1:  # δ of the layer below, with W[l] before this update
                 delta = self.hidden_delta(W[l], delta, g_prime[l - 1](Z[l - 1], A[l - 1]))
         self.grad /= B
+        if keep:
+            self.kept = (A, deltas)
         return loss
 
     def step(self, X: np.ndarray, Y: np.ndarray, learning_rate: float, kind: str = "none", rate: float = 0.0) -> float:

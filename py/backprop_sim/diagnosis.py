@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .datasets import penalty_grad
-from .descent import Descent, batch_gradients
+from .descent import Descent
 from .network import Network, forward_columns
 from .rulebook import Rules
 
@@ -60,13 +60,15 @@ def flow_kind(sizes: tuple[float, ...]) -> tuple[str | None, int | None]:
 def weight_batch(start: Network, X: np.ndarray, Y: np.ndarray, l: int, j: int, k: int, rules: Rules,
                  regularization: tuple[str, float], learning_rate: float) -> dict:
     """The batch behind an update of W[l]_jk (j, k 0-based) that started at `start`: each example's
-    ∂L_i/∂w through its own backward pass, their mean as the update computed it, the penalty's term
-    ∂R/∂w, and Δw = −η (mean + penalty): exactly what the update added to w."""
+    ∂L_i/∂w = δ_i[l]_j a_i[l-1]_k, from the batch's columns of the very pass the update computed,
+    their mean as the update computed it, the penalty's term ∂R/∂w, and Δw = −η (mean + penalty):
+    exactly what the update added to w."""
     start.check_index(l, j, k)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        per_example = [float(e[0][l][j, k]) for e in batch_gradients(start, X, Y, rules).per_example]
         descent = Descent(start, rules)
-        descent.gradient(X, Y)  # the same code, on the same numbers, as the update itself
+        descent.gradient(X, Y, keep=True)  # the same code, on the same numbers, as the update itself
+        A, deltas = descent.kept
+        per_example = [float(v) for v in deltas[l][j] * A[l - 1][k]]
     mean = float(descent.dW[l][j, k])
     penalty = float(penalty_grad(start.W[l], *regularization)[j, k])
     return {"per_example": per_example, "mean": mean, "penalty": penalty, "rate": learning_rate,

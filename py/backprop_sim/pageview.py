@@ -54,7 +54,7 @@ def page(ctl, katex, light: bool = False, batch_open: bool = False, notices=()) 
     if ctl.option("show_table"):
         view.html["values-table"] = panels.table(moment)
     _settings(view, ctl)
-    _data(view, ctl, state, katex, batch_open)
+    _data(view, ctl, state, katex, batch_open, light)
     if not light:
         _tools(view, ctl, state)
     return view
@@ -91,7 +91,7 @@ def _settings(view: PageView, ctl) -> None:
                 view.value.pop(control)
 
 
-def _data(view: PageView, ctl, state: dict, katex, batch_open: bool) -> None:
+def _data(view: PageView, ctl, state: dict, katex, batch_open: bool, light: bool = False) -> None:
     """The data set tool's controls and the panel of what the network learned."""
     data = state["dataset"]
     view.hidden.update({"data-panel": data is None, "btn-data-csv": data is None})
@@ -100,17 +100,19 @@ def _data(view: PageView, ctl, state: dict, katex, batch_open: bool) -> None:
     view.disabled["target"] = data is not None  # the picked point's target: the data set's, not a slider's
     if data is not None:
         view.text["data-line"] = toolwords.data_line(data)
-        _why(view, ctl, state)
+        _why(view, ctl, state, light)
         if batch_open:
             view.html["batch-average"] = toolwords.batch_average_html(ctl.batch_average(), katex)
 
 
-def _why(view: PageView, ctl, state: dict) -> None:
+def _why(view: PageView, ctl, state: dict, light: bool = False) -> None:
     """Why training works or fails: the gradient's flow in words, the neurons that pass none, the
-    chosen weight's batch and its nudge."""
+    chosen weight's batch and its nudge; the list of weights only in full renders (the largest
+    network has 5,000: too many to write 4 times a second while training)."""
     view.text.update({"flow-line": state["flow"]["text"], "flags-line": toolwords.flags_line(state["flags"], ctl.sim.net.layers),
                       "nudge-line": toolwords.nudge_line(state["nudge"])})
-    view.options["why-weight"] = toolwords.trace_choices(ctl.sim.net.layers)[0]
+    if not light:
+        view.options["why-weight"] = toolwords.trace_choices(ctl.sim.net.layers)[0]
     view.value["why-weight"] = json.dumps(["weight", *ctl.inspected.lesson()[1:]]) if ctl.inspected else ""
     view.html["weight-batch"] = toolwords.weight_batch_html(state["weight_batch"])
 

@@ -7,6 +7,7 @@ Pure functions returning text or HTML; the painter (through pageview) only puts 
 from __future__ import annotations
 
 import csv as _csv
+import functools
 import io
 import json
 from dataclasses import dataclass
@@ -99,7 +100,8 @@ def parameter_name(kind: str, l: int, j: int, k: int | None = None) -> str:
     return symbol("W", l, j, k) if kind == "weight" else symbol("b", l, j)
 
 
-def trace_choices(layers) -> tuple[list, list]:
+@functools.lru_cache(maxsize=4)  # a pure function of the shape: the largest network's 5,000 names, not at every render
+def trace_choices(layers: tuple) -> tuple[list, list]:
     """The Trace tool's two lists, (value, label): every weight, every neuron. A value is the
     JSON of the `select` action's argument, so choosing one is that action."""
     L = len(layers) - 1
