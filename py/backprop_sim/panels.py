@@ -354,11 +354,14 @@ def check_html(check: dict | None, state: dict) -> str:
 
 def equation_html(eq: dict, render_tex) -> str:
     """The equation panel (`equation`) as HTML; render_tex turns one LaTeX line into HTML (KaTeX in the page)."""
+    def tex(line: str) -> str:  # one line in pieces that wrap (mathtex.pieces): every number stays whole in the panel
+        return '<div class="tex">' + "".join(f'<span class="piece">{render_tex(p)}</span>' for p in mathtex.pieces(line)) + "</div>"
+
     parts = [f"<p><b>{html(eq['title'])}</b></p>"]
     for row in eq["rows"]:
-        parts.append('<div class="eq-row">' + "".join(f'<div class="tex">{render_tex(line)}</div>' for line in row) + "</div>")
+        parts.append('<div class="eq-row">' + "".join(tex(line) for line in row) + "</div>")
     if eq.get("chain"):
-        lines = "".join(f'<div class="tex">{render_tex(line)}</div>' for line in eq["chain"]["rows"])
+        lines = "".join(tex(line) for line in eq["chain"]["rows"])
         parts.append(f'<div class="chain-rule" id="chain-rule"><p>{html(eq["chain"]["title"])}</p>{lines}</div>')
     if eq.get("note"):
         parts.append(f"<p>{html(eq['note'])}</p>")

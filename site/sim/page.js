@@ -29,6 +29,18 @@
     });
   }
 
+  // a piece of an equation (panels.equation_html) wider than its line even alone, a matrix of many
+  // columns: its type made smaller until it fits, so that every number is whole in the panel
+  function fitPieces(root) {
+    root.querySelectorAll(".equation .piece").forEach(function (piece) {
+      piece.style.fontSize = "";
+      var room = piece.parentElement.clientWidth;
+      var wide = piece.scrollWidth;
+      if (room > 0 && wide > room) piece.style.fontSize = Math.floor((100 * room) / wide) - 1 + "%";
+    });
+  }
+  window.backpropFit = fitPieces;
+
   // a PageView as JSON: a control the learner is in keeps what they typed
   window.backpropApply = function (json) {
     var view = JSON.parse(json);
@@ -37,7 +49,11 @@
     each(view.text, function (id, text) {
       byId(id).textContent = text;
     });
+    var before = Object.assign({}, written);
     each(view.html, writeOnce);
+    each(view.html, function (id) {
+      if (before[id] !== written[id]) fitPieces(byId(id));
+    });
     each(view.value, function (id, value) {
       var el = byId(id);
       if (el !== active && String(el.value) !== String(value)) el.value = value;
@@ -187,6 +203,17 @@
           send("resize", pair[0], now);
         }
       }).observe(pair[1]);
+    });
+    // a new width of the equation panel: its pieces fitted again
+    ["equation", "batch-average"].forEach(function (id) {
+      var width = -1;
+      new ResizeObserver(function (entries) {
+        var now = entries[0].contentRect.width;
+        if (Math.abs(now - width) >= 0.5) {
+          width = now;
+          fitPieces(byId(id));
+        }
+      }).observe(byId(id));
     });
     document.querySelectorAll(".sim button, .sim input, .sim select").forEach(function (el) {
       el.disabled = false;
