@@ -81,3 +81,61 @@ def test_every_number_in_the_equation_panel_is_whole_inside_it(sim, width, heigh
             assert found["out"] == [], f"numbers cut off at {width}×{height} ({preset}, {step}): {found['out'][:4]}"
         if preset == "seed":
             page.locator("#equation-panel").screenshot(path=str(SHOTS / f"equation-{width}x{height}.png"))
+
+
+# ---------------------------------------------------------------- 2. what the lesson points to, where it points
+
+LESSON = Path(__file__).resolve().parent.parent / "site" / "sim"
+# each control or line the lesson and the teaching notes send a student to, and where it is; a
+# control inside a tool is looked for with its tool opened (the lesson names the tool with it)
+NAMED = {
+    "**Forward Pass**": ("#btn-forward", None), "**Backward Step**": ("#btn-backward", None),
+    "**Step Back**": ("#btn-back", None), "**Reset**": ("#btn-reset", None), "**Auto**": ("#btn-auto", None),
+    "**Auto speed**": ("#speed", None), "**Target y**": ("#target", None), "**Network**": ("#preset", None),
+    "**Values table**": ("#show-table", None), "shapes line": ("#equation .shapes", None),
+    "equation panel": ("#equation-panel", None), "status panel": ("#status-panel", None),
+    "**Prediction mode**": ("#predict-mode", "#predict-tool"),
+}
+
+
+def lesson_frame(visit, server, width=1280, height=800):
+    v = visit(width=width, height=height)
+    page = v.page
+    page.goto(server.url("sim/index.html"))
+    page.locator("#microsim").scroll_into_view_if_needed()
+    frame = next(f for f in page.frames if "main.html" in f.url)
+    from conftest import wait_for
+    wait_for(frame, "document.documentElement.dataset.simReady === 'true'", timeout=90_000)
+    return v, page, frame
+
+
+def test_every_control_and_line_the_lesson_names_is_shown_in_the_lessons_own_frame(visit, server):
+    text = (LESSON / "index.md").read_text() + (LESSON / "teaching-notes.md").read_text()
+    v, page, frame = lesson_frame(visit, server)
+    for name in ("forward", "backward", "backward"):
+        act(frame, name)
+    wait_drawn(frame)
+    for words, (selector, tool) in NAMED.items():
+        assert words in text, f"the lesson no longer names {words}: update NAMED"
+        if tool:
+            frame.evaluate(f"document.querySelector('{tool}').open = true")
+        shown = frame.evaluate(f"""(() => {{ const el = document.querySelector('{selector}');
+            const r = el.getBoundingClientRect(); return el.checkVisibility() && r.width > 0 && r.height > 0; }})()""")
+        assert shown, f"{words} ({selector}) is not shown in the lesson's frame"
+    assert "(3×1) · (a" in frame.locator("#equation .shapes").inner_text()  # Activity 4's shapes
+    # the values table opens in view, right under the drawing, with a g'(z) column
+    frame.click("#show-table")
+    frame.locator("#values-table table[data-layer='1']").first.wait_for()
+    page.wait_for_timeout(600)  # the smooth scroll into view
+    top = page.evaluate("document.getElementById('microsim').getBoundingClientRect().top")
+    table = frame.evaluate("document.getElementById('table-section').getBoundingClientRect().toJSON()")
+    drawing = frame.evaluate("document.getElementById('network').getBoundingClientRect().bottom")
+    assert 0 <= top + table["top"] < 800 - 100, f"the values table opened out of view: {top + table['top']}"
+    assert table["top"] - drawing < 200, "the values table is not right under the drawing"
+    cell = frame.locator("table[data-layer='1'] tr[data-neuron='0'] td[data-key='g_prime']").inner_text()
+    a = float(frame.locator("table[data-layer='1'] tr[data-neuron='0'] td[data-key='a']").inner_text())
+    assert abs(float(cell) - a * (1 - a)) < 1e-4  # σ'(z) = a(1 − a), by hand
+    assert "σ'(z" in frame.locator("table[data-layer='1'] thead").first.inner_text()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "lesson-values-table-1280x800.png"))
+    assert v.errors == []

@@ -210,7 +210,10 @@ def table(moment: Moment) -> str:
     out.append(f"<table class='values' data-layer='0'><caption>Inputs</caption><tbody>{rows}</tbody></table>")
     for l in range(1, net.L + 1):
         step = by_layer.get(l)
-        names = (symbol("b", l), symbol("z", l), symbol("a", l), symbol("δ", l), symbol("∂L/∂b", l))
+        g = net.g(l)
+        # g'(z) by the function the backward pass multiplies by (Activities 1 and 3 need σ'(z))
+        slope = g.slope_of(moment.rules)(fp.z[l], fp.a[l]) if fp else None
+        names = (symbol("b", l), symbol("z", l), symbol("a", l), f"{g.symbol}'({symbol('z', l)})", symbol("δ", l), symbol("∂L/∂b", l))
         head = "<tr><th scope='col'>neuron j</th>" + "".join(f"<th scope='col'>{html(n)}ⱼ</th>" for n in names) + "</tr>"
         body = []
         for j in range(net.layers[l]):
@@ -218,10 +221,11 @@ def table(moment: Moment) -> str:
                 parameter(net.b[l][j, 0]),
                 number(fp.z[l][j, 0]) if fp else "—",
                 number(fp.a[l][j, 0]) if fp else "—",
+                number(slope[j, 0]) if fp else "—",
                 number(step.delta.result.value[j, 0]) if step else "—",
                 number(step.db.result.value[j, 0]) if moment.has_gradients(l) else "—",
             ]
-            keys = ("b", "z", "a", "delta", "db")
+            keys = ("b", "z", "a", "g_prime", "delta", "db")
             tds = "".join(f"<td data-key='{k}'>{c}</td>" for k, c in zip(keys, cells))
             body.append(f"<tr data-neuron='{j}'><th scope='row'>{j + 1}</th>{tds}</tr>")
         name = "Output layer" if l == net.L else f"Hidden layer {l}"

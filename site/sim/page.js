@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var written = {}; // element id -> the HTML (or a select's options) written there last
+  var applied = false; // the first view (the page as a link opens it) scrolls nothing into view
 
   function byId(id) {
     return document.getElementById(id);
@@ -58,11 +59,19 @@
       var el = byId(id);
       if (el !== active && String(el.value) !== String(value)) el.value = value;
     });
+    var revealed = [];
     ["checked", "hidden", "disabled"].forEach(function (attribute) {
       each(view[attribute], function (id, on) {
-        byId(id)[attribute] = on;
+        var el = byId(id);
+        if (applied && attribute === "hidden" && el.hidden && !on && el.hasAttribute("data-reveal")) revealed.push(el);
+        el[attribute] = on;
       });
     });
+    // a part the learner just asked for (data-reveal: the values table) is brought into view
+    revealed.forEach(function (el) {
+      el.scrollIntoView({ block: "nearest", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+    });
+    applied = true;
     each(view.status, function (key, text) {
       document.querySelector('#status [data-key="' + key + '"]').textContent = text;
     });
