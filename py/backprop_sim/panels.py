@@ -123,13 +123,15 @@ def chain_weight(moment: Moment, selected: Selection | None = None) -> Selection
     return Selection("weight", l, 0, 1 if moment.net.layers[l - 1] > 1 else 0)
 
 
-def chain_block(moment: Moment, weight: Selection) -> dict:
-    """The chain rule for one weight, for the equation panel: a title and two TeX lines."""
+def chain_block(moment: Moment, weight: Selection, asked: bool = False) -> dict:
+    """The chain rule for one weight, for the equation panel: a title and two TeX lines. Shown
+    closed (Activity 3 asks the learner to write it out) unless `asked`: the weight was chosen."""
     chain = chain_for_weight(moment.net, moment.forward, moment.y, weight.l, weight.j, weight.k, moment.rules)
     name = symbol("W", *weight.lesson()[1:])
     paths = len(chain.paths)
     how = "one path from the loss down to it" if paths == 1 else f"the first of {paths} paths from the loss down to it, all summed"
     return {"title": f"The chain rule for {name}: {how}. Click any connection to see its own.",
+            "show": f"Show the chain rule for {name}", "open": asked,
             "rows": list(mathtex.chain(chain, moment.net, moment.rules))}
 
 
@@ -160,7 +162,7 @@ def equation(moment: Moment, selected: Selection | None = None) -> dict:
     return {
         "title": f"Backward step {step.number} of {net.L}: {where} (l = {step.layer})" + (", its δ" if moment.delta_only else ""),
         "rows": rows,
-        "chain": chain_block(moment, weight) if weight else None,
+        "chain": chain_block(moment, weight, asked=weight == selected) if weight else None,
         "shapes": shapes,
         "note": step_note(step),
         "hint": hint,
@@ -366,7 +368,9 @@ def equation_html(eq: dict, render_tex) -> str:
         parts.append('<div class="eq-row">' + "".join(tex(line) for line in row) + "</div>")
     if eq.get("chain"):
         lines = "".join(tex(line) for line in eq["chain"]["rows"])
-        parts.append(f'<div class="chain-rule" id="chain-rule"><p>{html(eq["chain"]["title"])}</p>{lines}</div>')
+        chain = eq["chain"]
+        parts.append(f'<details class="chain-rule" id="chain-rule"{" open" if chain.get("open") else ""}>'
+                     f'<summary>{html(chain["show"])}</summary><p>{html(chain["title"])}</p>{lines}</details>')
     if eq.get("note"):
         parts.append(f"<p>{html(eq['note'])}</p>")
     if eq["shapes"]:
