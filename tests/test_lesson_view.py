@@ -278,3 +278,37 @@ def test_standing_alone_the_simulation_follows_the_os(visit, server, scheme):
     wait_drawn(page)
     assert dark(page.evaluate(CANVAS_CORNER)) == (scheme == "dark")
     page.screenshot(path=str(SHOTS / f"alone-{scheme}-1000x700.png"))
+
+
+# ---------------------------------------------------------------- 7. on a phone
+
+@pytest.mark.parametrize("width,height", [(360, 740), (390, 844)])
+def test_on_a_phone_a_tapped_connection_its_hint_and_the_target_slider_are_by_the_drawing(visit, server, width, height):
+    from test_explore_page import connection_point
+    from conftest import state, wait_for
+    v = visit(width=width, height=height, has_touch=True, is_mobile=True)
+    page = v.open(server.url("sim/main.html"))
+    for name in ("forward", "backward", "backward"):
+        act(page, name)
+    wait_drawn(page)
+    drawing = page.locator(".canvas-wrap").bounding_box()  # the drawing and its legend
+    # the hint to tap a connection (its labels do not fit a phone), right under the drawing
+    hint = page.locator("#hidden-note")
+    assert "tap" in hint.inner_text() and 0 <= hint.bounding_box()["y"] - (drawing["y"] + drawing["height"]) < 200
+    # the Target slider within one screen of the drawing: drag it and watch the colours
+    target = page.locator("#target").bounding_box()
+    assert target["y"] + target["height"] - drawing["y"] <= height, "the Target slider is more than a screen from the drawing"
+    x, y = connection_point(page, 1, 1, 2)  # W[1]₁₂, Activity 3's
+    page.touchscreen.tap(x, y)
+    wait_for(page, "!document.getElementById('picked-line').hidden")
+    page.wait_for_timeout(500)  # any scrolling the tap brought
+    line = page.locator("#picked-line")
+    dW = f"{state(page)['dW'][0][0][1]:.4f}".replace("-", "−")
+    assert "W[1]₁₂" in line.inner_text() and "= −0.3" in line.inner_text() and line.inner_text().endswith(dW)
+    drawing = page.locator(".canvas-wrap").bounding_box()
+    box = line.bounding_box()
+    assert 0 <= box["y"] - (drawing["y"] + drawing["height"]) < 120, "W and ∂ of the tapped connection are not by the drawing"
+    assert drawing["y"] + drawing["height"] > 0 and box["y"] + box["height"] <= height + 1, "the drawing and the tapped line are not on one screen"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"phone-tapped-{width}x{height}.png"))
+    assert v.errors == []

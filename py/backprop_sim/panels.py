@@ -123,6 +123,27 @@ def chain_weight(moment: Moment, selected: Selection | None = None) -> Selection
     return Selection("weight", l, 0, 1 if moment.net.layers[l - 1] > 1 else 0)
 
 
+def picked_line(moment: Moment, selected: Selection | None) -> str:
+    """What the learner tapped, in words beside the drawing (on a phone its labels do not fit):
+    a weight as set and its gradient, or a neuron's z, a and δ; "" when nothing is picked."""
+    if selected is None:
+        return ""
+    net, fp, l, j = moment.net, moment.forward, selected.l, selected.j
+    if selected.kind == "weight":
+        k = selected.k
+        known = moment.has_gradients(l)
+        dW = number(moment.by_layer[l].dW.result.value[j, k]) if known else "— (after the backward step for this layer)"
+        return (f"{symbol('W', l, j + 1, k + 1)} (neuron {k + 1} of layer {l - 1} → neuron {j + 1} of layer {l}) = "
+                f"{parameter(net.W[l][j, k])} · {symbol('∂L/∂W', l, j + 1, k + 1)} = {dW}")
+    step = moment.by_layer.get(l)
+    parts = [f"Neuron {j + 1} of layer {l}: {symbol('b', l, j + 1)} = {parameter(net.b[l][j, 0])}"]
+    if fp:
+        parts += [f"{symbol('z', l, j + 1)} = {number(fp.z[l][j, 0])}", f"{symbol('a', l, j + 1)} = {number(fp.a[l][j, 0])}"]
+    if step:
+        parts.append(f"{symbol('δ', l, j + 1)} = {number(step.delta.result.value[j, 0])}")
+    return " · ".join(parts)
+
+
 def chain_block(moment: Moment, weight: Selection, asked: bool = False) -> dict:
     """The chain rule for one weight, for the equation panel: a title and two TeX lines. Shown
     closed (Activity 3 asks the learner to write it out) unless `asked`: the weight was chosen."""
