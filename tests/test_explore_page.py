@@ -236,14 +236,16 @@ def test_the_chain_rule_beside_the_drawing_follows_a_click_on_a_connection(page)
     assert page.locator("#chain-rule").count() == 0  # the output layer's step: its equations are the chain
     act(page, "backward")
     chain = page.locator("#chain-rule")
-    assert "W[1]₁₂" in chain.locator("p").inner_text()  # the lesson's weight by default (its ^[1] raised)
+    assert "W[1]₁₂" in chain.locator("p").text_content()  # the lesson's weight by default (its ^[1] raised)
+    assert not chain.evaluate("d => d.open")  # closed: Activity 3 asks the learner to write it out first
     assert chain.locator(".chain-weight").count() >= 2 and chain.locator(".chain-input").count() >= 2  # coloured factors
     x, y = connection_point(page, 1, 3, 1)
     page.mouse.click(x, y)
     wait_for(page, "document.getElementById('chain-rule').textContent.includes('₃₁')")
+    assert chain.evaluate("d => d.open")  # the learner chose it: shown
     tex = chain.locator("annotation").all_text_contents()
     dW = state(page)["dW"][0][2][0]
-    assert tex[1].endswith("= " + f"{dW:.4f}".replace("−", "-"))  # the chain's total is backprop's ∂L/∂W
+    assert tex[-1].endswith("= " + f"{dW:.4f}".replace("−", "-"))  # the chain's total (its last piece) is backprop's ∂L/∂W
     # brought into view beside the drawing
     wait_for(page, """(() => { const r = document.getElementById('chain-rule').getBoundingClientRect();
         return r.top >= 0 && r.bottom <= innerHeight; })()""")

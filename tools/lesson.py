@@ -81,10 +81,37 @@ def lesson_numbers() -> dict[str, str]:
     dead_fp = dead.net.forward(dead.now.x, dead.now.y)
     W2 = [parameter(w) for w in net.W[2].ravel()]
     return {
+        **target_exploration(net, x, y),
+        "seed_y_hat": number(net.forward(x, y).y_hat[0, 0]),
+        # Activity 4's shapes: δ^[1] times (a^[0])ᵀ gives the shape of W^[1]
+        "seed_shape_delta_1": "×".join(map(str, by_layer[1].delta.result.value.shape)),
+        "seed_shape_a0_T": "×".join(map(str, x.T.shape)),
+        "seed_shape_W1": "×".join(map(str, net.W[1].shape)),
+        "seed_shape_W2_T": "×".join(map(str, net.W[2].T.shape)),  # discussion question 1's column
+        "seed_inputs": str(net.layers[0]), "seed_hidden": str(net.layers[1]),
         "seed_delta_2": number(by_layer[2].delta.result.value[0, 0]),  # δ^[2]₁, above the output neuron
         "seed_dW_1_12": number(by_layer[1].dW.result.value[0, 1]),  # ∂L/∂W^[1]₁₂, on the connection x₂ → hidden 1
         "dead_relu_z": number(dead_fp.z[1][1, 0]),  # z^[1]₂ of the dead ReLU preset
         "seed_W2": ", ".join(W2[:-1]) + " and " + W2[-1],  # W^[2] as set: the transpose's scale factors
+    }
+
+
+def target_exploration(net, x, y) -> dict[str, str]:
+    """Activity 2: the target from 1 to 0. Every gradient flips sign, each δ from red to blue or
+    back; the build stops if one does not (the lesson says every one does)."""
+    import numpy as np
+
+    zero = np.zeros_like(y)
+    before, after = ({s.layer: s for s in net.gradients(x, t)[1]} for t in (y, zero))
+    for l in before:
+        for eq in ("delta", "dW"):
+            old, new = (getattr(s[l], eq).result.value for s in (before, after))
+            if not np.all(np.sign(old) == -np.sign(new)):
+                raise ValueError(f"Activity 2 says every gradient flips sign with the target at 0; {eq} of layer {l} does not")
+    return {
+        "seed_delta_2_y0": number(after[2].delta.result.value[0, 0]),
+        "seed_delta_1_2": number(before[1].delta.result.value[1, 0], sign=True),  # hidden neuron 2: red, then blue
+        "seed_delta_1_2_y0": number(after[1].delta.result.value[1, 0]),
     }
 
 
@@ -343,7 +370,18 @@ def page_values() -> dict[str, str]:
         "data_help": toolwords.data_help(),
     }
     values.update({f"keys_{s.action}": " ".join(s.keys) for s in toolwords.SHORTCUTS})
+    values.update(keys_notes())
     return values
+
+
+def keys_notes() -> dict[str, str]:
+    """In a frame (a lesson, a textbook) the page's keys work once the simulation has the focus,
+    and the page's host keeps its own (Material's F and S open its search): the two lines the
+    page shows, with the keys from toolwords.SHORTCUTS."""
+    signs = {"ArrowRight": "→", "ArrowLeft": "←"}
+    keys = ", ".join(" or ".join(signs.get(k, k) for k in s.keys) for s in toolwords.SHORTCUTS)
+    return {"keys_on": f"Keys on: {keys}. Click outside the simulation for the page's own keys.",
+            "keys_off": f"Click the simulation (or Tab into it) to use its keys: {keys}."}
 
 
 def control_attributes(html: str) -> str:

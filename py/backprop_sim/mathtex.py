@@ -19,6 +19,32 @@ from .formatting import DIGITS, number, parameter
 OPS = {"matmul": r"\,", "hadamard": r"\odot"}  # between numbers
 SYMBOLIC_OPS = {"matmul": " ", "hadamard": r" \odot "}  # between symbols
 
+BREAKS = (" = ", r" \odot ", r" \cdot ", " + ")  # where a long line may wrap: before a relation or an operator
+
+
+def pieces(tex: str) -> list[str]:
+    """A line cut where it may wrap, each later piece starting with its operator: the panel
+    shows them side by side while they fit and wraps them (the result on a line of its own)
+    when not, so no number runs out of the panel. Only at depth 0: never inside a matrix,
+    a fraction or a subscript."""
+    out, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        if tex[i] == "\\" and tex.startswith((r"\{", r"\}"), i):
+            i += 2
+            continue
+        depth += {"{": 1, "}": -1}.get(tex[i], 0)
+        depth += 1 if tex.startswith(r"\begin{", i) else -1 if tex.startswith(r"\end{", i) else 0  # a matrix's body
+        found = next((b for b in BREAKS if depth == 0 and tex.startswith(b, i)), None)
+        if found and i > start:
+            out.append(tex[start:i])
+            start = i + 1  # the piece starts at its operator, after an empty {}: spaced as an operator, not a sign
+            i += len(found)
+            continue
+        i += 1
+    out.append(tex[start:])
+    return out[:1] + ["{}" + p for p in out[1:]]
+
+
 def _code(name: str) -> str:
     return r"\texttt{" + name.replace("_", r"\_") + "}"
 

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import datasets, panels, settings, toolwords
+from .formatting import html as raised  # ^[l] raised, the rest escaped
 
 
 @dataclass
@@ -48,6 +49,8 @@ def page(ctl, katex, light: bool = False, batch_open: bool = False, notices=()) 
     view.status.update(panels.status(moment))
     view.text["url-notice"], view.hidden["url-notice"] = " ".join(notices), not notices
     view.html["equation"] = panels.equation_html(panels.equation(moment, ctl.selected), katex)
+    picked = panels.picked_line(moment, ctl.selected)
+    view.html["picked-line"], view.hidden["picked-line"] = raised(picked), not picked
     view.buttons += [(selector, state[key], on if state[key] else off) for selector, key, on, off in TOGGLES]
     view.disabled.update({"btn-back": not state["can_undo"], "btn-keep": not state["trained"]})
     view.hidden["table-section"] = not ctl.option("show_table")
@@ -152,11 +155,10 @@ def menus() -> list[tuple[str, list]]:
 
 
 def scroll_target(ctl) -> str:
-    """Where a click on the drawing brings the eye: the chain rule beside the drawing when it is the
-    chosen weight's (its gradient is known), else (a neuron, or before the backward pass) the Trace tool."""
-    selected = ctl.selected
-    shown = selected is not None and selected.kind == "weight" and panels.chain_weight(ctl.sim.now, selected) == selected
-    return "chain-rule" if shown else "trace-tool"
+    """Where a click on the drawing brings the eye: the line under the drawing that says what was
+    picked (its W and ∂, or a neuron's numbers), so the drawing stays in view on a phone too; the
+    chain rule of a chosen weight opens in the equation panel, beside the drawing when wide."""
+    return "picked-line"
 
 
 def as_json(view: PageView, to_json) -> str:

@@ -123,13 +123,36 @@ def chain_weight(moment: Moment, selected: Selection | None = None) -> Selection
     return Selection("weight", l, 0, 1 if moment.net.layers[l - 1] > 1 else 0)
 
 
-def chain_block(moment: Moment, weight: Selection) -> dict:
-    """The chain rule for one weight, for the equation panel: a title and two TeX lines."""
+def picked_line(moment: Moment, selected: Selection | None) -> str:
+    """What the learner tapped, in words beside the drawing (on a phone its labels do not fit):
+    a weight as set and its gradient, or a neuron's z, a and δ; "" when nothing is picked."""
+    if selected is None:
+        return ""
+    net, fp, l, j = moment.net, moment.forward, selected.l, selected.j
+    if selected.kind == "weight":
+        k = selected.k
+        known = moment.has_gradients(l)
+        dW = number(moment.by_layer[l].dW.result.value[j, k]) if known else "— (after the backward step for this layer)"
+        return (f"{symbol('W', l, j + 1, k + 1)} (neuron {k + 1} of layer {l - 1} → neuron {j + 1} of layer {l}) = "
+                f"{parameter(net.W[l][j, k])} · {symbol('∂L/∂W', l, j + 1, k + 1)} = {dW}")
+    step = moment.by_layer.get(l)
+    parts = [f"Neuron {j + 1} of layer {l}: {symbol('b', l, j + 1)} = {parameter(net.b[l][j, 0])}"]
+    if fp:
+        parts += [f"{symbol('z', l, j + 1)} = {number(fp.z[l][j, 0])}", f"{symbol('a', l, j + 1)} = {number(fp.a[l][j, 0])}"]
+    if step:
+        parts.append(f"{symbol('δ', l, j + 1)} = {number(step.delta.result.value[j, 0])}")
+    return " · ".join(parts)
+
+
+def chain_block(moment: Moment, weight: Selection, asked: bool = False) -> dict:
+    """The chain rule for one weight, for the equation panel: a title and two TeX lines. Shown
+    closed (Activity 3 asks the learner to write it out) unless `asked`: the weight was chosen."""
     chain = chain_for_weight(moment.net, moment.forward, moment.y, weight.l, weight.j, weight.k, moment.rules)
     name = symbol("W", *weight.lesson()[1:])
     paths = len(chain.paths)
     how = "one path from the loss down to it" if paths == 1 else f"the first of {paths} paths from the loss down to it, all summed"
     return {"title": f"The chain rule for {name}: {how}. Click any connection to see its own.",
+            "show": f"Show the chain rule for {name}", "open": asked,
             "rows": list(mathtex.chain(chain, moment.net, moment.rules))}
 
 
@@ -160,7 +183,7 @@ def equation(moment: Moment, selected: Selection | None = None) -> dict:
     return {
         "title": f"Backward step {step.number} of {net.L}: {where} (l = {step.layer})" + (", its δ" if moment.delta_only else ""),
         "rows": rows,
-        "chain": chain_block(moment, weight) if weight else None,
+        "chain": chain_block(moment, weight, asked=weight == selected) if weight else None,
         "shapes": shapes,
         "note": step_note(step),
         "hint": hint,
@@ -210,7 +233,10 @@ def table(moment: Moment) -> str:
     out.append(f"<table class='values' data-layer='0'><caption>Inputs</caption><tbody>{rows}</tbody></table>")
     for l in range(1, net.L + 1):
         step = by_layer.get(l)
-        names = (symbol("b", l), symbol("z", l), symbol("a", l), symbol("δ", l), symbol("∂L/∂b", l))
+        g = net.g(l)
+        # g'(z) by the function the backward pass multiplies by (Activities 1 and 3 need σ'(z))
+        slope = g.slope_of(moment.rules)(fp.z[l], fp.a[l]) if fp else None
+        names = (symbol("b", l), symbol("z", l), symbol("a", l), f"{g.symbol}'({symbol('z', l)})", symbol("δ", l), symbol("∂L/∂b", l))
         head = "<tr><th scope='col'>neuron j</th>" + "".join(f"<th scope='col'>{html(n)}ⱼ</th>" for n in names) + "</tr>"
         body = []
         for j in range(net.layers[l]):
@@ -218,10 +244,11 @@ def table(moment: Moment) -> str:
                 parameter(net.b[l][j, 0]),
                 number(fp.z[l][j, 0]) if fp else "—",
                 number(fp.a[l][j, 0]) if fp else "—",
+                number(slope[j, 0]) if fp else "—",
                 number(step.delta.result.value[j, 0]) if step else "—",
                 number(step.db.result.value[j, 0]) if moment.has_gradients(l) else "—",
             ]
-            keys = ("b", "z", "a", "delta", "db")
+            keys = ("b", "z", "a", "g_prime", "delta", "db")
             tds = "".join(f"<td data-key='{k}'>{c}</td>" for k, c in zip(keys, cells))
             body.append(f"<tr data-neuron='{j}'><th scope='row'>{j + 1}</th>{tds}</tr>")
         name = "Output layer" if l == net.L else f"Hidden layer {l}"
@@ -354,12 +381,17 @@ def check_html(check: dict | None, state: dict) -> str:
 
 def equation_html(eq: dict, render_tex) -> str:
     """The equation panel (`equation`) as HTML; render_tex turns one LaTeX line into HTML (KaTeX in the page)."""
+    def tex(line: str) -> str:  # one line in pieces that wrap (mathtex.pieces): every number stays whole in the panel
+        return '<div class="tex">' + "".join(f'<span class="piece">{render_tex(p)}</span>' for p in mathtex.pieces(line)) + "</div>"
+
     parts = [f"<p><b>{html(eq['title'])}</b></p>"]
     for row in eq["rows"]:
-        parts.append('<div class="eq-row">' + "".join(f'<div class="tex">{render_tex(line)}</div>' for line in row) + "</div>")
+        parts.append('<div class="eq-row">' + "".join(tex(line) for line in row) + "</div>")
     if eq.get("chain"):
-        lines = "".join(f'<div class="tex">{render_tex(line)}</div>' for line in eq["chain"]["rows"])
-        parts.append(f'<div class="chain-rule" id="chain-rule"><p>{html(eq["chain"]["title"])}</p>{lines}</div>')
+        lines = "".join(tex(line) for line in eq["chain"]["rows"])
+        chain = eq["chain"]
+        parts.append(f'<details class="chain-rule" id="chain-rule"{" open" if chain.get("open") else ""}>'
+                     f'<summary>{html(chain["show"])}</summary><p>{html(chain["title"])}</p>{lines}</details>')
     if eq.get("note"):
         parts.append(f"<p>{html(eq['note'])}</p>")
     if eq["shapes"]:

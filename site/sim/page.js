@@ -5,6 +5,7 @@
 (function () {
   "use strict";
   var written = {}; // element id -> the HTML (or a select's options) written there last
+  var applied = false; // the first view (the page as a link opens it) scrolls nothing into view
 
   function byId(id) {
     return document.getElementById(id);
@@ -17,8 +18,18 @@
   }
 
   function writeOnce(id, html) {
-    // KaTeX's boxes are laid out again whenever they are written, so only when they change
-    if (written[id] !== html) byId(id).innerHTML = written[id] = html;
+    // KaTeX's boxes are laid out again whenever they are written, so only when they change;
+    // a part the learner opened (a <details> with an id: the chain rule) stays open
+    if (written[id] === html) return;
+    var el = byId(id);
+    var open = Array.prototype.map.call(el.querySelectorAll("details[id][open]"), function (d) {
+      return d.id;
+    });
+    el.innerHTML = written[id] = html;
+    open.forEach(function (name) {
+      var again = byId(name);
+      if (again && el.contains(again)) again.open = true;
+    });
   }
 
   function inputs(fields) {
@@ -29,6 +40,79 @@
     });
   }
 
+  // In a frame the simulation's keys reach it only while it has the focus (a click in it, or Tab):
+  // the lesson's own page keeps its keys (Material's search on F and S). The note says which holds.
+  function keysNote() {
+    var note = byId("keys-note");
+    if (window.self === window.top || !note) return;
+    function show() {
+      var on = document.hasFocus();
+      note.textContent = note.getAttribute(on ? "data-on" : "data-off");
+      note.classList.toggle("on", on);
+      note.hidden = false;
+    }
+    window.addEventListener("focus", show);
+    window.addEventListener("blur", show);
+    show();
+  }
+  keysNote();
+  if (window.self !== window.top) document.documentElement.classList.add("framed"); // sim.css: the page scrolls inside the frame
+
+  // The site's colours: in a frame of the lesson or a textbook (same origin), the palette its
+  // toggle chose (Material's data-md-color-scheme on its body, or the choice it stored, __palette),
+  // followed live; anywhere else the OS's preference (sim.css). html[data-scheme] carries it to
+  // the CSS and to the painter (painter.Renderer.theme), which is told to paint again.
+  var schemeChanged = function () {};
+  function hostScheme() {
+    var host;
+    try {
+      host = window.self !== window.top && window.parent.document;
+    } catch (e) {
+      return null; // another origin: its choice is not ours to read
+    }
+    if (!host) return null;
+    var chosen = host.body && host.body.getAttribute("data-md-color-scheme");
+    if (!chosen) {
+      try {
+        var scope = window.parent.__md_scope; // Material's: where it keeps what it stores
+        var stored = JSON.parse(localStorage.getItem((scope ? scope.pathname : "/") + ".__palette") || "null");
+        chosen = stored && stored.color && stored.color.scheme;
+      } catch (e) {
+        chosen = null;
+      }
+    }
+    return chosen ? (chosen === "slate" ? "dark" : "light") : null;
+  }
+  function followScheme() {
+    var root = document.documentElement;
+    var scheme = hostScheme();
+    if ((root.dataset.scheme || null) === scheme) return;
+    if (scheme) root.dataset.scheme = scheme;
+    else delete root.dataset.scheme;
+    schemeChanged();
+  }
+  followScheme();
+  try {
+    if (window.self !== window.top && window.parent.document.body) {
+      new window.parent.MutationObserver(followScheme).observe(window.parent.document.body, {
+        attributes: true, attributeFilter: ["data-md-color-scheme"] });
+    }
+  } catch (e) {
+    /* another origin: the OS's preference */
+  }
+
+  // a piece of an equation (panels.equation_html) wider than its line even alone, a matrix of many
+  // columns: its type made smaller until it fits, so that every number is whole in the panel
+  function fitPieces(root) {
+    root.querySelectorAll(".equation .piece").forEach(function (piece) {
+      piece.style.fontSize = "";
+      var room = piece.parentElement.clientWidth;
+      var wide = piece.scrollWidth;
+      if (room > 0 && wide > room) piece.style.fontSize = Math.floor((100 * room) / wide) - 1 + "%";
+    });
+  }
+  window.backpropFit = fitPieces;
+
   // a PageView as JSON: a control the learner is in keeps what they typed
   window.backpropApply = function (json) {
     var view = JSON.parse(json);
@@ -37,16 +121,28 @@
     each(view.text, function (id, text) {
       byId(id).textContent = text;
     });
+    var before = Object.assign({}, written);
     each(view.html, writeOnce);
+    each(view.html, function (id) {
+      if (before[id] !== written[id]) fitPieces(byId(id));
+    });
     each(view.value, function (id, value) {
       var el = byId(id);
       if (el !== active && String(el.value) !== String(value)) el.value = value;
     });
+    var revealed = [];
     ["checked", "hidden", "disabled"].forEach(function (attribute) {
       each(view[attribute], function (id, on) {
-        byId(id)[attribute] = on;
+        var el = byId(id);
+        if (applied && attribute === "hidden" && el.hidden && !on && el.hasAttribute("data-reveal")) revealed.push(el);
+        el[attribute] = on;
       });
     });
+    // a part the learner just asked for (data-reveal: the values table) is brought into view
+    revealed.forEach(function (el) {
+      el.scrollIntoView({ block: "nearest", behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+    });
+    applied = true;
     each(view.status, function (key, text) {
       document.querySelector('#status [data-key="' + key + '"]').textContent = text;
     });
@@ -93,15 +189,23 @@
   // The MicroSim convention: a framed page tells its parent the height of its content (#sim's,
   // not the document's scrollHeight, which is never less than the frame: a frame sized by it
   // would only grow). The compact view fills the frame exactly, and so reports the frame's height.
+  // Where #sim scrolls inside the frame (sim.css: --tell: content) its content's height, which its
+  // box no longer follows: each of its parts is watched.
   window.backpropTellParent = function () {
     var last = 0;
-    new ResizeObserver(function () {
-      var height = Math.ceil(byId("sim").getBoundingClientRect().height);
+    var sim = byId("sim");
+    var observer = new ResizeObserver(function () {
+      var content = getComputedStyle(sim).getPropertyValue("--tell").trim() === "content";
+      var height = Math.ceil(content ? sim.scrollHeight : sim.getBoundingClientRect().height);
       if (height !== last) {
         last = height;
         window.parent.postMessage({ type: "microsim-resize", height: height }, "*");
       }
-    }).observe(document.body);
+    });
+    observer.observe(document.body);
+    document.querySelectorAll("#sim > *, .sim-stage > *, .sim-side > *, .controls > *, .explore > *").forEach(function (part) {
+      observer.observe(part);
+    });
   };
 
   // forget what was written (the learner's code may have reached the page): write it all again
@@ -187,6 +291,21 @@
           send("resize", pair[0], now);
         }
       }).observe(pair[1]);
+    });
+    // a new scheme from the lesson's toggle: every canvas painted again in its colours
+    schemeChanged = function () {
+      send("resize", "scheme", null);
+    };
+    // a new width of the equation panel: its pieces fitted again
+    ["equation", "batch-average"].forEach(function (id) {
+      var width = -1;
+      new ResizeObserver(function (entries) {
+        var now = entries[0].contentRect.width;
+        if (Math.abs(now - width) >= 0.5) {
+          width = now;
+          fitPieces(byId(id));
+        }
+      }).observe(byId(id));
     });
     document.querySelectorAll(".sim button, .sim input, .sim select").forEach(function (el) {
       el.disabled = false;
