@@ -115,3 +115,24 @@ def test_the_plots_keys_are_taken_even_where_they_move_nowhere():
     taken = pageview.event(ctl, "plane-key", "ArrowRight", None, canvases)
     assert taken and taken[0] == "pick_point" and taken[1] != ctl.picked
     assert pageview.event(ctl, "plane-key", "x", None, canvases) is None
+
+
+def test_the_plane_while_training_is_the_grids_own_cells_and_the_finer_map_once_it_stops():
+    """A training frame paints a new picture every frame: its heat map has the grid's cells (the
+    canvas smooths them), a ninth of the pixels; when training stops the same picture is drawn
+    again, PLANE_FINER times finer a side."""
+    from backprop_sim.scene import PLANE_FINER
+
+    ctl, canvases = Controller(), Canvases()
+    ctl.act("dataset", {"name": "circle"})
+    first = canvases.plane(ctl, 400.0, "light")[3].items[0]  # a new plane: its whole scene, finer
+    ctl.act("train", True)
+    ctl.act("train_steps", 1)
+    heat, rest = canvases.plane(ctl, 400.0, "light")[:2]
+    coarse = json.loads(heat)[0]
+    assert rest is None and (coarse[4], coarse[5]) == (first.cols // PLANE_FINER, first.rows // PLANE_FINER)
+    assert canvases.plane(ctl, 400.0, "light") is None  # nothing new to paint
+    ctl.act("train", False)
+    fine = json.loads(canvases.plane(ctl, 400.0, "light")[0])[0]
+    assert (fine[4], fine[5]) == (first.cols, first.rows)
+    assert canvases.plane(ctl, 400.0, "light") is None

@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import toolwords
-from .scene import LabelMemory, View, data_loss_scene, flow_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_heat_image, plane_scene, scale_for
+from .scene import PLANE_FINER, LabelMemory, View, data_loss_scene, flow_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_heat_image, plane_scene, scale_for
 
 PLANE_GRID = 50  # cells per side of the output's map over the input plane
 MAP_STEP = 2  # the neurons' small maps: every 2nd cell of it, 25 × 25
@@ -81,10 +81,10 @@ class Canvases:
     def plane(self, ctl, room: float, theme: str):
         """(heat map items, the rest's items or None when paint.js still holds them, their count, scene)
         for a new picture, or None when the plane shows this picture already."""
-        picture = self.picture(ctl)
-        if picture is None or picture is self.painted.get("picture"):
-            return None
-        self.painted["picture"] = picture
+        picture, fine = self.picture(ctl), not ctl.training
+        if picture is None or (picture is self.painted.get("picture") and fine == self.painted.get("fine")):
+            return None  # a picture already shown (the finer map once training stops)
+        self.painted["picture"], self.painted["fine"] = picture, fine
         width = max(200.0, min(440.0, room))
         key = (ctl.dataset, picture.picked, picture.features, width, theme)
         drawn_for = self.painted.get("plane")
@@ -92,7 +92,11 @@ class Canvases:
             self.plane_scene = plane_scene(picture, width, theme)
             self.painted["plane"], self.painted["plane-count"] = key, self.painted.get("plane-count", 0) + 1
             return to_json(self.plane_scene.items[:1]), to_json(self.plane_scene.items[1:]), self.painted["plane-count"], self.plane_scene
-        heat = self.plane_scene.items[0]._replace(pixels=plane_heat_image(np.asarray(picture.output), scale_for(picture.kind), theme))
+        # while training, a new picture every frame: the grid's own cells, 9 times fewer pixels to
+        # make and paint than the finer map a still picture gets (a staircase nobody sees moving)
+        grid, k = np.asarray(picture.output), PLANE_FINER if fine else 1
+        heat = self.plane_scene.items[0]._replace(cols=grid.shape[1] * k, rows=grid.shape[0] * k,
+                                                  pixels=plane_heat_image(grid, scale_for(picture.kind), theme, k))
         return to_json([heat]), None, self.painted["plane-count"], self.plane_scene
 
     def curves(self, ctl, room: float, theme: str) -> list:

@@ -106,10 +106,11 @@ def heat_image(grid, scale: Scale, theme: str = "light") -> str:
 PLANE_FINER = 3  # the plane's map: each cell of the picture's grid drawn as 3 × 3 pixels (finer), 2–3 px of the plot each
 
 
-def plane_heat_image(grid, scale: Scale, theme: str = "light") -> str:
-    """The plane's heat map: the grid made PLANE_FINER times finer a side, as an Image's pixels.
-    On the canvas's own smoothing alone, a sharp boundary between the grid's cells is drawn as a staircase."""
-    return heat_image(finer(grid, scale, PLANE_FINER), scale, theme)
+def plane_heat_image(grid, scale: Scale, theme: str = "light", k: int = PLANE_FINER) -> str:
+    """The plane's heat map: the grid made k times finer a side, as an Image's pixels.
+    On the canvas's own smoothing alone, a sharp boundary between the grid's cells is drawn as a
+    staircase; k = 1 (while training, when the picture changes every frame) leaves it to that."""
+    return heat_image(finer(grid, scale, k) if k > 1 else np.asarray(grid, dtype=float), scale, theme)
 
 
 def pixels(rgba: np.ndarray) -> str:
