@@ -55,3 +55,17 @@ def test_the_lessons_activities_say_the_engines_numbers():
         assert f"{d2:+.4f}".replace("-", "−") in text and f"{d12:+.4f}".replace("-", "−") in text
     assert "flips sign" in text and "from blue to red" not in text
     assert f"ŷ ≈ {y_hat:.4f}" in text and r"\delta^{[1]}$ (3×1) times $(a^{[0]})^T$ (1×2) gives 3×2" in text
+
+
+def test_train_n_is_a_settings_row_sending_its_field_to_the_one_training_action():
+    from backprop_sim import controller, pageview, settings
+    from backprop_sim.controller import Controller
+
+    row = settings.BY_NAME["train_count"]
+    assert row.act == "train_steps" and row.read.high == controller.TRAIN_STEPS_MAX  # the field's max is the action's limit
+    assert pageview.FIELDS["train-count"] == "btn-train-count"
+    ctl = Controller()
+    ctl.act("dataset", {"name": "xor"})
+    action = pageview.event(ctl, "field", "train-count", "25")
+    assert action == ("train_steps", "25") and ctl.act(*action) == "" and ctl.state()["dataset"]["update"] == 25
+    assert settings.default("train_speed") == settings.FAST

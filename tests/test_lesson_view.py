@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import act, wait_drawn
+import sys
+
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent / d) for d in ("py", "tools")]
+
+from conftest import act, wait_drawn  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -311,4 +315,101 @@ def test_on_a_phone_a_tapped_connection_its_hint_and_the_target_slider_are_by_th
     assert drawing["y"] + drawing["height"] > 0 and box["y"] + box["height"] <= height + 1, "the drawing and the tapped line are not on one screen"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"phone-tapped-{width}x{height}.png"))
+    assert v.errors == []
+
+
+# ---------------------------------------------------------------- 8. the data activities, as the lesson says
+
+# each activity's link (in the lesson's order), the updates its text quotes, and what it quotes after them
+ACTIVITIES = [
+    ("xor_flat", "data_updates", {"test_accuracy": "data_xor_flat_accuracy"}),
+    ("xor_hidden", "data_updates", {"test_accuracy": "data_xor_hidden_accuracy"}),
+    ("spiral_small", "data_updates", {"test_accuracy": "data_spiral_small_accuracy"}),
+    ("spiral_sin", "data_updates_long", {"test_accuracy": "data_spiral_sin_accuracy"}),
+    ("overfit", "data_updates_long", {"train_loss": "data_overfit_train_loss", "test_loss": "data_overfit_test_loss",
+                                      "test_accuracy": "data_overfit_test_accuracy", "max_w": "data_l2_max_w_off"}),
+    ("l2", "data_updates_long", {"test_accuracy": "data_l2_test_accuracy", "max_w": "data_l2_max_w_on"}),
+]
+TIMES: dict[str, float] = {}
+SHOWN: dict[str, tuple] = {}
+
+
+def test_each_data_activity_link_sets_up_the_lessons_frame_and_train_n_finds_the_number_it_quotes(visit, server):
+    import time
+    import lesson  # tools/lesson.py: the numbers the lesson was built with
+    from backprop_sim.formatting import number
+    from conftest import state, wait_for
+    quoted = lesson.data_numbers()
+    v, page, frame = lesson_frame(visit, server)
+    text = page.inner_text("article")
+    for i, (name, updates, says) in enumerate(ACTIVITIES):
+        n = int(quoted[updates].replace(",", ""))
+        link = page.locator("a[target=microsim]").nth(i)
+        assert link.get_attribute("href") == quoted[f"data_link_{name}"]
+        link.click()
+        wait_for(frame, f"location.hash === '#{quoted[f'data_link_{name}'].split('#', 1)[1]}'")
+        wait_for(frame, "window.backpropSim.state().dataset && window.backpropSim.state().dataset.update === 0")
+        assert page.url.endswith("sim/index.html") or "sim/index.html#" in page.url  # the lesson stays
+        frame.fill("#train-count", str(n))
+        started = time.perf_counter()
+        frame.click("#btn-train-count")
+        wait_for(frame, f"window.backpropSim.state().dataset.update === {n}", timeout=120_000)
+        TIMES[name] = time.perf_counter() - started
+        s = state(frame)
+        found = {**s["dataset"], "max_w": max(abs(w) for W in s["W"] for row in W for w in row)}
+        for key, marker in says.items():
+            shown = lesson.percent(found[key]) if key.endswith("accuracy") else number(found[key])
+            assert quoted[marker] in text
+            SHOWN[f"{name} {key}"] = (shown, quoted[marker])
+            # the lesson is trained on CPython; the page's numpy runs on WebAssembly, whose sin differs in
+            # the last bits: after thousands of updates a point or so apart (measured: the spiral with sin x)
+            said = float(quoted[marker].rstrip(" %").replace("−", "-"))
+            got = float(shown.rstrip(" %").replace("−", "-"))
+            close = abs(got - said) <= 1.0 if key.endswith("accuracy") else abs(got - said) <= 0.1 * abs(said)
+            assert close, f"{name}: {key} is {shown}, the lesson says {quoted[marker]}"
+    print("shown, quoted:", SHOWN)
+    print("seconds for Train N updates:", {k: round(t, 1) for k, t in TIMES.items()})
+    page.screenshot(path=str(SHOTS / "lesson-activity-l2-1280x800.png"))
+    assert v.errors == []
+
+
+def test_train_at_its_default_speed_reaches_the_activitys_updates_within_seconds(visit, server):
+    """Activity 1 with Train (not Train N) at the default speed: 2,000 updates, timed."""
+    import time
+    import lesson
+    from conftest import wait_for
+    quoted = lesson.data_numbers()
+    v = visit(width=1280, height=800)
+    page = v.open(server.url("sim/" + quoted["data_link_xor_flat"]))
+    started = time.perf_counter()
+    page.click("#data-panel .train-button")
+    wait_for(page, "window.backpropSim.state().dataset.update >= 2000", timeout=60_000)
+    seconds = time.perf_counter() - started
+    print(f"Train at its default speed: 2,000 updates in {seconds:.1f} s")
+    assert seconds < 20
+    page.click("#data-panel .train-button")  # stop
+
+
+# ---------------------------------------------------------------- 9. input before ready is kept
+
+@pytest.mark.xfail(reason="unfinished: here the page reports ready before Playwright's presses land, even throttled; see notes/lesson.md", strict=False)
+def test_a_key_and_a_click_during_boot_are_carried_out_when_python_is_ready_and_the_chip_says_so(visit, server):
+    from conftest import state, wait_for
+    v = visit(width=1000, height=700)
+    cdp = v.context.new_cdp_session(v.page)  # a 20 Mbit/s link: a boot of some seconds, as a learner's is
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": 20e6 / 8, "uploadThroughput": 20e6 / 8})
+    page = v.open(server.url("sim/main.html"), wait_ready=False)
+    wait_for(page, "!!document.querySelector('.progress-queued')", timeout=30_000)
+    page.keyboard.press("f")
+    page.click("#btn-backward")
+    ready = page.evaluate("document.documentElement.dataset.simReady === 'true'")
+    assert not ready, "Python was ready before the presses: nothing to queue (a boot takes seconds)"
+    note = page.locator(".progress-queued").inner_text()
+    assert "Forward Pass" in note and "Backward Step" in note
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "boot-queued-1000x700.png"))
+    wait_for(page, "document.documentElement.dataset.simReady === 'true'", timeout=180_000)
+    wait_for(page, "window.backpropSim.state().step === 1")
+    assert state(page)["phase"] == "backward" and page.locator(".progress-queued").is_hidden()
     assert v.errors == []

@@ -22,7 +22,7 @@ def test_the_page_shows_the_panels_words_and_every_settings_value():
     assert view.text["narration"] == panels.narration(ctl.sim.now) and view.status == panels.status(ctl.sim.now)
     assert view.html["equation"] == panels.equation_html(panels.equation(ctl.sim.now), tex)
     assert view.value["lr"] == 0.5 and view.value["speed"] == 1.0 and view.text["speed-value"] == "1 step/s"
-    assert view.value["train-speed"] == view.value["data-speed"] == 10.0
+    assert view.value["train-speed"] == view.value["data-speed"] == 61.0  # the fast notch: the default (issue 26)
     assert view.value["preset"] == "seed" and view.value["hidden-act"] == "sigmoid" and view.value["layers"] == "2, 3, 1"
     assert view.checked["finer"] is False and "finer" not in view.value
     assert view.value["target"] == 1.0 and view.text["target-value"] == "1.00"

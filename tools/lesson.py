@@ -115,7 +115,7 @@ def target_exploration(net, x, y) -> dict[str, str]:
     }
 
 
-DATA_UPDATES, DATA_UPDATES_LONG = 2000, 3000  # the activities' training, at build
+DATA_UPDATES, DATA_UPDATES_LONG = settings.default("train_count"), 3000  # the activities' training, at build (Train N's default first)
 DATA_LR = 0.3
 L2_RATE = 0.01
 

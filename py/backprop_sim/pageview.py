@@ -174,9 +174,9 @@ def options_html(items) -> str:
 
 # ---- events: what page.js wires, and what each event means (an action and its value)
 
-FIELDS = {"layers": "btn-layers", "seed": "btn-randomise", "edit-value": "btn-edit", "prediction": "btn-predict",
-          "nudge-eps": "btn-nudge"}  # field: its button
-FIELD_ACTIONS = {"layers": "layers", "seed": "seed", "prediction": "predict"}  # edit-value: the selection's weight or bias
+BUTTONED = {control: row for row in settings.SETTINGS if row.button not in (None, "fields") for control in row.controls}
+FIELDS = {"edit-value": "btn-edit", "prediction": "btn-predict", **{c: row.button for c, row in BUTTONED.items()}}  # field: its button
+FIELD_ACTIONS = {"prediction": "predict", **{c: row.act for c, row in BUTTONED.items()}}  # edit-value: the selection's weight or bias
 SELECTS = ("trace-weight", "trace-neuron", "why-weight")  # their values are a weight's or neuron's JSON (toolwords.trace_choices)
 CONTROLS = {control: row for row in settings.SETTINGS if row.button is None for control in row.controls}
 

@@ -254,8 +254,14 @@ SETTINGS: tuple[Setting, ...] = (
     # not in the link: how the page runs and what it shows
     Setting("speed", Number("Auto speed", 0.25, 4.0, step=0.25, unit=" steps per second"), 1.0, controls=("speed",),
             option=True, shown=True, help="Auto's steps per second"),
-    Setting("train_speed", Speed("Training speed", 1.0, 60.0, step=1.0, unit=" steps per second"), 10.0,
+    # fast by default: the lesson's activities reach their quoted results (thousands of updates) in seconds
+    Setting("train_speed", Speed("Training speed", 1.0, 60.0, step=1.0, unit=" steps per second"), FAST,
             controls=("train-speed", "data-speed"), option=True, shown=True, help="updates per second while training"),
+    # Train N: its field sends its value with its button, to the one training action (Controller.on_train_steps,
+    # which owns the limit; the field's max is the same number: tests/test_lesson_text.py)
+    Setting("train_count", Number("The number of updates", 1, 10_000, step=1, whole=True), 2000, action="train_steps",
+            controls=("train-count",), button="btn-train-count", help="updates to run at once, as the lesson's activities quote them",
+            get=lambda c: None),
     Setting("show_table", Flag(), False, action="table", controls=("show-table",), option=True,
             help="every value in tables, under the drawing"),
     Setting("regularization_kind", Choice("regularisation", lambda: datasets.REGULARIZATIONS), "none",

@@ -101,6 +101,51 @@
     /* another origin: the OS's preference */
   }
 
+  // Input before Python is ready is kept: a shortcut key (one a button lists in aria-keyshortcuts)
+  // or a press of a step button (enabled, aria-disabled until then) is queued, the boot chip says
+  // what will run, and backpropWire carries the queue out once Python has started.
+  var queued = [];
+  function queueNote() {
+    var note = document.querySelector(".progress-queued");
+    if (!note) return;
+    note.textContent = queued.length ? "· will then run: " + queued.map(function (q) { return q.words; }).join(", ") : "";
+    note.hidden = !queued.length;
+  }
+  function earlyKey(event) {
+    var tag = String(event.target.tagName).toLowerCase();
+    if (event.ctrlKey || event.metaKey || event.altKey || tag === "input" || tag === "select" || tag === "textarea") return;
+    var button = Array.prototype.find.call(document.querySelectorAll("button[aria-keyshortcuts]"), function (b) {
+      return b.getAttribute("aria-keyshortcuts").toLowerCase().split(" ").indexOf(event.key.toLowerCase()) >= 0;
+    });
+    if (!button) return;
+    event.preventDefault();
+    queued.push({ kind: "key", id: event.key, value: [tag, "", false], words: button.textContent.trim() });
+    queueNote();
+  }
+  function earlyClick(event) {
+    var button = event.target.closest && event.target.closest("button[data-action][aria-disabled='true']");
+    if (!button) return;
+    queued.push({ kind: "action", id: button.dataset.action, value: button.dataset.value === undefined ? null : button.dataset.value,
+      words: button.textContent.trim() });
+    queueNote();
+  }
+  document.addEventListener("keydown", earlyKey);
+  document.addEventListener("click", earlyClick);
+  function carryOut(send) {
+    document.removeEventListener("keydown", earlyKey);
+    document.removeEventListener("click", earlyClick);
+    document.querySelectorAll("button[aria-disabled]").forEach(function (b) {
+      b.removeAttribute("aria-disabled");
+    });
+    // after Page.start has returned (the link's state loaded first), in the order pressed
+    setTimeout(function () {
+      queued.splice(0).forEach(function (q) {
+        send(q.kind, q.id, q.value);
+      });
+      queueNote();
+    }, 0);
+  }
+
   // a piece of an equation (panels.equation_html) wider than its line even alone, a matrix of many
   // columns: its type made smaller until it fits, so that every number is whole in the panel
   function fitPieces(root) {
@@ -310,5 +355,6 @@
     document.querySelectorAll(".sim button, .sim input, .sim select").forEach(function (el) {
       el.disabled = false;
     });
+    carryOut(send);
   };
 })();
