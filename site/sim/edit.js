@@ -14,7 +14,7 @@
   var PENDING = "backprop-microsim:rules-running"; // set while saved code runs; left behind if it never finished
   var ASIDE = "backprop-microsim:rules.py:set-aside"; // the saved code "#original" or a reset replaced
   var ORIGINAL = window.backpropRulesSource;
-  var STALL_MS = 4000; // a frame silent this long has frozen (a Run's budget is 3 s, editing.RUN_BUDGET_S)
+  var STALL_MS = 5000; // a frame silent this long has frozen (a Run may take 3 s, editing.RUN_BUDGET_S, and its check)
   var frame = document.getElementById("sim");
   var learnerCode = false; // the frame has run the learner's code: the original needs a fresh one
   var text = document.getElementById("result-text");
@@ -91,11 +91,11 @@
     frame.contentWindow.postMessage({ type: "backprop-ping", n: ++pings }, "*");
     if (Date.now() - lastAnswer < STALL_MS) return;
     var ran = learnerCode;
-    unfinished = ran && !!stored(); // the new frame asks before running it again
     freshFrame();
     text.textContent = (ran ? "Your code froze the simulation" : "The simulation stopped answering") +
       " for " + Math.round(STALL_MS / 1000) + " s, so it was stopped and started again with the original rules." +
       (ran ? " Your code is still in the editor; it will not run until you press Run." : "");
+    unfinished = ran && !!stored() ? text.textContent : false; // the new frame asks before running it again
     recover.hidden = true;
     document.documentElement.dataset.editResult = "froze";
   }, 1000);
@@ -143,8 +143,10 @@
       ["run", "reset-code", "download-code"].forEach(function (id) { document.getElementById(id).disabled = false; });
       if (unfinished) {
         // last time this code never answered: it may have frozen or emptied the page
+        text.textContent = unfinished === true
+          ? "Your saved code did not finish last time, so it was not run now. The simulation uses the original rules."
+          : unfinished; // it froze the frame just now: the watchdog's words stay
         unfinished = false;
-        text.textContent = "Your saved code did not finish last time, so it was not run now. The simulation uses the original rules.";
         recover.hidden = false;
         document.documentElement.dataset.editResult = "not-run";
         return;
