@@ -105,8 +105,9 @@
     recover.hidden = true;
     document.documentElement.dataset.editResult = "froze";
   }, 1000);
+  // the mark goes only when the saved code is what the frame runs, and the frame still answers
   function leaving() {
-    if (ready && Date.now() - lastAnswer < 2500) storage(function (s) { s.removeItem(PENDING); });
+    if (ready && learnerCode && Date.now() - lastAnswer < 2500) storage(function (s) { s.removeItem(PENDING); });
   }
   window.addEventListener("pagehide", leaving);
 
