@@ -187,19 +187,20 @@ def _stamp_runtime_versions(out: Path) -> dict[str, str]:
 
 
 def _write_service_worker(out: Path, versions: dict[str, str]) -> None:
-    """sw.js with this build's file list (runtime files by version) and a build id that
-    changes whenever a file does."""
+    """sw.js with this build's files (runtime files by version), each with its sha256, and a build
+    id that changes whenever a file does."""
     template = out / "sw.template.js"
     skip = {OFFLINE_ZIP, "sw.js", "sw.template.js", "offline-data.js", "offline-snapshot.js", "sitemap.xml", "sitemap.xml.gz", "404.html"}
     files = sorted(
         p.relative_to(out).as_posix() for p in out.rglob("*")
         if p.is_file() and p.name not in skip and not p.name.endswith(".map") and "search/" not in p.relative_to(out).as_posix()
     )
-    digest = hashlib.sha256()
+    digest, sha256 = hashlib.sha256(), {}
     for name in files:
+        sha256[name] = hashlib.sha256((out / name).read_bytes()).hexdigest()  # the worker checks each file it stores
         digest.update(name.encode())
-        digest.update(hashlib.sha256((out / name).read_bytes()).digest())
-    urls = [f"{name}?v={versions[name.rsplit('/', 1)[1]]}" if name.startswith("sim/runtime/") else name for name in files]
+        digest.update(bytes.fromhex(sha256[name]))
+    urls = {(f"{name}?v={versions[name.rsplit('/', 1)[1]]}" if name.startswith("sim/runtime/") else name): sha256[name] for name in files}
     text = template.read_text().replace("__BUILD__", digest.hexdigest()[:16]).replace("__FILES__", json.dumps(urls, indent=0))
     (out / "sw.js").write_text(text)
     template.unlink()

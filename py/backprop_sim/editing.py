@@ -8,8 +8,11 @@ that fails to compile or to run is not used: the simulation keeps the last rules
 Nothing here changes the rules module; the controller hands the new Rules to the Simulation.
 
 A learner's code shares the browser's one thread with the whole page, so it runs under a
-budget: every call into it (and its top level) may take BUDGET_S seconds of Python, counted
-by a trace of its own lines only; past that it is stopped where it is, with the line named.
+budget: every call into it (and its top level) may take BUDGET_S seconds of Python, and all
+the calls of one Run RUN_BUDGET_S together, counted by a trace of its own lines only (and of
+code it exec()s); past that it is stopped where it is, with the line named. Code can still
+switch the trace off (sys.settrace(None)): the Edit page's watchdog, not this budget, is what
+no code can get past (site/sim/edit.js).
 SystemExit and KeyboardInterrupt from it become ordinary errors: nothing it does can end the
 interpreter. A rule stopped while the simulation uses it tells its EditedRules, whose owner
 (the controller) goes back to the rules that worked before it.
@@ -17,6 +20,8 @@ interpreter. A rule stopped while the simulation uses it tells its EditedRules, 
 
 from __future__ import annotations
 
+import contextlib
+import dis
 import functools
 import sys
 import time
@@ -37,6 +42,8 @@ TOLERANCE = 1e-5  # relative difference above which a derivative or a gradient i
 
 
 BUDGET_S = 1.0  # seconds one call into the learner's code may run before it is stopped
+_clock = time.monotonic  # our own reference: code that sets time.monotonic = lambda: 0 does not stop the clock
+RUN_BUDGET_S = 3.0  # seconds all the calls of one Run (the code, the trial, the check) may take together
 _source_lines: list[str] = []  # the code being run, to quote its lines in a traceback
 
 
@@ -59,25 +66,42 @@ class _Budget:
     def __init__(self):
         self.deadline: float | None = None
         self.line: int | None = None
+        self.run_deadline: float | None = None  # a Run's own deadline: many short calls add up (per_run)
 
     def _global(self, frame, event, arg):
-        return self._line if frame.f_code.co_filename == FILENAME else None
+        # the learner's file, and code it makes with exec or eval ("<string>")
+        if frame.f_code.co_filename not in (FILENAME, "<string>"):
+            return None
+        frame.f_trace_opcodes = _loops_within_a_line(frame.f_code)
+        return self._line
 
     def _line(self, frame, event, arg):
-        if event == "line":
-            self.line = frame.f_lineno
-            if time.monotonic() > self.deadline:
+        if event in ("line", "opcode"):
+            if frame.f_code.co_filename == FILENAME:  # exec'd code has lines of its own: name the exec's
+                self.line = frame.f_lineno
+            if _clock() > self.deadline:
+                whole = self.run_deadline is not None and self.deadline >= self.run_deadline
                 raise RuleStopped(
-                    f"Your code ran for more than {BUDGET_S:g} s at line {self.line} ({_quote(self.line)}) and was stopped: "
-                    "is there a loop that never ends?"
+                    (f"Your code took more than {RUN_BUDGET_S:g} s over this Run's calls" if whole else
+                     f"Your code ran for more than {BUDGET_S:g} s") + f" at line {self.line} ({_quote(self.line)}) "
+                    "and was stopped: " + ("is a rule very slow?" if whole else "is there a loop that never ends?")
                 )
         return self._line
+
+    @contextlib.contextmanager
+    def per_run(self):
+        """Every call inside shares one deadline as well as its own: a Run cannot add up to a freeze."""
+        self.run_deadline = _clock() + RUN_BUDGET_S
+        try:
+            yield
+        finally:
+            self.run_deadline = None
 
     def run(self, fn, *args, **kwargs):
         if self.deadline is not None:  # a call from inside the learner's code: the same budget
             return fn(*args, **kwargs)
         previous = sys.gettrace()
-        self.deadline, self.line = time.monotonic() + BUDGET_S, None
+        self.deadline, self.line = min(_clock() + BUDGET_S, self.run_deadline or float("inf")), None
         sys.settrace(self._global)
         try:
             return fn(*args, **kwargs)
@@ -88,6 +112,14 @@ class _Budget:
         finally:
             sys.settrace(previous)
             self.deadline = None
+
+
+@functools.lru_cache(maxsize=256)
+def _loops_within_a_line(code) -> bool:
+    """A loop that jumps back within one line (`while True: pass`) fires no line events, only opcode events."""
+    lines = {i.offset: i.positions.lineno for i in dis.get_instructions(code)}
+    return any(i.opname.startswith("JUMP_BACKWARD") and lines.get(i.argval) == i.positions.lineno
+               for i in dis.get_instructions(code))
 
 
 _budget = _Budget()
@@ -232,6 +264,10 @@ class EditedRules:
 
     def run(self, source: str, current: Rules) -> tuple[dict, Rules]:
         """The check's report, and the rules to use: the edit's if it runs, else `current`."""
+        with _budget.per_run():
+            return self._run(source, current)
+
+    def _run(self, source: str, current: Rules) -> tuple[dict, Rules]:
         if not isinstance(source, str) or len(source) > 200_000:
             return {"ok": False, "error": {"line": None, "message": "The code must be text of at most 200,000 characters.",
                                            "traceback": []}}, current

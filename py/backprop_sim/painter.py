@@ -9,6 +9,7 @@ here computes, words or paces anything (engine, scene, panels and pageview, paci
 from __future__ import annotations
 
 import gc
+import json
 import sys
 import time
 import traceback
@@ -36,10 +37,9 @@ def _obj(data) -> object:
     return js.JSON.parse(to_json(data))
 
 
-def _own_origin() -> str | None:
-    """This page's origin as postMessage names it; None in an opaque origin (file://, a sandbox)."""
-    origin = str(js.window.origin)
-    return None if origin == "null" else origin
+def _site_origin() -> str | None:
+    """The origin of this page's address, also in a sandboxed frame (whose own is opaque); None on file://."""
+    return f"{js.location.protocol}//{js.location.host}" if str(js.location.protocol) in ("http:", "https:") else None
 
 
 class Renderer:
@@ -162,7 +162,6 @@ class Renderer:
         return self.data_width
 
 
-
 class Page:
     """The wiring: every control, key, timer, message and API call ends in `do(action, value)`."""
 
@@ -174,7 +173,7 @@ class Page:
         self.updates_done = 0  # updates Train has run, for the benchmark's delivered speed
         self.train_frame_ms: list[float] = []  # Python time per training frame, for the benchmark
         # an opaque origin over http(s) is a sandboxed frame (file:// is opaque too, but not sandboxed)
-        self.sandboxed = _own_origin() is None and str(js.location.protocol) != "file:"
+        self.sandboxed = str(js.window.origin) == "null" and _site_origin() is not None
         self.last_hash, self.link_notices = "", []
 
     def proxy(self, fn):
@@ -206,14 +205,15 @@ class Page:
         r.dark.addEventListener("change", self.proxy(lambda event: r.resized()))
         if self.api.framed:
             js.backpropTellParent()
-        for name, fn in (("state", lambda: self.js_state()), ("act", lambda name, value=None: self.js_act(name, value)),
-                         ("frameStats", lambda: to_js(r.frame_ms)), ("svg", lambda: self.svg()), ("link", lambda: self.link())):
-            setattr(self.api, name, self.proxy(fn))
+        # page.js reads every argument as JSON first (backpropExpose): the API never throws
+        for name, takes, fn in (("state", "", lambda: self.js_state()), ("act", "name,value", self.js_act),
+                                ("frameStats", "", lambda: to_js(r.frame_ms)), ("svg", "", self.svg), ("link", "", self.link)):
+            js.backpropExpose(self.api, name, self.proxy(fn), takes)
         js.document.documentElement.dataset.numpyVersion = np.__version__
         _el("sandbox-note").hidden = not self.sandboxed
         self.load_hash(initial=True)
-        if self.api.framed:  # the Edit page may send code now; only a parent of our own origin hears it
-            js.window.parent.postMessage(_obj({"type": "backprop-ready"}), _own_origin() or "*")
+        if self.api.framed:  # the Edit page may send code now; only a parent of this site hears it
+            js.window.parent.postMessage(_obj({"type": "backprop-ready"}), _site_origin() or "*")
 
     def on_event(self, kind, element_id, value) -> bool:
         """An event page.js sent: the action pageview.event says it means; True when the page took it."""
@@ -231,16 +231,14 @@ class Page:
         return action is not None
 
     def on_message(self, event) -> None:
-        """The Edit page sends edited rules.py; run it here and answer with the check. Code is taken
-        only from our parent, and only when that parent is a page of this site (same origin); in an
-        opaque origin (file://, a sandboxed frame) origins cannot be told apart, and there is nothing
-        to protect: such a page has no cookies, no service worker and no storage of its own."""
+        """Edited rules.py from our parent, only if it is a page of this site (the Edit page frames us in a
+        sandbox, an opaque origin: our address names the site); on file:// there is no storage to protect."""
+        kind, site = getattr(event.data, "type", None) if event.data else None, _site_origin()
+        if kind not in ("backprop-rules", "backprop-ping") or event.source != js.window.parent or str(event.origin) != (site or "null"):
+            return
+        if kind == "backprop-ping":  # the Edit page's watchdog: Python answers between any two pieces of work
+            return event.source.postMessage(_obj({"type": "backprop-pong"}), site or "*")
         data = event.data
-        if not data or getattr(data, "type", None) != "backprop-rules" or event.source != js.window.parent:
-            return
-        own = _own_origin()
-        if str(event.origin) != (own or "null"):
-            return
         source = getattr(data, "source", "")
         js.backpropForget()  # the learner's code may reach the page through `js`: write it all again
         try:
@@ -250,7 +248,7 @@ class Page:
         # if the learner's code took the page apart, the Edit page must not run it by itself again
         intact = bool(self.renderer.canvas.isConnected) and _el("equation") is not None
         reply = {"type": "backprop-rules-result", "result": self.ctl.rules_result, "message": self.ctl.message, "intact": intact}
-        event.source.postMessage(_obj(reply), own or "*")  # "*" only in an opaque origin, to the sender
+        event.source.postMessage(_obj(reply), site or "*")  # "*" only on file://, to the sender
 
     # ---- actions
 
@@ -348,12 +346,11 @@ class Page:
             state = {"error": traceback.format_exception_only(type(exc), exc)[-1].strip()}
         return _obj({**state, "message": message} if message else state)
 
-    def js_act(self, name, value=None):
-        """The API's one way in: the same do() as the buttons, then the new state."""
-        try:
-            value = value.to_py() if hasattr(value, "to_py") else value
-        except Exception:  # a value JSON cannot hold (a function, a DOM node): refuse it, like any bad value
-            return self.js_state(f"Could not read the value given to {str(name)!r}: use numbers, strings, lists or objects.")
+    def js_act(self, name_json: str, value_json: str):
+        """The API's one way in (as JSON page.js checked): the same do() as the buttons, then the new state."""
+        name, value = json.loads(name_json), json.loads(value_json)
+        if not isinstance(name, str) or len(name) > 64:
+            return self.js_state("act() needs an action's name (a string) first: act('forward'), act('learning_rate', 0.1).")
         self.do(name, value)
         return self.js_state(self.ctl.message)
 

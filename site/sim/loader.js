@@ -105,6 +105,21 @@
     return hash ? absolute + "?v=" + hash : url;
   }
 
+  // The package's bytes, if they are this build's (VERSIONS holds the start of their sha256): a
+  // static host ignores ?v=, so an old page (from an HTTP cache) may be sent a new package
+  function ofThisBuild(name) {
+    return function (bytes) {
+      if (!VERSIONS[name] || !window.crypto || !crypto.subtle) return bytes; // not stamped (a dev server), or no crypto (file://)
+      return crypto.subtle.digest("SHA-256", bytes).then(function (digest) {
+        var hex = Array.prototype.map.call(new Uint8Array(digest), function (b) { return (b + 256).toString(16).slice(1); }).join("");
+        if (hex.indexOf(VERSIONS[name]) !== 0) {
+          throw new MissingFile(RUNTIME + name, "it comes from another build of the site than this page: an update is arriving, reload the page");
+        }
+        return bytes;
+      });
+    };
+  }
+
   // Pyodide fetches its own files (wasm, stdlib, lock file, wheels): versioned here too
   function versionFetches() {
     var inner = window.fetch;
@@ -342,7 +357,7 @@
     // our package downloads while the interpreter starts
     var packageZip = fetch(RUNTIME + "backprop_sim.zip").then(function (response) {
       if (!response.ok) throw new MissingFile(RUNTIME + "backprop_sim.zip", "HTTP " + response.status);
-      return response.arrayBuffer();
+      return response.arrayBuffer().then(ofThisBuild("backprop_sim.zip"));
     });
     packageZip.catch(function () {});
     // pyodide.asm.js as a classic script too, so loadPyodide never imports it as a module

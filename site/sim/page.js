@@ -253,6 +253,62 @@
     });
   };
 
+  // The API never throws (issue 25): whatever a caller passes (too many arguments, a getter that
+  // throws, a Proxy, an array of ten million), it is read here, as JSON of at most API_LIMIT
+  // characters, before Python sees it; a refusal or a bug comes back as {error, message}.
+  var API_LIMIT = 100000; // characters of JSON an argument may take: a network's weights are ~2 kB
+
+  // what is left of `left` after v's JSON, stopping as soon as it is spent (never walks all of a huge array)
+  function budget(v, left) {
+    if (left < 0 || v === null || typeof v !== "object") return left - (typeof v === "string" ? v.length + 2 : 6);
+    var keys = Array.isArray(v) ? null : Object.keys(v);
+    var n = keys ? keys.length : v.length;
+    if (!(n <= left)) return -1;
+    for (var i = 0; i < n && left >= 0; i++) {
+      left = budget(keys ? v[keys[i]] : v[i], left - 1 - (keys ? String(keys[i]).length + 3 : 0));
+    }
+    return left - 2;
+  }
+
+  function plainJson(v, which) {
+    if (v === undefined) return "null";
+    var json;
+    try {
+      if (budget(v, API_LIMIT) < 0) throw new RangeError("too large");
+      json = JSON.stringify(v);
+    } catch (e) {
+      // a getter or toString that throws, a cycle, a BigInt, nesting too deep, or simply too large
+      throw refusal("The " + which + " could not be read as JSON of at most " + API_LIMIT +
+        " characters (" + (e && e.message ? String(e.message).slice(0, 80) : "it threw") + "): use numbers, strings, lists or objects.");
+    }
+    if (json === undefined) throw refusal("The " + which + " is a " + typeof v + ": use numbers, strings, lists or objects.");
+    if (json.length > API_LIMIT) throw refusal("The " + which + " is " + json.length + " characters of JSON; at most " + API_LIMIT + " are read.");
+    return json;
+  }
+
+  function refusal(words) {
+    return { refused: words };
+  }
+
+  // api[name] calls Python's `call` with each argument as JSON; `takes` names its arguments
+  window.backpropExpose = function (api, name, call, takes) {
+    takes = takes ? takes.split(",") : [];
+    api[name] = function () {
+      try {
+        if (arguments.length > takes.length) {
+          throw refusal(name + "() takes " + (takes.length ? "at most " + takes.length + " argument" + (takes.length > 1 ? "s" : "") +
+            " (" + takes.join(", ") + ")" : "no arguments") + "; it was given " + arguments.length + ".");
+        }
+        var args = [];
+        for (var i = 0; i < takes.length; i++) args.push(plainJson(arguments[i], name + "()'s " + takes[i]));
+        return call.apply(null, args);
+      } catch (e) {
+        var words = e && e.refused ? e.refused : "The simulation could not answer " + name + "(): " + String(e && e.message || e).slice(0, 200);
+        return { error: words, message: words };
+      }
+    };
+  };
+
   // forget what was written (the learner's code may have reached the page): write it all again
   window.backpropForget = function () {
     written = {};
