@@ -208,7 +208,7 @@ def package_zip() -> bytes:
     (measured: ~90 ms of ~170 ms to import them). Without one, the browser compiles them.
     """
     sources = {path.relative_to(PACKAGE_DIR.parent).as_posix(): path.read_bytes() for path in sorted(PACKAGE_DIR.rglob("*.py"))}
-    compiled = _bytecode(sources, "/home/pyodide/app/", WITHOUT_DOCSTRINGS)
+    compiled = _bytecode(sources, "/home/pyodide/app/")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for name, source in sources.items():
@@ -242,22 +242,37 @@ def _python312() -> str | None:
     return None
 
 
-# How the bytecode is compiled (issue 28): without the column ranges CPython 3.11+ keeps for
-# a traceback's ^^^ marks (-X no_debug_ranges; line numbers stay, and sources stay beside our
-# own modules, so a traceback still shows the line), and for the standard library and our
-# package without docstrings and asserts (optimize=2, as `python -OO`): nothing there reads a
-# docstring or relies on an assert, and the learner's code is compiled in the page as written.
-# Not numpy: its import hands functions' __doc__ to add_docstring, which refuses None while
-# the interpreter's own sys.flags.optimize is 0 (the build's boot found this).
-# Measured on this build: the standard library 1.74 -> 1.10 MB, numpy's Python 0.86 -> 0.73 MB.
+# How the bytecode is compiled (issue 28): every docstring blanked to "" (not removed, as
+# `python -OO` would: numpy's import hands functions' __doc__ to add_docstring, which refuses
+# None) and without the column ranges CPython 3.11+ keeps for a traceback's ^^^ marks
+# (-X no_debug_ranges). Line numbers stay, and sources stay beside our own modules, so a
+# traceback still shows the line; asserts stay. Nothing the page runs reads a docstring
+# (help() in the page says nothing); the learner's code is compiled in the page as written.
+# Measured on this build: the standard library 1.74 -> 1.10 MB, numpy's Python 0.86 -> ~0.45 MB.
 BYTECODE_FLAGS = ("-X", "no_debug_ranges")
-WITHOUT_DOCSTRINGS = 2  # py_compile's optimize
+_COMPILE = """
+import ast, importlib.util, sys
+from importlib._bootstrap_external import _code_to_hash_pyc
+tmp, location, names = sys.argv[1], sys.argv[2], sys.argv[3:]
+for i, name in enumerate(names):
+    with open(f"{tmp}/{i}.py", "rb") as f:
+        source = f.read()
+    tree = ast.parse(importlib.util.decode_source(source), location + name)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                first.value.value = ""
+    code = compile(tree, location + name, "exec", dont_inherit=True)
+    with open(f"{tmp}/{i}.pyc", "wb") as f:
+        f.write(_code_to_hash_pyc(code, importlib.util.source_hash(source), checked=False))
+"""
 
 
-def _bytecode(sources: dict[str, bytes], location: str, optimize: int = 0) -> dict[str, bytes]:
+def _bytecode(sources: dict[str, bytes], location: str) -> dict[str, bytes]:
     """Bytecode for Pyodide's Python (3.12) of each source, by name: unchecked-hash .pyc, with
-    location + name as the file name tracebacks show, compiled with BYTECODE_FLAGS at
-    py_compile's optimize level. Empty without a CPython 3.12 here.
+    location + name as the file name tracebacks show, compiled as _COMPILE and BYTECODE_FLAGS
+    say. Empty without a CPython 3.12 here.
     PYTHONHASHSEED fixed: the order of set constants in the bytecode would vary otherwise."""
     python = _python312()
     if python is None or not sources:
@@ -266,24 +281,17 @@ def _bytecode(sources: dict[str, bytes], location: str, optimize: int = 0) -> di
     with tempfile.TemporaryDirectory() as tmp:
         for i, name in enumerate(names):
             (Path(tmp) / f"{i}.py").write_bytes(sources[name])
-        script = (
-            "import py_compile, sys\n"
-            "tmp, location, names = sys.argv[1], sys.argv[2], sys.argv[3:]\n"
-            "for i, name in enumerate(names):\n"
-            "    py_compile.compile(f'{tmp}/{i}.py', cfile=f'{tmp}/{i}.pyc', dfile=location + name, doraise=True,\n"
-            f"                       optimize={optimize}, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)\n"
-        )
         env = dict(os.environ, PYTHONHASHSEED="0")
-        subprocess.run([python, *BYTECODE_FLAGS, "-c", script, tmp, location, *names], check=True, capture_output=True, timeout=600, env=env)
+        subprocess.run([python, *BYTECODE_FLAGS, "-c", _COMPILE, tmp, location, *names], check=True, capture_output=True, timeout=600, env=env)
         return {name: (Path(tmp) / f"{i}.pyc").read_bytes() for i, name in enumerate(names)}
 
 
-def sourceless(files: dict[str, bytes], location: str, optimize: int = 0) -> dict[str, bytes]:
+def sourceless(files: dict[str, bytes], location: str) -> dict[str, bytes]:
     """The files with every module as bytecode only (x.py -> x.pyc), when a CPython 3.12 is
     here to compile them; else as they are. Measured (issue 15): `import numpy` about half
     the time, and an interpreter start without the snapshot about a third, for 0.3 MB more
     numpy and 0.8 MB more standard library on the wire."""
-    compiled = _bytecode({n: d for n, d in files.items() if n.endswith(".py")}, location, optimize)
+    compiled = _bytecode({n: d for n, d in files.items() if n.endswith(".py")}, location)
     if not compiled:
         print("warning: no CPython 3.12 here to compile Pyodide's modules: the page compiles them at every start", file=sys.stderr)
         return files
@@ -309,7 +317,7 @@ def write_runtime(out: Path) -> dict:
     # found by booting the official standard library in Chromium, then trimmed
     shutil.copyfile(PYODIDE_DIR / STDLIB, out / STDLIB)
     trimmed = stdlib.make(out) or (PYODIDE_DIR / STDLIB).read_bytes()
-    files[STDLIB] = _zip(sourceless(_unzip(trimmed), f"/lib/python{PYTHON_VERSION.replace('.', '')}.zip/", WITHOUT_DOCSTRINGS))
+    files[STDLIB] = _zip(sourceless(_unzip(trimmed), f"/lib/python{PYTHON_VERSION.replace('.', '')}.zip/"))
     (out / STDLIB).write_bytes(files[STDLIB])
     # booted in Chromium from the files just written
     packed = snapshot.make(out)
