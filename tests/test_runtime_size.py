@@ -7,6 +7,7 @@ import base64
 import hashlib
 import io
 import json
+import sys
 import zipfile
 from pathlib import Path
 
@@ -85,6 +86,18 @@ def _zip(names):
     return out.getvalue()
 
 
+def test_the_left_out_hook_names_what_the_trimmed_zip_lacks_and_only_that():
+    official = _zip(["a/__init__.py", "a/b.py", "a/c.py", "c.py", "encodings/__init__.py", "encodings/utf_16.py"])
+    namespace: dict = {}
+    exec(stdlib.left_out_hook(official, stdlib.trim(official, {"a.b"}), also=("numpy.fft",)), namespace)
+    sys.meta_path.remove(namespace["LeftOutFinder"])  # exec appended it to this interpreter's
+    assert namespace["LEFT_OUT"] == {"a.c", "c", "numpy.fft"}
+    with pytest.raises(ModuleNotFoundError, match="download small") as raised:
+        namespace["LeftOutFinder"].find_spec("a.c")
+    assert raised.value.name == "a.c"
+    assert namespace["LeftOutFinder"].find_spec("a.b") is None  # kept: for the other finders
+
+
 def test_trim_keeps_the_modules_named_their_packages_and_the_common_codecs():
     official = _zip(["a/__init__.py", "a/b.py", "a/c.py", "c.py", "encodings/__init__.py", "encodings/utf_16.py",
                      "encodings/cp037.py", "d/__init__.py", "d/data.txt", "a/data.txt"])
@@ -133,14 +146,19 @@ def test_a_learners_rules_may_use_the_listed_modules(sim):
 
 
 @pytest.mark.browser
-def test_what_was_left_out_is_a_plain_module_not_found(sim):
-    message = sim.evaluate("""window.backpropSim.pyodide.runPython(`
-try:
-    import numpy.fft
-except ModuleNotFoundError as exc:
-    message = str(exc)
-message`)""")
-    assert "numpy.fft" in message
+def test_what_was_left_out_says_so_and_the_rest_is_a_plain_module_not_found(sim):
+    messages = sim.evaluate("""window.backpropSim.pyodide.runPython(`
+messages = []
+for name in ("numpy.fft", "xml.dom", "no_such_module_anywhere"):
+    try:
+        __import__(name)
+    except ModuleNotFoundError as exc:
+        messages.append([str(exc), exc.name])
+messages`).toJs()""")
+    numpy_fft, xml, unknown = messages
+    assert numpy_fft[1] == "numpy.fft" and "numpy.fft" in numpy_fft[0] and "download small" in numpy_fft[0]
+    assert xml[1] == "xml" and "download small" in xml[0]  # the package itself is left out, not only xml.dom
+    assert unknown == ["No module named 'no_such_module_anywhere'", "no_such_module_anywhere"]
 
 
 @pytest.mark.browser

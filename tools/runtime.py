@@ -316,8 +316,11 @@ def write_runtime(out: Path) -> dict:
     (out / "backprop_sim.zip").write_bytes(files["backprop_sim.zip"])
     # found by booting the official standard library in Chromium, then trimmed
     shutil.copyfile(PYODIDE_DIR / STDLIB, out / STDLIB)
-    trimmed = stdlib.make(out) or (PYODIDE_DIR / STDLIB).read_bytes()
-    files[STDLIB] = _zip(sourceless(_unzip(trimmed), f"/lib/python{PYTHON_VERSION.replace('.', '')}.zip/"))
+    official = (PYODIDE_DIR / STDLIB).read_bytes()
+    trimmed = stdlib.make(out) or official
+    numpy_left_out = tuple(p.rstrip("/").replace("/", ".") for p in NUMPY_LEFT_OUT if p.count("/") == 2)
+    modules = _unzip(trimmed) | {stdlib.HOOK: stdlib.left_out_hook(official, trimmed, numpy_left_out)}
+    files[STDLIB] = _zip(sourceless(modules, f"/lib/python{PYTHON_VERSION.replace('.', '')}.zip/"))
     (out / STDLIB).write_bytes(files[STDLIB])
     # booted in Chromium from the files just written
     packed = snapshot.make(out)
