@@ -186,3 +186,26 @@ def test_a_slow_first_visit_skips_the_snapshot_and_downloads_the_wheel_once(visi
     wait_ready_or_error(v.page, timeout=180_000)
     again = v.page.evaluate("window.backpropSim.snapshot")
     assert again["used"] is False and "could not be measured" in again["reason"]
+
+
+def test_bytecode_blanks_docstrings_keeps_asserts_and_line_numbers(tmp_path):
+    """Issue 28: the shipped bytecode has every docstring as "" (numpy hands __doc__ to
+    add_docstring, which refuses None) and no column ranges; line numbers and asserts stay."""
+    import subprocess
+
+    python = runtime._python312()
+    if python is None:
+        pytest.skip("no CPython 3.12 on this machine: the build ships sources")
+    source = b'"""module words"""\ndef f(x):\n    """f words"""\n    assert x, "no x"\n    return 1 / x\nclass C:\n    "c words"\n'
+    (tmp_path / "m.pyc").write_bytes(runtime._bytecode({"m.py": source}, "/app/")["m.py"])
+    probe = (
+        "import sys, traceback; sys.path.insert(0, sys.argv[1]); import m\n"
+        "print(repr(m.__doc__), repr(m.f.__doc__), repr(m.C.__doc__))\n"
+        "try: m.f(0)\n"
+        "except AssertionError as e: print('assert', e, traceback.extract_tb(e.__traceback__)[-1].lineno)\n"
+        "print(list(m.f.__code__.co_positions())[-1][2:])\n"
+    )
+    out = subprocess.run([python, "-c", probe, str(tmp_path)], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "'' '' ''"
+    assert out[1] == "assert no x 4"  # the assert ran, on the line it is written on
+    assert out[2] == "(None, None)"  # no column ranges
