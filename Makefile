@@ -2,7 +2,7 @@
 # make test:  install (with Debian's chromium), build, run every test
 # make build: install and build into public/
 # make bench: the page's performance benchmark (make bench NETWORK=school: a gzip host at
-#             10 Mbit/s, 40 ms); make bench-training: Train's delivered speed and frame
+#             10 Mbit/s, 40 ms; CPU=4: Chromium's CPU throttled 4x, a low-end laptop); make bench-training: Train's delivered speed and frame
 #             time (issue 16; AGAINST=<git ref> measures that commit in the same runs);
 #             make bench-engine: the engine's (see README)
 
@@ -11,6 +11,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 NETWORK ?= local
+CPU ?= 1
 
 .PHONY: all install build serve test bench bench-training bench-engine sizes chromium clean
 
@@ -52,7 +53,7 @@ test: install chromium build
 	$(PY) -m pytest
 
 bench: install chromium build
-	$(PY) tools/bench.py --runs 7 --network $(NETWORK)
+	$(PY) tools/bench.py --runs 7 --network $(NETWORK) --cpu $(CPU)
 
 # AGAINST=<git ref>: that commit built in .cache/bench/against/ and measured in turn with this one;
 # ARGS="--only largest --speeds 60": some setups and speeds only

@@ -20,6 +20,10 @@ GitHub Pages (text, scripts, JSON and wasm; not zip, wheels or the snapshot) beh
 Chromium's network throttling (10 Mbit/s down, 40 ms round trip), and per run, interleaved:
 the bare baseline cold, our page cold (ready, bytes on the wire, whether it took the
 snapshot), and a second visit served by the service worker.
+With --cpu 4 (make bench CPU=4), every page's CPU is throttled 4x through CDP
+(Emulation.setCPUThrottlingRate), a low-end school laptop. --compare-snapshot: our page
+cold with the interpreter snapshot and without it, in turn (issue 24, item 8).
+The pages and what they are measured by are in tools/benchpage.py.
 Writes .cache/bench/latest.json (latest-school.json) and prints a table. Shared machines are noisy: compare the
 ratios, which are taken in one run.
 """
@@ -37,230 +41,10 @@ PUBLIC = ROOT / "public"
 import chromium  # noqa: E402  (tools/chromium.py, beside this file)
 from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-BARE = "/_bare/"  # the published Pyodide and numpy, as a page without our build would load them
-BASELINE_PATH = BARE + "index.html"
-BASELINE = """<!doctype html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"></head><body>
-<p id="out">booting</p>
-<script src="pyodide.js"></script>
-<script>
-(async () => {
-  const py = await loadPyodide({indexURL: new URL("./", location.href).href, fullStdLib: false});
-  await py.loadPackage("numpy", {messageCallback: () => {}});
-  py.runPython("import numpy");
-  window.readyAt = performance.now();
-  document.getElementById("out").textContent = "ready";
-})();
-</script></body></html>"""
-
-
-SANDBOX_PATH = "/_sandboxed.html"  # our page in an iframe with sandbox="allow-scripts" (an opaque origin)
-SANDBOX = """<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,">
-<iframe sandbox="allow-scripts" src="/sim/main.html" width="600" height="502"></iframe>"""
-
-SCHOOL = {"offline": False, "latency": 40, "downloadThroughput": 10e6 / 8, "uploadThroughput": 2e6 / 8}
-
-
-def bare_runtime(tmp: Path) -> Path:
-    """A folder with Pyodide's files from npm and the official numpy wheel (verified)."""
-    import runtime
-
-    for name in runtime.PYODIDE_FILES + (runtime.STDLIB, runtime.LOCK):
-        (tmp / name).symlink_to(runtime.PYODIDE_DIR / name)
-    wheel = runtime.numpy_wheel()
-    (tmp / wheel.name).symlink_to(wheel)
-    return tmp
-
-
-def serve(bare: Path, gzip_like_a_host: bool = False):
-    return chromium.serve(PUBLIC, {BASELINE_PATH: BASELINE, SANDBOX_PATH: SANDBOX}, mounts={BARE: bare}, gzip_like_a_host=gzip_like_a_host)
-
-
-def throttle(ctx, page):
-    cdp = ctx.new_cdp_session(page)
-    cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", SCHOOL)
-    return cdp
-
-
-def stats(values):
-    values = sorted(values)
-    return {"median": statistics.median(values), "min": values[0], "max": values[-1], "n": len(values)}
-
-
-def percentile(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
-
-
-def wait_ready(page):
-    chromium.wait_for(page, "document.documentElement.dataset.simReady === 'true' || !!document.documentElement.dataset.simError", timeout=120_000)
-    error = page.evaluate("document.documentElement.dataset.simError")
-    if error:
-        raise SystemExit(f"the simulation failed to start: {error}")
-    return page.evaluate("window.backpropSim.readyAt")
-
-
-def first_paint(page):
-    return page.evaluate("(performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime || null")
-
-
-def bytes_transferred(page):
-    return page.evaluate("""performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))
-        .reduce((sum, e) => sum + (e.transferSize || 0), 0)""")
-
-
-def frame_times(page, setup: str, passes: int = 1, presses: int = 4):
-    """Python ms per painted frame while Auto plays whole passes at full speed, and ms from a
-    Backward Step press to the next paint. Taken in every run, so that one noisy moment of a
-    shared machine is one sample among many."""
-    page.evaluate("window.backpropSim.act('auto', false); window.backpropSim.act('reset')")
-    if setup:
-        page.evaluate(f"window.backpropSim.pyodide.runPython({json.dumps(setup)})")
-        page.evaluate("window.backpropSim.act('reset')")
-    # frameStats() hands JavaScript a copy of the Python list: only clearing the list itself empties it
-    page.evaluate("window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.renderer.frame_ms.clear()')")
-    for _ in range(passes):
-        page.evaluate("window.backpropSim.act('speed', 4); window.backpropSim.act('auto', true)")
-        chromium.wait_for(page, "window.backpropSim.state().phase === 'complete'", timeout=60_000)
-        # the last step's frames: until its transition has been painted to the end
-        chromium.wait_for(page, "window.backpropSim.pyodide.runPython("
-                                "'import backprop_sim.painter as p; p._page.renderer.progress() >= 1')", timeout=60_000)
-        page.evaluate("window.backpropSim.act('reset')")
-    samples = page.evaluate("Array.from(window.backpropSim.frameStats())")
-    # press-to-paint: a Backward Step click until the next animation frame has run
-    times = []
-    for _ in range(presses):
-        page.evaluate("window.backpropSim.act('reset'); window.backpropSim.act('forward')")
-        times.append(page.evaluate("""new Promise(resolve => {
-            const t0 = performance.now();
-            document.getElementById('btn-backward').click();
-            requestAnimationFrame(() => resolve(performance.now() - t0));
-        })"""))
-    return samples, times
-
-
-LARGEST_SETUP = """
-import backprop_sim.painter as p
-from backprop_sim.network import LARGEST_LAYERS, MAX_INPUTS, MAX_OUTPUTS, Network
-p._page.ctl.sim.set_network(Network.random(LARGEST_LAYERS, seed=1), [0.5] * MAX_INPUTS, [0.5] * MAX_OUTPUTS)
-"""
-
-
-# ---- --training (issue 16): the speed Train delivers against the speed set, and Python per frame
-
-TRAINING_SETUPS = {  # name: actions from the default page (window.backpropSim.act)
-    "seed, one example": [],
-    "largest, one example": [["layers", "LARGEST"]],  # engine.LARGEST_LAYERS, asked of the page
-    "spiral, batch 10, 2-3-1": [["dataset", {"name": "spiral", "batch": 10}], ["features", ["x1", "x2"]], ["layers", "2-3-1"]],
-    "spiral, batch 10, largest": [["dataset", {"name": "spiral", "batch": 10}],
-                                  ["features", ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"]],
-                                  ["layers", "LARGEST-1"]],  # the largest hidden layers, one output
-    "spiral, batch 10, largest, why views": [["dataset", {"name": "spiral", "batch": 10}],  # issue 29's views open
-                                             ["features", ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin x1", "sin x2"]],
-                                             ["layers", "LARGEST-1"], ["inspect_weight", [2, 1, 1]], ["open", "why-box"]],
-}
-NEWER_ACTIONS = {"inspect_weight"}  # a build from before them refuses these: measured without
-TRAINING_SPEEDS = (10, 30, 60, "fast")
-TRAINING_WINDOW_MS = 4000  # counted after a 1 s warm-up
-
-
-def _py(page, code: str):
-    return page.evaluate("(code) => window.backpropSim.pyodide.runPython(code)", "import backprop_sim.painter as p\n" + code)
-
-
-def delivered(page, setup: list, speed) -> dict:
-    """Train at one speed: updates per second delivered (by the page's own clock) and the
-    Python ms of every training frame in the window."""
-    page.evaluate("window.backpropSim.act('train', false); window.backpropSim.act('dataset', {name: 'none'}); window.backpropSim.act('preset', 'seed')")
-    largest = _py(page, "from backprop_sim.network import LARGEST_LAYERS as l; '-'.join(map(str, l))")
-    for name, value in setup:
-        if name == "open":  # a panel the learner opens (absent from an older build: nothing to open)
-            page.evaluate("(id) => { const box = document.getElementById(id); if (box) box.open = true; }", value)
-            continue
-        if value == "LARGEST":
-            value = largest
-        elif value == "LARGEST-1":
-            value = largest.rsplit("-", 1)[0] + "-1"
-        result = page.evaluate("([n, v]) => window.backpropSim.act(n, v)", [name, value])
-        if result.get("message") and name not in NEWER_ACTIONS:
-            raise SystemExit(f"bench setup {name} {value!r} refused: {result['message']}")
-    page.evaluate("([s]) => window.backpropSim.act('train_speed', s)", [speed])
-    page.evaluate("window.backpropSim.act('train', true)")
-    page.wait_for_timeout(1000)
-    start = page.evaluate("[performance.now(), window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.updates_done')]")
-    _py(page, "p._page.train_frame_ms.clear()")
-    page.wait_for_timeout(TRAINING_WINDOW_MS)
-    end = page.evaluate("[performance.now(), window.backpropSim.pyodide.runPython('import backprop_sim.painter as p; p._page.updates_done')]")
-    frames = json.loads(_py(page, "import json; json.dumps(p._page.train_frame_ms)"))
-    page.evaluate("window.backpropSim.act('train', false)")
-    return {"per_s": (end[1] - start[1]) / (end[0] - start[0]) * 1000, "frames": frames}
-
-
-def training(args) -> None:
-    """Every setup at every speed, interleaved over the runs; medians of the delivered speed
-    and the 95th percentile of Python time per frame. With --against DIR (another build's
-    public/), both builds in the same browser, run after run in turn: ratios that hold on a
-    noisy machine, where the absolute times do not."""
-    from playwright.sync_api import sync_playwright
-
-    builds = {"now": PUBLIC} | ({"against": Path(args.against)} if args.against else {})
-    samples: dict = {name: {} for name in builds}
-    servers = {name: chromium.serve(public) for name, public in builds.items()}
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        pages = {}
-        for name, (httpd, origin) in servers.items():
-            pages[name] = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-            pages[name].goto(origin + "/sim/main.html")
-            wait_ready(pages[name])
-        for run in range(args.runs):
-            for setup_name, setup in TRAINING_SETUPS.items():
-                if args.only and args.only not in setup_name:
-                    continue
-                for speed in (args.speeds.split(",") if args.speeds else TRAINING_SPEEDS):
-                    speed = speed if speed == "fast" else int(speed)
-                    for build in (list(builds) if run % 2 == 0 else list(builds)[::-1]):  # who goes first alternates
-                        pages[build].bring_to_front()
-                        got = delivered(pages[build], setup, speed)
-                        slot = samples[build].setdefault(f"{setup_name} @ {speed}", {"per_s": [], "frames": []})
-                        slot["per_s"].append(got["per_s"])
-                        slot["frames"] += got["frames"]
-            print(f"run {run + 1} of {args.runs} done", flush=True)
-        browser.close()
-    for httpd, _ in servers.values():
-        httpd.shutdown()
-    results = {"machine": platform.platform(), "runs": args.runs, "window_ms": TRAINING_WINDOW_MS, "setups": {}}
-    lines = [f"{args.runs} runs, {TRAINING_WINDOW_MS / 1000:g} s each after 1 s of warm-up; medians.", "",
-             "| setup | speed set | delivered (updates/s) | ratio | Python per frame p50 / p95 |", "| --- | --- | --- | --- | --- |"]
-    summary = {build: {} for build in builds}
-    for build, by_key in samples.items():
-        for key, slot in by_key.items():
-            name, speed = key.rsplit(" @ ", 1)
-            per_s = statistics.median(slot["per_s"])
-            ratio = per_s / float(speed) if speed != "fast" else None
-            frames = slot["frames"] or [0.0]
-            p50, p95 = percentile(frames, 0.5), percentile(frames, 0.95)
-            summary[build][key] = {"delivered_per_s": per_s, "spread": [min(slot["per_s"]), max(slot["per_s"])],
-                                   "ratio": ratio, "frame_ms_p50": p50, "frame_ms_p95": p95, "frames": len(frames)}
-            if build == "now":
-                lines.append(f"| {name} | {speed} | {per_s:.1f} ({min(slot['per_s']):.1f}–{max(slot['per_s']):.1f}) | "
-                             f"{'' if ratio is None else f'{ratio:.3f}'} | {p50:.2f} / {p95:.2f} ms |")
-    results["setups"] = summary["now"]
-    if args.against:
-        results["against"] = {"build": str(args.against), "setups": summary["against"]}
-        lines += ["", f"Against {args.against}, in the same runs (now ÷ against):", "",
-                  "| setup | speed set | updates/s | ×  | frame p50 | frame p95 | p95 × |", "| --- | --- | --- | --- | --- | --- | --- |"]
-        for key, now in summary["now"].items():
-            was = summary["against"][key]
-            name, speed = key.rsplit(" @ ", 1)
-            lines.append(f"| {name} | {speed} | {was['delivered_per_s']:,.0f} → {now['delivered_per_s']:,.0f} | "
-                         f"{now['delivered_per_s'] / was['delivered_per_s']:.2f} | {was['frame_ms_p50']:.1f} → {now['frame_ms_p50']:.1f} ms | "
-                         f"{was['frame_ms_p95']:.1f} → {now['frame_ms_p95']:.1f} ms | {now['frame_ms_p95'] / max(was['frame_ms_p95'], 1e-9):.2f} |")
-    out = ROOT / ".cache" / "bench" / "latest-training.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    print("\n".join(lines))
-    print(f"\nwritten to {out.relative_to(ROOT)}")
+from benchpage import (  # noqa: E402
+    BASELINE_PATH, LARGEST_SETUP, SANDBOX_PATH, SCHOOL, bare_runtime, bytes_transferred, first_paint,
+    frame_times, new_page, percentile, serve, stats, training, wait_ready, ASSUME_A_FAST_LINK,
+)
 
 
 def main() -> None:
@@ -268,6 +52,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--network", choices=("local", "school"), default="local",
                         help="local: this machine's server as it is; school: gzip host, 10 Mbit/s, 40 ms")
+    parser.add_argument("--cpu", type=float, default=1,
+                        help="Chromium's CPU throttling for every page (Emulation.setCPUThrottlingRate): 4 is a low-end laptop")
+    parser.add_argument("--compare-snapshot", action="store_true",
+                        help="issue 24, item 8: our page cold with the interpreter snapshot (taken as over a fast link) and without it, interleaved")
     parser.add_argument("--only", metavar="TEXT", help="--training: only the setups whose name holds TEXT")
     parser.add_argument("--speeds", metavar="LIST", help="--training: these speeds (e.g. 60,fast) instead of all")
     parser.add_argument("--training", action="store_true",
@@ -286,7 +74,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         bare = bare_runtime(Path(tmp))
-        if args.network == "school":
+        if args.compare_snapshot:
+            compare_snapshot(args, bare)
+        elif args.network == "school":
             school(args, bare)
         else:
             local(args, bare)
@@ -308,8 +98,7 @@ def local(args, bare: Path) -> None:
         results["chromium"] = browser.version
         for i in range(args.runs):
             # interleave the kinds, so that a noisy moment hurts them alike
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-            page = ctx.new_page()
+            ctx, page = new_page(browser, args, service_workers="block")
             page.goto(f"{origin}{BASELINE_PATH}")
             chromium.wait_for(page, "window.readyAt", timeout=120_000)
             baseline.append(page.evaluate("window.readyAt"))
@@ -317,8 +106,7 @@ def local(args, bare: Path) -> None:
             ctx.close()
 
             # the HTTP cache alone: no service worker in this context
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-            page = ctx.new_page()
+            ctx, page = new_page(browser, args, service_workers="block")
             page.goto(sim_url)
             cold.append(wait_ready(page))
             if not page.evaluate("window.backpropSim.snapshot.used"):
@@ -334,8 +122,7 @@ def local(args, bare: Path) -> None:
             ctx.close()
 
             # the same page as a build without the snapshot serves it
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-            page = ctx.new_page()
+            ctx, page = new_page(browser, args, service_workers="block")
             page.route("**/python-snapshot.bin*", lambda route: route.fulfill(status=404, body="none"))
             page.goto(sim_url)
             no_snapshot.append(wait_ready(page))
@@ -345,8 +132,7 @@ def local(args, bare: Path) -> None:
             ctx.close()
 
             # a second visit served by the service worker, online and offline
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = ctx.new_page()
+            ctx, page = new_page(browser, args)
             page.goto(sim_url)
             wait_ready(page)
             chromium.wait_for(page,
@@ -361,15 +147,13 @@ def local(args, bare: Path) -> None:
             ctx.close()
 
             # in a sandboxed iframe (an opaque origin: the data scripts, as from file://)
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-            page = ctx.new_page()
+            ctx, page = new_page(browser, args, service_workers="block")
             page.goto(origin + SANDBOX_PATH)
             frame = page.wait_for_selector("iframe").content_frame()
             sandboxed.append(wait_ready(frame))
             ctx.close()
 
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = ctx.new_page()
+            ctx, page = new_page(browser, args)
             page.goto(file_url)
             from_file.append(wait_ready(page))
             paint_file.append(first_paint(page))
@@ -464,9 +248,7 @@ def school(args, bare: Path) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         results["chromium"] = browser.version
         for i in range(args.runs):
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
-            page = ctx.new_page()
-            throttle(ctx, page)
+            ctx, page = new_page(browser, args, service_workers="block")
             page.goto(f"{origin}{BASELINE_PATH}")
             chromium.wait_for(page, "window.readyAt", timeout=300_000)
             kinds["bare"].append(page.evaluate("window.readyAt"))
@@ -474,9 +256,7 @@ def school(args, bare: Path) -> None:
             ctx.close()
 
             # our page: a cold first visit, then (once the service worker holds the site) a second
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = ctx.new_page()
-            throttle(ctx, page)
+            ctx, page = new_page(browser, args)
             page.goto(sim_url)
             kinds["cold"].append(wait_ready(page))
             kinds["cold_bytes"].append(bytes_transferred(page))
@@ -543,6 +323,48 @@ def school(args, bare: Path) -> None:
         f"The first visit took the snapshot in {used} of {args.runs} runs.",
     ]))
     print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+def compare_snapshot(args, bare: Path) -> None:
+    """Issue 24, item 8: ready cold with the snapshot and without it, in turn in every run
+    (who goes first alternates). "With" tells the loader its link is fast, so it takes the
+    snapshot as a fast link or a browser holding it would; "without" answers it with a 404,
+    as a build without it. Both in contexts without a service worker."""
+    from playwright.sync_api import sync_playwright
+
+    httpd, origin = serve(bare, gzip_like_a_host=args.network == "school")
+    sim_url = f"{origin}/sim/main.html"
+    ready = {"with": [], "without": []}
+    stages = {"with": [], "without": []}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for i in range(args.runs):
+            for kind in (("with", "without") if i % 2 == 0 else ("without", "with")):
+                ctx, page = new_page(browser, args, service_workers="block")
+                if kind == "with":
+                    ctx.add_init_script(ASSUME_A_FAST_LINK)
+                else:
+                    page.route("**/python-snapshot.bin*", lambda route: route.fulfill(status=404, body="none"))
+                page.goto(sim_url)
+                ready[kind].append(wait_ready(page))
+                used = page.evaluate("(window.backpropSim.snapshot || {}).used")
+                if bool(used) != (kind == "with"):
+                    raise SystemExit(f"run {i + 1} {kind} the snapshot: the page says used={used}")
+                stages[kind].append(page.evaluate("window.backpropSim.timings"))
+                ctx.close()
+            print(f"run {i + 1}: with {ready['with'][-1]:.0f} ms, without {ready['without'][-1]:.0f} ms "
+                  f"({ready['with'][-1] / ready['without'][-1]:.2f})", flush=True)
+        browser.close()
+    httpd.shutdown()
+    results = {"machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores", "runs": args.runs, "cpu": args.cpu,
+               "network": args.network, "with_ms": stats(ready["with"]), "without_ms": stats(ready["without"]),
+               "ratio_with_to_without": statistics.median(ready["with"]) / statistics.median(ready["without"]),
+               "ratio_paired": stats([w / o for w, o in zip(ready["with"], ready["without"])]),
+               "stages": {kind: {k: statistics.median(t[k] for t in ts if k in t) for k in ts[0]} for kind, ts in stages.items()}}
+    out = ROOT / ".cache" / "bench" / "latest-snapshot.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

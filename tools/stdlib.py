@@ -168,3 +168,44 @@ def make(runtime_dir: Path) -> bytes | None:
         old.unlink()
     cached.write_bytes(trimmed)
     return trimmed
+
+
+# ---------------------------------------------------------------- what was left out, said
+
+HOOK = "sitecustomize.py"  # Python's site imports it at start: the finder is there from the first import
+_HOOK_SOURCE = '''"""Written by the build (tools/stdlib.py): a learner who imports a module this page leaves
+out (to keep its download small) is told so, instead of a bare "No module named".
+
+A finder at the end of sys.meta_path, as Pyodide's own for the modules it unvendors: asked
+only after every other finder has failed, it raises for the names below and passes on the rest.
+"""
+import sys
+
+LEFT_OUT = frozenset(__LEFT_OUT__)
+WHY = ("No module named {name!r}: this page carries only the parts of Python's standard library "
+       "and of numpy that the simulation and a learner's rules use, to keep its download small "
+       "(the Edit page lists what your code may import).")
+
+
+class LeftOutFinder:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name in LEFT_OUT:
+            raise ModuleNotFoundError(WHY.format(name=name), name=name)
+        return None
+
+
+sys.meta_path.append(LeftOutFinder)
+'''
+
+
+def _modules(zip_bytes: bytes) -> set[str]:
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as z:
+        return {m for m in map(_module_of, z.namelist()) if m}
+
+
+def left_out_hook(official: bytes, trimmed: bytes, also: tuple[str, ...] = ()) -> bytes:
+    """The source of HOOK for a trimmed zip: every module of the official one not kept, and
+    also (numpy's packages the derived wheel leaves out), by dotted name."""
+    left_out = sorted((_modules(official) - _modules(trimmed)) | set(also))
+    return _HOOK_SOURCE.replace("__LEFT_OUT__", json.dumps(left_out)).encode()

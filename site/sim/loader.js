@@ -171,13 +171,16 @@
     };
   }
 
-  // Runtime files the loader fetched before Pyodide asked for them (the lock file at once,
-  // the numpy wheel while the interpreter starts): Pyodide's own fetch is answered from here.
+  // Runtime files the loader fetched before Pyodide asked for them (the interpreter's wasm and
+  // standard library at once, the lock file, the numpy wheel while the interpreter starts):
+  // Pyodide's own fetch is answered from here. The wasm is handed over as the response itself,
+  // so that Pyodide still compiles it while it streams in.
   var early = {};
-  function fetchEarly(name) {
+  function fetchEarly(name, asResponse) {
     var url = RUNTIME + name;
     early[name] = fetch(url).then(function (response) {
       if (!response.ok) throw new MissingFile(url, "HTTP " + response.status);
+      if (asResponse) return { response: response };
       return response.arrayBuffer().then(function (bytes) {
         return { bytes: bytes, type: response.headers.get("Content-Type") || "application/octet-stream" };
       });
@@ -193,7 +196,7 @@
       if (!pending) return inner(resource, init);
       delete early[name]; // once: a second fetch goes to the network
       return pending.then(function (file) {
-        return respond(file.bytes, file.type, init, resource);
+        return file.response || respond(file.bytes, file.type, init, resource);
       });
     };
   }
@@ -350,6 +353,10 @@
       installFetchShim(Object.assign({}, window.backpropRuntimeData, window.backpropSnapshotData));
     } else {
       answerEarly();
+      // the interpreter's two big files start now, not once pyodide.asm.js has arrived and run
+      // (1.2 MB of script: seconds on a slow laptop's CPU, with the link idle meanwhile)
+      fetchEarly("pyodide.asm.wasm", true);
+      fetchEarly("python_stdlib.zip");
       var startWheel = prefetchWheelAfter(["pyodide.asm.wasm", "python_stdlib.zip"], fetchEarly("pyodide-lock.json"));
     }
     var unwatchedFetch = window.fetch; // for the snapshot: a missing one is not a missing runtime file
