@@ -43,8 +43,8 @@ def _inputs_for(net: Network, A0: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Evaluation:
-    train_loss: float  # mean loss per example
-    test_loss: float
+    train_loss: float | None  # mean loss per example; None where a drawn plane has no such points
+    test_loss: float | None
     train_accuracy: float | None  # share of points on the right side of ŷ = 0.5; None for regression
     test_accuracy: float | None
 
@@ -68,6 +68,8 @@ def _measured(net: Network, data: DataSet, y_hat: np.ndarray, z: np.ndarray, rul
     right = (y_hat[0] >= 0.5) == (y[0] == 1) if data.kind == "classification" else None
 
     def measure(part: slice, count: int):
+        if count == 0:  # a drawn plane with no points here (yet): nothing to measure
+            return None, None
         loss = net.loss.value(rules, y_hat[:, part], y[:, part], z[:, part])  # the loss sums over the columns
         return loss / count, None if right is None else float(np.mean(right[part]))
 

@@ -44,6 +44,7 @@ class Place(NamedTuple):
 
     progress: Progress = Progress()
     picked: int | None = None
+    dataset: object = None  # the data set's points at this moment (datasets.DataSet): Step Back takes a point edit back too
 
 
 class Trained(NamedTuple):
@@ -92,9 +93,12 @@ class DataTraining:
 
     # ---- the points
 
-    def point(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Point i's inputs a[0] (its features, a column) and target y (i: training points first)."""
+    def point(self, i: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Point i's inputs a[0] (its features, a column) and target y (i: training points first);
+        None, on an empty plane: zeros, until a point is drawn."""
         d = self.dataset
+        if i is None:
+            return np.zeros((len(self.features), 1)), np.zeros((1, 1))
         point, target = (d.x_train[i], d.y_train[i]) if i < d.n_train else (d.x_test[i - d.n_train], d.y_test[i - d.n_train])
         return datasets.features(point, self.features)[0].reshape(-1, 1), np.reshape(target, (-1, 1))
 
