@@ -218,3 +218,45 @@ def test_the_most_points_load_and_one_more_is_refused():
     rows = "\n".join(f"{a:.3f},{b:.3f},{int(a > b)}" for a, b in rng.uniform(-6, 6, (datasets.MAX_POINTS, 2)))
     assert ctl.act("csv", rows) == "Loaded 2,000 point(s)."
     assert "at most 2,000 points" in ctl.act("add_point", [0, 0, 1])
+
+
+# ---------------------------------------------------------------- neurons on the diagram
+
+
+def test_a_neuron_added_keeps_every_weight_and_the_output():
+    ctl = Controller()
+    ctl.act("dataset", {"name": "xor"})
+    ctl.act("layers", [2, 3, 2, 1])
+    net = ctl.sim.net
+    before = ctl.data.outputs(net, ctl.sim.rules)
+    assert ctl.act("neurons", [1, 1]) == ""
+    new = ctl.sim.net
+    assert new.layers == (2, 4, 2, 1)
+    assert np.array_equal(new.W[1][:3], net.W[1]) and np.array_equal(new.W[2][:, :3], net.W[2])
+    assert np.all(new.W[2][:, 3] == 0) and new.b[1][3, 0] == 0 and np.any(new.W[1][3] != 0)
+    assert np.array_equal(new.W[3], net.W[3])
+    # the new neuron's outgoing weights are 0: ŷ is the same at every point
+    assert np.allclose(ctl.data.outputs(new, ctl.sim.rules), before)
+    assert ctl.act("neurons", [1, -1]) == ""
+    assert all(np.array_equal(a, b) for a, b in zip(ctl.sim.net.W[1:], net.W[1:]))
+    assert ctl.act("neurons", [2, -1]) == "" and ctl.sim.net.layers == (2, 3, 1, 1)
+    assert np.array_equal(ctl.sim.net.W[2], net.W[2][:1]) and np.array_equal(ctl.sim.net.W[3], net.W[3][:, :1])
+    ctl.act("back")
+    assert ctl.sim.net.layers == (2, 3, 2, 1)
+
+
+@pytest.mark.parametrize("layers, value, message", [
+    ([2, 8, 1], [1, 1], "Hidden layers: 1 to 8 neurons each"),
+    ([2, 1, 1], [1, -1], "one neuron left"),
+    ([2, 3, 1], [2, 1], "numbered 1 to 1"),
+    ([2, 3, 1], [0, 1], "numbered 1 to 1"),
+    ([2, 1], [1, 1], "no hidden layer"),
+    ([2, 3, 1], [1, 2], "one neuron at a time"),
+    ([2, 3, 1], [1], "Set a layer change with [l, +1 or −1]"),
+])
+def test_neurons_within_the_limits(layers, value, message):
+    ctl = Controller()
+    ctl.act("layers", layers)
+    before = (ctl.sim.now, len(ctl.sim.history))
+    assert message in ctl.act("neurons", value)
+    assert (ctl.sim.now, len(ctl.sim.history)) == before
