@@ -131,12 +131,13 @@ class BuildControl:
             W, b = [net.W[l] for l in range(1, net.L + 1)], [net.b[l] for l in range(1, net.L + 1)]
             self._set_network(Network.build(net.layers, W, b, **fields))
 
-    def _set_network(self, net: Network, x=None, y=None, seed: int | None = None, preset: str = ""):
-        """A new network from ready; `seed` and `preset` say where its weights came from (for the link)."""
+    def _set_network(self, net: Network, x=None, y=None, seed: int | None = None, preset: str = "", place=None):
+        """A new network from ready; `seed` and `preset` say where its weights came from (for the link);
+        `place` what the moment holds of a data set (by default: the curve from the start, the pick kept)."""
         self._check_data_network(net)
         self.auto = self.training = False
         self.selected = self.inspected = None
-        self.sim.set_network(net, x, y, place=self._restarted())
+        self.sim.set_network(net, x, y, place=place or self._restarted())
         self.preset, self.seed = preset, seed
         self.start = self.sim.net  # where Reset returns after training
 

@@ -75,7 +75,7 @@ class DataControl(PointControl):
             parts = {"name": now.name, "noise": now.noise, "train_share": now.train_share, "batch": now.batch, "seed": now.seed}
         data = datasets.make(**{**parts, **value})  # refuses a bad setting before anything changes
         new_problem = now is None or data.name != now.name
-        net = self._data_network(data.kind, self.features) if new_problem else self.sim.net
+        net = self._data_network(data, self.features) if new_problem else self.sim.net
         self._use_data(data, net, new_problem)
         return None
 
@@ -103,7 +103,7 @@ class DataControl(PointControl):
         if now is not None:
             parts = {"noise": now.noise, "train_share": now.train_share, "batch": now.batch, "seed": now.seed}
         data = datasets.custom(value.get("kind", "classification"), (), (), **parts)
-        self._use_data(data, self._data_network(data.kind, self.features), new_problem=True)
+        self._use_data(data, self._data_network(data, self.features), new_problem=True)
         return None
 
     def _resplit(self, value: dict):
@@ -126,7 +126,7 @@ class DataControl(PointControl):
         if names == self.features:
             return None
         net, picked = self.sim.net, self.picked or 0
-        new = Network.random((len(names), *net.layers[1:-1], 1), self._weight_seed(), net.hidden_activation,
+        new = Network.random((len(names), *net.layers[1:]), self._weight_seed(), net.hidden_activation,
                              net.output_activation, net.loss_fn)
         self.features, self.data = names, self.data.replaced(features=names)
         x, y = self.data.point(picked if self.data.n_points else None)
@@ -160,20 +160,33 @@ class DataControl(PointControl):
         self.auto = False
         self.sim.set_network(self.sim.net, x, y, place=self.place._replace(picked=i))
 
-    def _data_network(self, kind: str, names) -> Network:
-        """(number of features, the hidden layers as they are, 1), seeded: the output and loss the targets need."""
-        net, task = self.sim.net, TASKS[kind]
-        return Network.random((len(names), *net.layers[1:-1], 1), self._weight_seed(), net.hidden_activation,
+    def _data_network(self, data: datasets.DataSet, names) -> Network:
+        """(number of features, the hidden layers as they are, the outputs the targets need), seeded:
+        the output and loss the targets need (rules.TASKS)."""
+        net, task = self.sim.net, TASKS[datasets.task(data)]
+        return Network.random((len(names), *net.layers[1:-1], datasets.outputs(data)), self._weight_seed(), net.hidden_activation,
                               task.output_name, task.loss_name)
+
+    def _output_for(self, data: datasets.DataSet) -> Network:
+        """The network now, with the output layer the targets need: the same one when it fits, else a new
+        output layer (seeded) over the hidden layers' weights as they are (a third class drawn: softmax)."""
+        net, task, n = self.sim.net, TASKS[datasets.task(data)], datasets.outputs(data)
+        if net.layers[-1] == n and (n == 1 or net.output_activation == task.output_name):
+            return net
+        fresh = self._data_network(data, self.features)
+        L = net.L
+        W, b = [net.W[l] for l in range(1, L)] + [fresh.W[L]], [net.b[l] for l in range(1, L)] + [fresh.b[L]]
+        return Network.build(fresh.layers, W, b, net.hidden_activation, task.output_name, task.loss_name)
 
     def _check_data_network(self, net: Network) -> None:
         """On a data set: one input per feature, one output, a loss defined for the targets."""
         if self.data is None:
             return
-        n = len(self.features)
-        if net.layers[0] != n or net.layers[-1] != 1:
+        n, outputs = len(self.features), datasets.outputs(self.dataset)
+        if net.layers[0] != n or net.layers[-1] != outputs:
             names = ", ".join(datasets.FEATURE_NAMES[f] for f in self.features)
-            raise ValueError(f"On a data set the network has one input per chosen feature ({n}: {names}) and one output ŷ; "
+            said = "one output ŷ" if outputs == 1 else f"one output per class ({outputs})"
+            raise ValueError(f"On a data set the network has one input per chosen feature ({n}: {names}) and {said}; "
                              f"got layers {'-'.join(map(str, net.layers))}. Change the inputs with the features.")
         if net.loss.target_range and self.dataset.kind == "regression":
             low, high = net.loss.target_range

@@ -199,7 +199,8 @@ def _split(name, noise, share, batch, seed, kind, x, y, n_train: int) -> DataSet
     order = _stream(seed, "split").permutation(len(x))
     train, test = order[:n_train], order[n_train:]
     x, y = np.asarray(x, dtype=float).reshape(-1, 2), np.asarray(y, dtype=float).ravel()
-    col = y.reshape(-1, 1)
+    k = _classes(kind, y)
+    col = np.eye(k)[y.astype(int)] if k >= 3 else y.reshape(-1, 1)  # three or more classes: one-hot targets, one per output
     return DataSet(name, noise, share, batch, seed, _frozen(x[train]), _frozen(col[train]), _frozen(x[test]), _frozen(col[test]),
                    kind, _frozen(x), _frozen(y), np.concatenate([train, test]))
 
@@ -209,7 +210,7 @@ def _split(name, noise, share, batch, seed, kind, x, y, n_train: int) -> DataSet
 
 CUSTOM = "custom"  # the data set's name once its points are the learner's
 MAX_POINTS = 2000  # points a drawn or pasted data set holds at most: every frame draws each one
-MAX_CLASSES = 2  # classes 0 and 1: a sigmoid output
+MAX_CLASSES = 6  # classes 0 … 5: the colour-blind-safe palette's six colours; three or more, a softmax output
 KINDS = ("classification", "regression")
 
 
@@ -254,11 +255,26 @@ def with_points(data: DataSet, points, labels) -> DataSet:
     return custom(data.kind, points, labels, data.train_share, data.batch, data.seed, data.noise)
 
 
+def _classes(kind: str, labels: np.ndarray) -> int:
+    if kind != "classification":
+        return 0
+    return max(2, int(labels.max()) + 1) if len(labels) else 2
+
+
 def classes(data: DataSet) -> int:
     """How many classes the targets use: 2, or the largest class + 1 (up to MAX_CLASSES); 0 for regression."""
-    if data.kind != "classification":
-        return 0
-    return max(2, int(data.labels.max()) + 1) if data.labels is not None and len(data.labels) else 2
+    return _classes(data.kind, data.labels)
+
+
+def task(data: DataSet) -> str:
+    """The rules.TASKS row the targets ask for: a regression, two classes (sigmoid), or three to six (softmax)."""
+    return "classes" if classes(data) >= 3 else data.kind
+
+
+def outputs(data: DataSet) -> int:
+    """Output neurons the targets need: one per class from three classes, else one ŷ."""
+    k = classes(data)
+    return k if k >= 3 else 1
 
 
 class Batch(NamedTuple):

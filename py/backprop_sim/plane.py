@@ -65,7 +65,7 @@ def evaluate_columns(net: Network, data: DataSet, A0: np.ndarray, rules: Rules =
 def _measured(net: Network, data: DataSet, y_hat: np.ndarray, z: np.ndarray, rules: Rules) -> Evaluation:
     """evaluate's numbers from ŷ and z[L] of every point of data.x (columns, in its order)."""
     y, n = data.y.T, data.n_train
-    right = (y_hat[0] >= 0.5) == (y[0] == 1) if data.kind == "classification" else None
+    right = (predicted(y_hat) == predicted(y)) if data.kind == "classification" else None
 
     def measure(part: slice, count: int):
         if count == 0:  # a drawn plane with no points here (yet): nothing to measure
@@ -75,6 +75,19 @@ def _measured(net: Network, data: DataSet, y_hat: np.ndarray, z: np.ndarray, rul
 
     (train_loss, train_accuracy), (test_loss, test_accuracy) = measure(slice(None, n), n), measure(slice(n, None), data.n_test)
     return Evaluation(train_loss, test_loss, train_accuracy, test_accuracy)
+
+
+def predicted(y_hat: np.ndarray) -> np.ndarray:
+    """The class of each column: ŷ ≥ 0.5 for one sigmoid output (the middle of its range), else the
+    output with the largest ŷ (softmax: the most probable class); one-hot targets give their class."""
+    return (y_hat[0] >= 0.5).astype(int) if len(y_hat) == 1 else np.argmax(y_hat, axis=0)
+
+
+def confusion(y_hat: np.ndarray, labels: np.ndarray, k: int) -> list[list[int]]:
+    """counts[true][predicted] over the columns of ŷ and their true classes."""
+    counts = np.zeros((k, k), dtype=int)
+    np.add.at(counts, (labels.astype(int), predicted(y_hat)), 1)
+    return counts.tolist()
 
 
 def grid_points(size: int = 50, extent: float = EXTENT) -> np.ndarray:

@@ -82,11 +82,16 @@ class PointControl:
         """The points replaced, as ONE new moment: the same weights, the curve from the start, the
         lesson's point the drawn point `show` (an added or moved one: its backward pass is the next to walk)."""
         new = datasets.with_points(self.dataset, points, labels)  # refuses before anything changes
-        self.auto = self.training = False
-        self.data = DataTraining(new, self.features, self.regularization)
+        data = DataTraining(new, self.features, self.regularization)
+        net = self._output_for(new)  # a third class drawn: one output per class, softmax
         picked = new.row(min(show, len(new.points) - 1)) if len(new.points) else None
-        x, y = self.data.point(picked)
-        self.sim.set_network(self.sim.net, x, y, place=Place(Progress(), picked, new))
+        x, y = data.point(picked)
+        self.auto = self.training = False
+        self.data = data
+        if net is not self.sim.net:
+            self._set_network(net, x, y, place=Place(Progress(), picked, new))
+        else:
+            self.sim.set_network(net, x, y, place=Place(Progress(), picked, new))
 
     def _restore_points(self) -> None:
         """After Step Back: the points of the moment now, if an edit changed them since."""

@@ -266,7 +266,17 @@ class DataTraining:
             "train_loss": e.train_loss, "test_loss": e.test_loss,  # the data's mean loss, without the penalty
             "train_accuracy": e.train_accuracy, "test_accuracy": e.test_accuracy,  # None for regression
             "penalty": datasets.penalty(net.W, *self.regularization),
+            "classes": datasets.classes(d),  # 0 for regression
+            "confusion": self.confusion(net, rules),  # rows: true class, columns: predicted, of the test points
         }
+
+    def confusion(self, net: Network, rules: Rules) -> list | None:
+        """The test points counted by true class (rows) and predicted class (columns); None for regression."""
+        d = self.dataset
+        if d.kind != "classification":
+            return None
+        y_hat = self.outputs(net, rules)[:, d.n_train:]
+        return plane.confusion(y_hat, d.labels[d.drawn[d.n_train:]], datasets.classes(d))
 
 
 def _plain(v):
