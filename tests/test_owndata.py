@@ -260,3 +260,49 @@ def test_neurons_within_the_limits(layers, value, message):
     before = (ctl.sim.now, len(ctl.sim.history))
     assert message in ctl.act("neurons", value)
     assert (ctl.sim.now, len(ctl.sim.history)) == before
+
+
+# ---------------------------------------------------------------- the link
+
+
+def drawn(n: int, kind="classification", seed=0) -> Controller:
+    ctl = custom(kind)
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, n) if kind == "classification" else np.round(rng.uniform(-1, 1, n), 2)
+    rows = "\n".join(f"{a:.2f},{b:.2f},{t}" for (a, b), t in zip(rng.uniform(-6, 6, (n, 2)), labels))
+    assert ctl.act("csv", rows) == f"Loaded {n:,} point(s)."
+    return ctl
+
+
+@pytest.mark.parametrize("kind", ["classification", "regression"])
+def test_a_drawn_set_opens_again_from_its_link(kind):
+    ctl = drawn(40, kind)
+    ctl.act("dataset", {"train_share": 70, "seed": 3})
+    ctl.act("train_steps", 10)
+    ctl.act("pick_point", 5)
+    link = ctl.link()
+    assert "pts=" in link and "noise=" not in link
+    again = Controller()
+    assert again.act("link", link) == "" and again.notices == []
+    assert np.array_equal(again.dataset.points, ctl.dataset.points) and np.array_equal(again.dataset.labels, ctl.dataset.labels)
+    assert again.dataset.kind == kind and again.dataset.train_share == 70 and again.picked == 5
+    assert all(np.array_equal(a, b) for a, b in zip(again.sim.net.W[1:], ctl.sim.net.W[1:]))
+    assert again.sim.net.layers == ctl.sim.net.layers and again.link() == link
+
+
+def test_a_link_too_long_for_its_points_says_so_and_points_to_the_csv():
+    from backprop_sim import urlstate
+    small, big = drawn(200), drawn(2000)
+    assert urlstate.points_note(small) == "" and "pts=" in small.link()
+    assert "pts=" not in big.link() and "Export CSV" in urlstate.points_note(big)
+    again = Controller()
+    again.act("link", big.link())
+    assert again.dataset.name == "custom" and len(again.dataset.points) == 0
+
+
+@pytest.mark.parametrize("text", ["x123", "c!!!", "cAAAA", "c" + "A" * 7000])
+def test_a_broken_points_text_is_a_notice(text):
+    again = Controller()
+    again.act("link", f"data=custom&pts={text}")
+    assert again.dataset.name == "custom" and len(again.dataset.points) == 0
+    assert len(again.notices) == 1 and again.notices[0].startswith("Ignored pts=")

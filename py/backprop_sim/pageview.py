@@ -148,7 +148,8 @@ def menus() -> list[tuple[str, list]]:
     return [("preset", [("", "Your own network")] + [(key, p.title) for key, p in PRESETS.items()]),
             ("hidden-act", activations), ("output-act", activations),
             ("loss-fn", [(name, loss.label) for name, loss in LOSSES.items()]),
-            ("dataset", [("none", toolwords.NO_DATASET)] + [(name, p.title) for name, p in PROBLEMS.items()])]
+            ("dataset", [("none", toolwords.NO_DATASET)] + [(name, p.title) for name, p in PROBLEMS.items()]
+             + [("custom", toolwords.OWN_DATA)])]
 
 
 def scroll_target(ctl) -> str:

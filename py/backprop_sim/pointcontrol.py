@@ -62,6 +62,17 @@ class PointControl:
         self._edit(points, labels, show=0)
         return f"Loaded {len(points):,} point(s)."
 
+    def on_points(self, value):
+        """A link's drawn set (urlstate.encode_points): its kind and points, a new timeline, a network
+        for its targets; the share, batch and seed as the data set's now."""
+        from .urlstate import decode_points  # urlstate reads the settings table, which names this action
+        if self.data is None:
+            raise ValueError("Points belong to a data set: the link chose none.")
+        kind, points, labels = decode_points(value)
+        now = self.dataset
+        data = datasets.custom(kind, points, labels, now.train_share, now.batch, now.seed)
+        self._use_data(data, self._data_network(data, self.features), new_problem=True)
+
     # ---- helpers
 
     def _drawable(self) -> datasets.DataSet:
