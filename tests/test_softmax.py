@@ -163,3 +163,20 @@ def test_fewer_classes_again_go_back_to_one_sigmoid_output():
     ctl.act("back")
     assert ctl.sim.net.layers[-1] == 3 and ctl.dataset.labels.max() == 2
     assert datasets.MAX_CLASSES == 6 and "unknown class label '6'" in ctl.act("csv", "1,1,6")
+
+
+def test_the_plot_colours_each_class_with_a_legend():
+    from backprop_sim.scene import Circle, Text, plane_scene
+    from backprop_sim.scene.heat import CLASS_COLOURS
+    ctl = three_clouds()
+    picture = ctl.data_picture()
+    assert picture.classes == 3
+    for width in (380, 700):  # the legend below the plot, and beside it
+        scene = plane_scene(picture, width, "light")
+        words = [i.text for i in scene.items if isinstance(i, Text)]
+        assert {"class 0", "class 1", "class 2", "training", "test"} <= set(words) and "class 3" not in words
+        fills = {i.fill for i in scene.items if isinstance(i, Circle)} | {i.stroke for i in scene.items if isinstance(i, Circle)}
+        assert set(CLASS_COLOURS[:3]) <= fills
+    labels = picture.y[~picture.test]
+    filled = [i.fill for i in scene.items if isinstance(i, Circle) and i.fill in CLASS_COLOURS]
+    assert sorted(filled[: len(labels)]) == sorted(CLASS_COLOURS[int(c)] for c in labels)

@@ -13,10 +13,10 @@ import json
 import math
 from dataclasses import replace
 
-import numpy as np
 
 from . import toolwords
-from .scene import LabelMemory, View, data_loss_scene, flow_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_heat_image, plane_scene, scale_for
+from .scene import LabelMemory, View, data_loss_scene, flow_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_scene
+from .scene.plots import plane_heat
 
 PLANE_GRID = 50  # cells per side of the output's map over the input plane
 MAP_STEP = 2  # the neurons' small maps: every 2nd cell of it, 25 × 25
@@ -92,7 +92,7 @@ class Canvases:
             self.plane_scene = plane_scene(picture, width, theme)
             self.painted["plane"], self.painted["plane-count"] = key, self.painted.get("plane-count", 0) + 1
             return to_json(self.plane_scene.items[:1]), to_json(self.plane_scene.items[1:]), self.painted["plane-count"], self.plane_scene
-        heat = self.plane_scene.items[0]._replace(pixels=plane_heat_image(np.asarray(picture.output), scale_for(picture.kind), theme))
+        heat = self.plane_scene.items[0]._replace(pixels=plane_heat(picture, theme))
         return to_json([heat]), None, self.painted["plane-count"], self.plane_scene
 
     def curves(self, ctl, room: float, theme: str) -> list:

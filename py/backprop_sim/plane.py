@@ -137,6 +137,7 @@ class Picture(NamedTuple):
     features: tuple  # the chosen features' names (FEATURES order), one per input neuron
     hidden_activation: str  # what the hidden maps' values range over (sigmoid (0, 1), tanh (−1, 1), relu [0, ∞) ...)
     extent: float  # the plane shown: −extent ≤ x₁, x₂ ≤ extent
+    classes: int = 0  # three to six: y holds each point's class, the output layer one ŷ per class (softmax)
 
     @property
     def output(self) -> np.ndarray:

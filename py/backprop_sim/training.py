@@ -219,8 +219,10 @@ class DataTraining:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 layers, evaluation = plane.picture_pass(net, d, self.columns(size), self.columns(), size, rules)
             self.evaluate(net, rules, evaluation)  # the curve's end and the status line use it
-            return plane.Picture(d.kind, d.x, d.y[:, 0], np.arange(self.n_points) >= d.n_train, picked, layers,
-                                    self.features, net.hidden_activation, datasets.EXTENT)
+            k = datasets.classes(d)
+            y = np.argmax(d.y, axis=1).astype(float) if k >= 3 else d.y[:, 0]  # one-hot targets: each point's class
+            return plane.Picture(d.kind, d.x, y, np.arange(self.n_points) >= d.n_train, picked, layers,
+                                 self.features, net.hidden_activation, datasets.EXTENT, k if k >= 3 else 0)
 
         return self.memo.get("picture", (net, rules, picked, size), draw)
 
