@@ -44,6 +44,8 @@ class BuildControl:
         """[l, +1 | −1]: hidden layer l (counted from 1, as W[l] feeds it) gains a neuron or loses its
         last. The weights that stay are kept: a new neuron's incoming weights are drawn from the seed,
         its outgoing ones start at 0, so ŷ is unchanged until training moves them."""
+        if isinstance(value, str) and "," in value:  # a button's data-value, "l,+1"
+            value = value.split(",")
         l, change = reading.indexed(value, 2, "layer change", "[l, +1 or −1]")
         net = self.sim.net
         if not (l == int(l) and 1 <= l < net.L):

@@ -121,6 +121,18 @@ class Canvases:
         scale = scene.width / rect_width if rect_width else 1.0  # the compact view draws it smaller
         return find(scene, (x - rect_left) * scale, (y - rect_top) * scale)
 
+    def plane_at(self, rect_width: float, x: float, y: float) -> tuple[float, float] | None:
+        """The point (x₁, x₂) of the plane under a click at (x, y) on the plot as shown, to 0.01 (what a
+        link holds exactly); None off the plot."""
+        if self.plane_scene is None or self.plane_scene.plot is None:
+            return None
+        left, top, side, extent = self.plane_scene.plot
+        scale = self.plane_scene.width / rect_width if rect_width else 1.0
+        u, v = (x * scale - left) / side, (y * scale - top) / side
+        if not (0 <= u <= 1 and 0 <= v <= 1):
+            return None
+        return round(-extent + 2 * extent * u, 2), round(extent - 2 * extent * v, 2)
+
     def key_pick(self, ctl, key: str) -> int | None:
         """The point an arrow key on the focused plot picks (Home: the one nearest the centre), or None
         (also for a key that is not the plot's: then it is the page's)."""

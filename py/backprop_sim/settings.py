@@ -286,6 +286,8 @@ SETTINGS: tuple[Setting, ...] = (
             get=lambda c: c.prediction.on),
     Setting("nudge_eps", Number("ε", -10.0, 10.0, step=0.001), 0.001, controls=("nudge-eps",), button="btn-nudge", option=True,
             help="how far Nudge moves the chosen weight"),
+    Setting("draw_label", Number("The class or target a click draws", -1.0, 5.0, step=0.1), 1.0, controls=("draw-label",),
+            option=True, help="a click on your own data's plot adds a point of this class (0 to 5), or this target (−1 to 1)"),
     Setting("check_gradients", Flag(), False, action="check", controls=("check",), option=True,
             help="finite differences beside backprop"),
 )
