@@ -19,7 +19,7 @@ from backprop_sim.controller import Controller
 from backprop_sim.settings import BY_NAME
 from backprop_sim.engine import Simulation, check_learning_rate
 from backprop_sim.network import LOSS_LIMIT, MAX_HIDDEN_LAYERS, MAX_INPUTS, MAX_NEURONS, MAX_OUTPUTS, VALUE_LIMIT, Diverged, Network
-from backprop_sim.rulebook import SHIPPED, Rules, ACTIVATIONS
+from backprop_sim.rulebook import SHIPPED, Rules, ACTIVATIONS, LOSSES
 from backprop_sim.formatting import number
 from backprop_sim.scene import View, loss_scene, network_scene
 
@@ -180,10 +180,10 @@ def test_views_of_a_non_finite_moment_draw_and_never_raise():
 @st.composite
 def networks(draw):
     hidden = draw(st.lists(st.integers(1, MAX_NEURONS), min_size=0, max_size=MAX_HIDDEN_LAYERS))
-    layers = [draw(st.integers(1, MAX_INPUTS)), *hidden, draw(st.integers(1, MAX_OUTPUTS))]
-    hidden_act = draw(st.sampled_from(list(ACTIVATIONS)))
+    hidden_act = draw(st.sampled_from([name for name, a in ACTIVATIONS.items() if not a.output_only]))
     output_act = draw(st.sampled_from(list(ACTIVATIONS)))
-    loss = draw(st.sampled_from(["mse", "bce"] if output_act == "sigmoid" else ["mse"]))
+    layers = [draw(st.integers(1, MAX_INPUTS)), *hidden, draw(st.integers(2 if ACTIVATIONS[output_act].output_only else 1, MAX_OUTPUTS))]
+    loss = draw(st.sampled_from(["mse", *(name for name, loss in LOSSES.items() if loss.output == output_act)]))
     return layers, hidden_act, output_act, loss
 
 
@@ -200,7 +200,7 @@ def test_training_random_networks_never_leaves_a_non_finite_state(net, seed, lr,
                           ("activation", ["output", output_act]), ("loss", loss), ("seed", seed), ("lr", lr)):
         assert ctl.act(action, value) == "", (action, value)
     x = data.draw(st.lists(st.one_of(moderate, within), min_size=layers[0], max_size=layers[0]))
-    y = data.draw(st.lists(st.floats(0, 1) if loss == "bce" else st.one_of(moderate, within), min_size=layers[-1], max_size=layers[-1]))
+    y = data.draw(st.lists(st.floats(0, 1) if loss in ("bce", "cross_entropy") else st.one_of(moderate, within), min_size=layers[-1], max_size=layers[-1]))
     ctl.act("x", x)
     ctl.act("target", y)
     ctl.act("train", True)

@@ -135,7 +135,8 @@ def test_a_scale_comes_from_the_values_range():
     assert scale_for((2.0, np.inf)) == Scale(2.0, 3.0, 2.0)  # no values yet: still a scale
     by_hand = {"sigmoid": Scale(0.0, 1.0, 0.5), "tanh": Scale(-1.0, 1.0, 0.0), "relu": Scale(0.0, 2.5, 0.0),
                "leaky_relu": Scale(-2.5, 2.5, 0.0), "linear": Scale(-2.5, 2.5, 0.0), "softplus": Scale(0.0, 2.5, 0.0),
-               "classification": Scale(0.0, 1.0, 0.5), "regression": Scale(-1.0, 1.0, 0.0), "no such rule": Scale(-2.5, 2.5, 0.0)}
+               "classification": Scale(0.0, 1.0, 0.5), "regression": Scale(-1.0, 1.0, 0.0), "no such rule": Scale(-2.5, 2.5, 0.0),
+               "softmax": Scale(0.0, 1.0, 0.5), "classes": Scale(0.0, 1.0, 0.5)}
     assert {name: scale_for(name, v) for name in by_hand} == by_hand
     assert set(ACTIVATIONS) <= set(by_hand)  # every activation the network can have is coloured by a range checked here
 

@@ -32,7 +32,8 @@ SOURCE_ORDER = ("rules.py", "catalogue.py", "rulebook.py", "formatting.py", "rea
                 "datasets.py", "descent.py", "plane.py", "training.py", "presets.py", "mathtex.py",
                 "scene/__init__.py", "scene/primitives.py", "scene/labels.py", "scene/targets.py", "scene/layout.py",
                 "scene/network.py", "scene/maps.py", "scene/heat.py", "scene/plots.py", "svg.py",
-                "panels.py", "toolwords.py", "settings.py", "prediction.py", "building.py", "datacontrol.py", "controller.py",
+                "panels.py", "toolwords.py", "settings.py", "prediction.py", "building.py", "csvdata.py", "pointcontrol.py", "datacontrol.py",
+                "controller.py",
                 "whycontrol.py", "diagnosis.py", "api.py", "urlstate.py", "editing.py", "pageview.py", "drawing.py", "pacing.py",
                 "painter.py")
 

@@ -173,7 +173,7 @@ def control(entry: dict, labels: dict, options: dict) -> dict | None:
         item["type"] = "number-input"
         item["properties"] = {"default": _number(attrs.get("value", "0")),
                               **{key: _number(attrs[key]) for key in ("min", "max", "step") if key in attrs}}
-    elif kind == "text":
+    elif kind == "text" or tag == "textarea":  # a textarea: the own-data CSV box, many rows of text
         item["type"] = "text-input"
         item["properties"] = {"default": attrs.get("value", "")}
     elif tag == "select":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import reading, settings
-from .network import Network, Selection
+from .network import Network, Selection, check_layers
 from .rulebook import check_activation
 from .presets import preset
 
@@ -39,6 +39,37 @@ class BuildControl:
         else:
             raise ValueError("Change the depth by 1 or −1: one hidden layer at a time.")
         return self.on_layers(layers)  # the engine refuses more hidden layers than it allows
+
+    def on_neurons(self, value):
+        """[l, +1 | −1]: hidden layer l (counted from 1, as W[l] feeds it) gains a neuron or loses its
+        last. The weights that stay are kept: a new neuron's incoming weights are drawn from the seed,
+        its outgoing ones start at 0, so ŷ is unchanged until training moves them."""
+        if isinstance(value, str) and "," in value:  # a button's data-value, "l,+1"
+            value = value.split(",")
+        l, change = reading.indexed(value, 2, "layer change", "[l, +1 or −1]")
+        net = self.sim.net
+        if not (l == int(l) and 1 <= l < net.L):
+            raise ValueError(f"The hidden layers are numbered 1 to {net.L - 1}, got {l:g}." if net.L > 1
+                             else "This network has no hidden layer: add one first (depth +1).")
+        l = int(l)
+        if change not in (1, -1):
+            raise ValueError(f"Add or remove one neuron at a time: +1 or −1, got {change:g}.")
+        if change == -1 and net.layers[l] == 1:
+            raise ValueError(f"Hidden layer {l} has one neuron left: remove the layer itself (depth −1) instead.")
+        layers = list(net.layers)
+        layers[l] += int(change)
+        check_layers(layers)  # the limits of the network, before anything changes
+        W = [np.array(net.W[m]) for m in range(1, net.L + 1)]
+        b = [np.array(net.b[m]).ravel() for m in range(1, net.L + 1)]
+        if change == 1:
+            std = check_activation(net.hidden_activation).init(layers[l - 1], layers[l])
+            rng = np.random.default_rng([self._weight_seed(), l, layers[l]])
+            W[l - 1] = np.vstack([W[l - 1], np.round(rng.normal(0.0, std, (1, layers[l - 1])), 2) + 0.0])
+            b[l - 1] = np.append(b[l - 1], 0.0)
+            W[l] = np.hstack([W[l], np.zeros((layers[l + 1], 1))])
+        else:
+            W[l - 1], b[l - 1], W[l] = W[l - 1][:-1], b[l - 1][:-1], W[l][:, :-1]
+        self._set_network(Network.build(layers, W, b, net.hidden_activation, net.output_activation, net.loss_fn))
 
     def on_activation(self, value):
         which, name = _which(value)
@@ -102,12 +133,13 @@ class BuildControl:
             W, b = [net.W[l] for l in range(1, net.L + 1)], [net.b[l] for l in range(1, net.L + 1)]
             self._set_network(Network.build(net.layers, W, b, **fields))
 
-    def _set_network(self, net: Network, x=None, y=None, seed: int | None = None, preset: str = ""):
-        """A new network from ready; `seed` and `preset` say where its weights came from (for the link)."""
+    def _set_network(self, net: Network, x=None, y=None, seed: int | None = None, preset: str = "", place=None):
+        """A new network from ready; `seed` and `preset` say where its weights came from (for the link);
+        `place` what the moment holds of a data set (by default: the curve from the start, the pick kept)."""
         self._check_data_network(net)
         self.auto = self.training = False
         self.selected = self.inspected = None
-        self.sim.set_network(net, x, y, place=self._restarted())
+        self.sim.set_network(net, x, y, place=place or self._restarted())
         self.preset, self.seed = preset, seed
         self.start = self.sim.net  # where Reset returns after training
 

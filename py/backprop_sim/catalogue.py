@@ -40,6 +40,7 @@ class Activation:
     values: tuple[float, float]  # the range of g: a map of a neuron's a = g(z) is coloured across it
     dies: bool = False  # g'(z) = 0 for every z ≤ 0: a neuron whose z ≤ 0 passes no gradient back
     slope: Callable | None = None  # g' as a function of a = g(z), where that saves computing g again (σ' = a(1 − a))
+    output_only: bool = False  # couples its layer's neurons (softmax: g' is a Jacobian): an output layer's only
 
     def __post_init__(self):
         if self.derivative.__name__ != self.name + "_prime":

@@ -110,7 +110,8 @@ class Controller(BuildControl, DataControl, WhyControl):
 
     def on_back(self, _):
         self.auto = self.training = False
-        self.sim.back()  # a data set's progress and picked point go back with the moment (Moment.place)
+        self.sim.back()  # a data set's progress, picked point and points go back with the moment (Moment.place)
+        self._restore_points()
 
     def on_reset(self, _):
         """Back to ready, and after training back to the weights training started from (the

@@ -15,10 +15,11 @@ from .network import Diverged, Network
 from .rulebook import TASKS
 from .descent import Descent
 from .plane import Evaluation, Picture
+from .pointcontrol import PointControl
 from .training import DataTraining, Place, Progress
 
 
-class DataControl:
+class DataControl(PointControl):
     """A part of Controller (its data set actions); reads the controller's sim, seed and options."""
 
     def __init__(self):
@@ -60,27 +61,60 @@ class DataControl:
         if not isinstance(value, dict) or not value:
             raise ValueError('Choose a data set with {"name": "spiral"}, and any of "noise", "train_share", "batch", "seed"; '
                              f"got {value!r}.")
-        unknown = sorted(set(value) - {"name", *parts}, key=str)
+        unknown = sorted(set(value) - {"name", "kind", *parts}, key=str)
         if unknown:
             raise ValueError(f"Unknown data set setting {unknown[0]!r}; use name, {', '.join(parts)}.")
+        if value.get("name") == datasets.CUSTOM or "kind" in value:
+            return self._start_custom(value)
         now = self.dataset
+        if now is not None and now.name == datasets.CUSTOM and value.get("name", datasets.CUSTOM) == datasets.CUSTOM:
+            return self._resplit(value)
         if now is None and "name" not in value:
             raise ValueError(f"Choose a data set first ({', '.join(datasets.PROBLEMS)}); then its noise, share, batch or seed.")
         if now is not None:
             parts = {"name": now.name, "noise": now.noise, "train_share": now.train_share, "batch": now.batch, "seed": now.seed}
         data = datasets.make(**{**parts, **value})  # refuses a bad setting before anything changes
         new_problem = now is None or data.name != now.name
-        net = self._data_network(data.kind, self.features) if new_problem else self.sim.net
-        if now is None:
+        net = self._data_network(data, self.features) if new_problem else self.sim.net
+        self._use_data(data, net, new_problem)
+        return None
+
+    def _use_data(self, data: datasets.DataSet, net: Network, new_problem: bool) -> None:
+        """The data set in use from now on, the network on it, a new timeline at its first point."""
+        if self.data is None:
             self._before_data = (self.sim.now, self.preset, self.seed, self.start)
         self.data = DataTraining(data, self.features, self.regularization)
-        x, y = self.data.point(0)
+        picked = 0 if data.x.shape[0] else None
+        x, y = self.data.point(picked)
         if new_problem:
             self._set_network(net, x, y, seed=self._weight_seed())
         else:  # the same weights on the new points: where training starts is unchanged
             self.auto = self.training = False
             self.sim.set_network(net, x, y)
-        self.sim.start_timeline(Place(Progress(), 0))
+        self.sim.start_timeline(Place(Progress(), picked, data))
+
+    def _start_custom(self, value: dict):
+        """{"name": "custom", "kind": "classification" | "regression"}: an empty plane to draw on, with
+        the settings of the data set now (or the defaults) and a new network for its kind of target."""
+        if set(value) - {"name", "kind"} or value.get("name", datasets.CUSTOM) != datasets.CUSTOM:
+            raise ValueError('Start your own data with {"name": "custom", "kind": "classification" or "regression"}; '
+                             f"its share, batch and seed then as for any data set. Got {value!r}.")
+        now, parts = self.dataset, settings.data_defaults()
+        if now is not None:
+            parts = {"noise": now.noise, "train_share": now.train_share, "batch": now.batch, "seed": now.seed}
+        data = datasets.custom(value.get("kind", "classification"), (), (), **parts)
+        self._use_data(data, self._data_network(data, self.features), new_problem=True)
+        return None
+
+    def _resplit(self, value: dict):
+        """Drawn points with another training share, batch size or seed: the same points, split again."""
+        if "noise" in value:
+            raise ValueError("The noise is for the six problems: your own points stay where you put them.")
+        now = self.dataset
+        parts = {"train_share": now.train_share, "batch": now.batch, "seed": now.seed}
+        parts.update({k: v for k, v in value.items() if k != "name"})
+        data = datasets.custom(now.kind, now.points, now.labels, noise=now.noise, **parts)
+        self._use_data(data, self.sim.net, new_problem=False)
         return None
 
     def on_features(self, value):
@@ -92,12 +126,12 @@ class DataControl:
         if names == self.features:
             return None
         net, picked = self.sim.net, self.picked or 0
-        new = Network.random((len(names), *net.layers[1:-1], 1), self._weight_seed(), net.hidden_activation,
+        new = Network.random((len(names), *net.layers[1:]), self._weight_seed(), net.hidden_activation,
                              net.output_activation, net.loss_fn)
         self.features, self.data = names, self.data.replaced(features=names)
-        x, y = self.data.point(picked)
+        x, y = self.data.point(picked if self.data.n_points else None)
         self._set_network(new, x, y, seed=self._weight_seed())
-        self.sim.start_timeline(Place(Progress(), picked))
+        self.sim.start_timeline(Place(Progress(), picked if self.data.n_points else None, self.dataset))
         return None
 
     def on_regularization(self, value):
@@ -118,26 +152,41 @@ class DataControl:
         if self.data is None:
             raise ValueError("Picking a point needs a data set: choose a data set first.")
         i, n = reading.whole(value, "The point"), self.data.n_points
+        if n == 0:
+            raise ValueError("There are no points yet: click on the plot to draw one, or paste a CSV.")
         if not 0 <= i < n:
             raise ValueError(f"The points are numbered 0 to {n - 1}, got {i}.")
         x, y = self.data.point(i)
         self.auto = False
         self.sim.set_network(self.sim.net, x, y, place=self.place._replace(picked=i))
 
-    def _data_network(self, kind: str, names) -> Network:
-        """(number of features, the hidden layers as they are, 1), seeded: the output and loss the targets need."""
-        net, task = self.sim.net, TASKS[kind]
-        return Network.random((len(names), *net.layers[1:-1], 1), self._weight_seed(), net.hidden_activation,
+    def _data_network(self, data: datasets.DataSet, names) -> Network:
+        """(number of features, the hidden layers as they are, the outputs the targets need), seeded:
+        the output and loss the targets need (rules.TASKS)."""
+        net, task = self.sim.net, TASKS[datasets.task(data)]
+        return Network.random((len(names), *net.layers[1:-1], datasets.outputs(data)), self._weight_seed(), net.hidden_activation,
                               task.output_name, task.loss_name)
+
+    def _output_for(self, data: datasets.DataSet) -> Network:
+        """The network now, with the output layer the targets need: the same one when it fits, else a new
+        output layer (seeded) over the hidden layers' weights as they are (a third class drawn: softmax)."""
+        net, task, n = self.sim.net, TASKS[datasets.task(data)], datasets.outputs(data)
+        if net.layers[-1] == n and (n == 1 or net.output_activation == task.output_name):
+            return net
+        fresh = self._data_network(data, self.features)
+        L = net.L
+        W, b = [net.W[l] for l in range(1, L)] + [fresh.W[L]], [net.b[l] for l in range(1, L)] + [fresh.b[L]]
+        return Network.build(fresh.layers, W, b, net.hidden_activation, task.output_name, task.loss_name)
 
     def _check_data_network(self, net: Network) -> None:
         """On a data set: one input per feature, one output, a loss defined for the targets."""
         if self.data is None:
             return
-        n = len(self.features)
-        if net.layers[0] != n or net.layers[-1] != 1:
+        n, outputs = len(self.features), datasets.outputs(self.dataset)
+        if net.layers[0] != n or net.layers[-1] != outputs:
             names = ", ".join(datasets.FEATURE_NAMES[f] for f in self.features)
-            raise ValueError(f"On a data set the network has one input per chosen feature ({n}: {names}) and one output ŷ; "
+            said = "one output ŷ" if outputs == 1 else f"one output per class ({outputs})"
+            raise ValueError(f"On a data set the network has one input per chosen feature ({n}: {names}) and {said}; "
                              f"got layers {'-'.join(map(str, net.layers))}. Change the inputs with the features.")
         if net.loss.target_range and self.dataset.kind == "regression":
             low, high = net.loss.target_range
@@ -157,7 +206,7 @@ class DataControl:
 
     def _restarted(self) -> Place | None:
         """The place of a new network on a data set: its loss curve starts again, the pick stays."""
-        return None if self.data is None else Place(Progress(), self.picked)
+        return None if self.data is None else Place(Progress(), self.picked, self.dataset)
 
     def _one_example(self, what: str) -> None:
         if self.data is not None:
@@ -172,6 +221,9 @@ class DataControl:
     def _train_batches(self, n: int) -> None:
         """n mini-batch updates (DataTraining.train), then ONE new moment (Step Back undoes the run).
         An update whose numbers would leave the range stops the run at the last finite network."""
+        if self.dataset.n_train == 0 or self.dataset.n_test == 0:
+            raise ValueError(f"Training needs at least two points (one to train on, one to test with); the plane has "
+                             f"{self.data.n_points}. Click on the plot to draw points, or paste a CSV.")
         lr = self.option("learning_rate")
         run = self.data.train(self.sim.net, self.progress, n, lr, self.sim.rules)
         if run.losses:

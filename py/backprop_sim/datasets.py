@@ -148,6 +148,13 @@ class DataSet:
     x_test: np.ndarray  # (n_test, 2)
     y_test: np.ndarray  # (n_test, 1)
     kind: str  # "classification" (targets 0 or 1) or "regression" (targets in [−1, 1])
+    points: np.ndarray | None = None  # every point (n, 2) in the order drawn (or generated): what the point actions number
+    labels: np.ndarray | None = None  # their targets (n,), in that order: a class 0 … 5 or a value in [−1, 1]
+    drawn: np.ndarray | None = None  # for each row of x (training points, then test points), its index in points
+
+    def row(self, i: int) -> int:
+        """The row of x (the picked point's numbering) of drawn point i."""
+        return int(np.flatnonzero(self.drawn == i)[0])
 
     @property
     def n_train(self) -> int:
@@ -183,12 +190,91 @@ def make(name, noise, train_share, batch, seed) -> DataSet:
     seed = reading.whole_between(seed, "The data seed", 0, SEED_MAX)
     problem = PROBLEMS[name]
     x, y = problem.generate(N_POINTS, noise_pct / 100, _stream(seed, "points"), _stream(seed, "shake"))
-    order = _stream(seed, "split").permutation(N_POINTS)
-    n_train = round(N_POINTS * share / 100)
+    return _split(name, noise_pct, share, batch, seed, problem.kind, x, y, n_train=round(N_POINTS * share / 100))
+
+
+def _split(name, noise, share, batch, seed, kind, x, y, n_train: int) -> DataSet:
+    """Points x (n, 2) and targets y (n,) in their drawn order, split by the seed's shuffled order:
+    the first n_train of it train, the rest test."""
+    order = _stream(seed, "split").permutation(len(x))
     train, test = order[:n_train], order[n_train:]
-    y = y.reshape(-1, 1)
-    return DataSet(name, noise_pct, share, batch, seed, _frozen(x[train]), _frozen(y[train]), _frozen(x[test]), _frozen(y[test]),
-                   problem.kind)
+    x, y = np.asarray(x, dtype=float).reshape(-1, 2), np.asarray(y, dtype=float).ravel()
+    k = _classes(kind, y)
+    col = np.eye(k)[y.astype(int)] if k >= 3 else y.reshape(-1, 1)  # three or more classes: one-hot targets, one per output
+    return DataSet(name, noise, share, batch, seed, _frozen(x[train]), _frozen(col[train]), _frozen(x[test]), _frozen(col[test]),
+                   kind, _frozen(x), _frozen(y), np.concatenate([train, test]))
+
+
+# --------------------------------------------------------------------------
+# your own points: drawn on the plane, pasted as CSV, or a problem's points edited
+
+CUSTOM = "custom"  # the data set's name once its points are the learner's
+MAX_POINTS = 2000  # points a drawn or pasted data set holds at most: every frame draws each one
+MAX_CLASSES = 6  # classes 0 … 5: the colour-blind-safe palette's six colours; three or more, a softmax output
+KINDS = ("classification", "regression")
+
+
+def check_point(x1, x2, label, kind: str) -> tuple[float, float, float]:
+    """A point of the plane and its target, or the refusal: outside −EXTENT … EXTENT, a class that is
+    not a whole number from 0 to MAX_CLASSES − 1, a target outside −1 … 1, not a number, NaN, ∞."""
+    x1 = reading.between(x1, "x₁", -EXTENT, EXTENT, " (the plane's range)")
+    x2 = reading.between(x2, "x₂", -EXTENT, EXTENT, " (the plane's range)")
+    if kind == "classification":
+        found = reading.number(label, "The class")
+        if found != int(found) or not 0 <= found < MAX_CLASSES:
+            raise ValueError(f"The class must be a whole number from 0 to {MAX_CLASSES - 1}, got {label!r}.")
+        return x1, x2, float(found)
+    return x1, x2, reading.between(label, "The target", -1.0, 1.0)
+
+
+def custom(kind, points, labels, train_share=50, batch=10, seed=0, noise=0.0) -> DataSet:
+    """The learner's own points (n, 2) and targets (n,), checked, split as a problem's are (at least one
+    training point, and one test point when there are two or more)."""
+    kind = reading.choice(kind, "kind of data", KINDS)
+    share = reading.whole_between(train_share, "The training share", *TRAIN_SHARE_RANGE, " %")
+    batch = reading.whole_between(batch, "The batch size", *BATCH_RANGE, " examples")
+    seed = reading.whole_between(seed, "The data seed", 0, SEED_MAX)
+    x = np.asarray(points, dtype=float).reshape(-1, 2)
+    y = np.asarray(labels, dtype=float).ravel()
+    if len(x) != len(y):
+        raise ValueError(f"Each point needs one target: got {len(x)} points and {len(y)} targets.")
+    if len(x) > MAX_POINTS:
+        raise ValueError(f"At most {MAX_POINTS:,} points, got {len(x):,}.")
+    for i, ((x1, x2), label) in enumerate(zip(x, y)):
+        try:
+            check_point(x1, x2, label, kind)
+        except ValueError as bad:
+            raise ValueError(f"Point {i}: {bad}") from None
+    n = len(x)
+    n_train = min(n - 1, max(1, round(n * share / 100))) if n >= 2 else n
+    return _split(CUSTOM, float(noise), share, batch, seed, kind, x, y, n_train)
+
+
+def with_points(data: DataSet, points, labels) -> DataSet:
+    """The same data set's settings with other points: the learner's own from now on."""
+    return custom(data.kind, points, labels, data.train_share, data.batch, data.seed, data.noise)
+
+
+def _classes(kind: str, labels: np.ndarray) -> int:
+    if kind != "classification":
+        return 0
+    return max(2, int(labels.max()) + 1) if len(labels) else 2
+
+
+def classes(data: DataSet) -> int:
+    """How many classes the targets use: 2, or the largest class + 1 (up to MAX_CLASSES); 0 for regression."""
+    return _classes(data.kind, data.labels)
+
+
+def task(data: DataSet) -> str:
+    """The rules.TASKS row the targets ask for: a regression, two classes (sigmoid), or three to six (softmax)."""
+    return "classes" if classes(data) >= 3 else data.kind
+
+
+def outputs(data: DataSet) -> int:
+    """Output neurons the targets need: one per class from three classes, else one ŷ."""
+    k = classes(data)
+    return k if k >= 3 else 1
 
 
 class Batch(NamedTuple):

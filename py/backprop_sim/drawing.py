@@ -15,8 +15,10 @@ from dataclasses import replace
 
 import numpy as np
 
+
 from . import toolwords
-from .scene import PLANE_FINER, LabelMemory, View, data_loss_scene, flow_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_heat_image, plane_scene, scale_for
+from .scene import PLANE_FINER, LabelMemory, View, data_loss_scene, flow_scene, hit, hit_point, loss_scene, nearby_point, network_scene, plane_scene
+from .scene.plots import plane_heat
 
 PLANE_GRID = 50  # cells per side of the output's map over the input plane
 MAP_STEP = 2  # the neurons' small maps: every 2nd cell of it, 25 × 25
@@ -95,8 +97,7 @@ class Canvases:
         # while training, a new picture every frame: the grid's own cells, 9 times fewer pixels to
         # make and paint than the finer map a still picture gets (a staircase nobody sees moving)
         grid, k = np.asarray(picture.output), PLANE_FINER if fine else 1
-        heat = self.plane_scene.items[0]._replace(cols=grid.shape[1] * k, rows=grid.shape[0] * k,
-                                                  pixels=plane_heat_image(grid, scale_for(picture.kind), theme, k))
+        heat = self.plane_scene.items[0]._replace(cols=grid.shape[-1] * k, rows=grid.shape[-2] * k, pixels=plane_heat(picture, theme, k))
         return to_json([heat]), None, self.painted["plane-count"], self.plane_scene
 
     def curves(self, ctl, room: float, theme: str) -> list:
@@ -124,6 +125,18 @@ class Canvases:
             return None
         scale = scene.width / rect_width if rect_width else 1.0  # the compact view draws it smaller
         return find(scene, (x - rect_left) * scale, (y - rect_top) * scale)
+
+    def plane_at(self, rect_width: float, x: float, y: float) -> tuple[float, float] | None:
+        """The point (x₁, x₂) of the plane under a click at (x, y) on the plot as shown, to 0.01 (what a
+        link holds exactly); None off the plot."""
+        if self.plane_scene is None or self.plane_scene.plot is None:
+            return None
+        left, top, side, extent = self.plane_scene.plot
+        scale = self.plane_scene.width / rect_width if rect_width else 1.0
+        u, v = (x * scale - left) / side, (y * scale - top) / side
+        if not (0 <= u <= 1 and 0 <= v <= 1):
+            return None
+        return round(-extent + 2 * extent * u, 2), round(extent - 2 * extent * v, 2)
 
     def key_pick(self, ctl, key: str) -> int | None:
         """The point an arrow key on the focused plot picks (Home: the one nearest the centre), or None

@@ -196,12 +196,19 @@ def checks(rules: Rules) -> list[dict]:
     h = 1e-6
     for name in ACTIVATIONS:
         g, g_prime = ACTIVATIONS[name].g(rules), ACTIVATIONS[name].g_prime(rules)
-        slope = (g(z + h) - g(z - h)) / (2 * h)
+        if ACTIVATIONS[name].output_only:  # softmax: g' is the Jacobian, column k the slope of g along z_k
+            steps = np.eye(len(z))[:, :, None] * h
+            slope = np.stack([(g(z + e) - g(z - e))[:, 0] for e in steps], axis=1)[:, :, None] / (2 * h)
+        else:
+            slope = (g(z + h) - g(z - h)) / (2 * h)
         diff = relative_error(g_prime(z), slope)
         found.append(_finding(f"{name}_prime", f"the slope of {name}", diff, z, g_prime(z), slope))
     y_hat, y, zL = np.array([[0.3], [0.8]]), np.array([[1.0], [0.0]]), np.log(np.array([[0.3], [0.8]]) / (1 - np.array([[0.3], [0.8]])))
     for name in LOSSES:
         loss, grad = getattr(rules, name), getattr(rules, name + "_grad")
+        if LOSSES[name].output and ACTIVATIONS[LOSSES[name].output].output_only:
+            found.append(_coupled_check(name, rules, h))
+            continue
         numeric = np.zeros_like(y_hat)
         for i in range(y_hat.shape[0]):
             e = np.zeros_like(y_hat)
@@ -235,6 +242,21 @@ def _network_check(net: Network, x: np.ndarray, y: np.ndarray, where: str, rules
                  if ok else f"Backprop's ∂L/∂W on {where} does not match finite differences of the loss "
                  f"(relative difference {diff:.1e}): check output_delta, hidden_delta and weight_gradient."),
     }
+
+
+def _coupled_check(name: str, rules: Rules, h: float) -> dict:
+    """A loss after an output that couples its neurons (softmax): dL/dŷ through the output's
+    Jacobian, output_delta(dL/dŷ, g'(z)), against dL/dz by moving each z_k (ŷ = g(z) throughout)."""
+    loss, grad, act = getattr(rules, name), getattr(rules, name + "_grad"), ACTIVATIONS[LOSSES[name].output]
+    g, g_prime = act.g(rules), act.g_prime(rules)
+    z, y = np.array([[0.4], [-1.2], [0.9]]), np.array([[0.0], [1.0], [0.0]])
+    numeric = np.zeros_like(z)
+    for k in range(len(z)):
+        e = np.zeros_like(z)
+        e[k] = h
+        numeric[k] = (loss(g(z + e), y, z + e) - loss(g(z - e), y, z - e)) / (2 * h)
+    got = rules.output_delta(grad(g(z), y), g_prime(z))
+    return _finding(f"{name}_grad", f"the slope of {name} through {act.name}'s Jacobian", relative_error(got, numeric), z, got, numeric)
 
 
 def _finding(name: str, against: str, diff: float, at, got, want) -> dict:

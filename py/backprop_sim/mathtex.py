@@ -71,8 +71,8 @@ def symbol(op: Operand, step: BackwardStep | None = None) -> str:
     l = op.layer
     if op.symbol == "dL_dy_hat":
         return grad_symbolic(step.output.loss, step.output.rules)
-    if op.symbol == "g_prime":
-        return g_prime(step.g.name, l)
+    if op.symbol == "g_prime":  # transposed: softmax's Jacobian, (g'(z[L]))ᵀ
+        return f"({g_prime(step.g.name, l)})^T" if op.transposed else g_prime(step.g.name, l)
     text = {
         "delta": rf"\delta^{{[{l}]}}",
         "W": rf"W^{{[{l}]}}",

@@ -28,10 +28,11 @@ from .rulebook import ACTIVATIONS, DEFAULT_ACTIVATION, DEFAULT_LOSS, LOSSES, SHI
 MAX_HIDDEN_LAYERS = 4
 MAX_NEURONS = 8
 MAX_INPUTS = 7  # seven input features on a data set (datasets.FEATURES)
-MAX_OUTPUTS = 3
+MAX_OUTPUTS = 6  # six classes at most, one softmax output each (datasets.MAX_CLASSES)
 
-# the largest network those limits allow: 7 → 8 → 8 → 8 → 8 → 3 (the benchmarks use it)
-LARGEST_LAYERS = (MAX_INPUTS, *[MAX_NEURONS] * MAX_HIDDEN_LAYERS, MAX_OUTPUTS)
+# the benchmarks' network: 7 → 8 → 8 → 8 → 8 → 3, the largest before six outputs were allowed
+# (kept, so their numbers stay comparable)
+LARGEST_LAYERS = (MAX_INPUTS, *[MAX_NEURONS] * MAX_HIDDEN_LAYERS, 3)
 
 LEARNING_RATE_MAX = 10.0  # η: above 0, at most this
 SEED_MAX = 2**32 - 1  # numpy's seeds
@@ -144,8 +145,11 @@ class Network:
     @staticmethod
     def build(layers, W, b, hidden_activation=DEFAULT_ACTIVATION, output_activation=DEFAULT_ACTIVATION, loss_fn=DEFAULT_LOSS) -> Network:
         sizes = check_layers(layers)
-        check_activation(hidden_activation)
-        check_activation(output_activation)
+        if check_activation(hidden_activation).output_only:
+            raise ValueError(f"{hidden_activation} couples a layer's neurons: it is for the output layer only.")
+        if check_activation(output_activation).output_only and sizes[-1] < 2:
+            raise ValueError(f"A {output_activation} output needs two or more output neurons (one per class); "
+                             "with one, use a sigmoid.")
         check_loss(loss_fn, output_activation)
         L = len(sizes) - 1
         if len(W) != L or len(b) != L:
@@ -258,8 +262,12 @@ class Network:
         if l == L:
             output = self.output_step(fp, y, rules)  # δ[L] = dL/dŷ ⊙ g'(z[L]), as the loss's rules say
             delta = _frozen(output.delta)
-            operands = (Operand("dL_dy_hat", L, output.dL_dy_hat), Operand("g_prime", L, output.g_prime))
-            ops = ("hadamard",)
+            if output.jacobian:  # softmax: δ[L] = (g'(z[L]))ᵀ dL/dŷ, g' the Jacobian
+                operands = (Operand("g_prime", L, output.g_prime[:, :, 0].T, transposed=True), Operand("dL_dy_hat", L, output.dL_dy_hat))
+                ops = ("matmul",)
+            else:
+                operands = (Operand("dL_dy_hat", L, output.dL_dy_hat), Operand("g_prime", L, output.g_prime))
+                ops = ("hadamard",)
         else:
             W_next, delta_next, g_prime = self.W[l + 1], done[-1].delta.result.value, g.slope_of(rules)(z[l], a[l])
             delta = _frozen(rules.hidden_delta(W_next, delta_next, g_prime))  # δ[l] = (W[l+1])ᵀ δ[l+1] ⊙ g'(z[l])
@@ -399,6 +407,11 @@ class OutputStep:
                 and not self.rules.edited("output_delta"))
 
     @property
+    def jacobian(self) -> bool:
+        """g'(z[L]) is a Jacobian (softmax), not one slope per neuron: δ[L] = (g'(z[L]))ᵀ dL/dŷ."""
+        return np.ndim(self.g_prime) == 3
+
+    @property
     def grad_edited(self) -> bool:
         """dL/dŷ is the learner's own function: written by its name, not the loss's formula."""
         return self.rules.edited(self.loss.name + "_grad")
@@ -406,8 +419,10 @@ class OutputStep:
     def factors(self, n: int) -> tuple[Factor, ...]:
         """Output neuron n's start of every chain (n 0-based): dL/dŷ_n · g'(z[L]_n), or δ[L]_n
         alone when an edited output_delta is not that product, so the chain still sums to ∂L/∂W."""
-        L, d, gp = self.layer, float(self.dL_dy_hat[n, 0]), float(self.g_prime[n, 0])
-        delta = float(self.delta[n, 0])
+        L, delta = self.layer, float(self.delta[n, 0])
+        if self.jacobian:  # every output's dL/dŷ reaches z[L]_n: the chain starts at δ[L]_n itself
+            return (Factor("delta", L, (n,), delta),)
+        d, gp = float(self.dL_dy_hat[n, 0]), float(self.g_prime[n, 0])
         if d * gp == delta or np.isclose(d * gp, delta, rtol=1e-12, atol=0.0):
             return (Factor("dL_dy_hat", L, (n,), d), Factor("g_prime", L, (n,), gp))
         return (Factor("delta", L, (n,), delta),)

@@ -101,11 +101,27 @@ def _data(view: PageView, ctl, state: dict, katex, batch_open: bool, light: bool
     view.features.update({name: (name in state["features"], data is None) for name in datasets.FEATURES})
     view.disabled.update({s.controls[0]: data is None for s in settings.SETTINGS if s.data and s.controls and s.name != "features"})
     view.disabled["target"] = data is not None  # the picked point's target: the data set's, not a slider's
+    view.hidden["own-data"] = data is None  # your own points: drawing, pasting, clearing (issue 30)
+    view.html["neuron-buttons"] = neuron_buttons(ctl.sim.net)
     if data is not None:
         view.text["data-line"] = toolwords.data_line(data)
         _why(view, ctl, state, light)
         if batch_open:
             view.html["batch-average"] = toolwords.batch_average_html(ctl.batch_average(), katex)
+
+
+def neuron_buttons(net) -> str:
+    """A − and a + button for each hidden layer (act("neurons", [l, ∓1])), each saying what it does."""
+    from .network import MAX_NEURONS
+    rows = []
+    for l in range(1, net.L):
+        n = net.layers[l]
+        rows.append(f'<span class="neuron-pair">Hidden layer {l} ({n}): '
+                    f'<button type="button" data-neurons="{l},-1" aria-label="One neuron fewer in hidden layer {l}"'
+                    f'{" disabled" if n <= 1 else ""}>−</button> '
+                    f'<button type="button" data-neurons="{l},1" aria-label="One neuron more in hidden layer {l}"'
+                    f'{" disabled" if n >= MAX_NEURONS else ""}>+</button></span>')
+    return " ".join(rows)
 
 
 def _why(view: PageView, ctl, state: dict, light: bool = False) -> None:
@@ -151,7 +167,8 @@ def menus() -> list[tuple[str, list]]:
     return [("preset", [("", "Your own network")] + [(key, p.title) for key, p in PRESETS.items()]),
             ("hidden-act", activations), ("output-act", activations),
             ("loss-fn", [(name, loss.label) for name, loss in LOSSES.items()]),
-            ("dataset", [("none", toolwords.NO_DATASET)] + [(name, p.title) for name, p in PROBLEMS.items()])]
+            ("dataset", [("none", toolwords.NO_DATASET)] + [(name, p.title) for name, p in PROBLEMS.items()]
+             + [("custom", toolwords.OWN_DATA)])]
 
 
 def scroll_target(ctl) -> str:
@@ -176,7 +193,7 @@ def options_html(items) -> str:
 
 BUTTONED = {control: row for row in settings.SETTINGS if row.button not in (None, "fields") for control in row.controls}
 FIELDS = {"edit-value": "btn-edit", "prediction": "btn-predict", **{c: row.button for c, row in BUTTONED.items()}}  # field: its button
-FIELD_ACTIONS = {"prediction": "predict", **{c: row.act for c, row in BUTTONED.items()}}  # edit-value: the selection's weight or bias
+FIELD_ACTIONS = {"prediction": "predict", "csv-text": "csv", **{c: row.act for c, row in BUTTONED.items()}}  # edit-value: the selection's weight or bias
 SELECTS = ("trace-weight", "trace-neuron", "why-weight")  # their values are a weight's or neuron's JSON (toolwords.trace_choices)
 CONTROLS = {control: row for row in settings.SETTINGS if row.button is None for control in row.controls}
 
@@ -197,6 +214,9 @@ def event(ctl, kind: str, element_id: str, value, canvases=None):
     (drawing.Canvases) has the drawings a click or a key on them picks from."""
     if kind == "click":  # value: the click's x and y on the canvas, and the canvas's width as shown
         picked = canvases.click(element_id, 0.0, 0.0, value[2], value[0], value[1])
+        if element_id == "plane" and picked is None and ctl.dataset is not None and ctl.dataset.name == datasets.CUSTOM:
+            at = canvases.plane_at(value[2], value[0], value[1])  # your own points: a click off every point draws one
+            return None if at is None else ("add_point", {"x1": at[0], "x2": at[1], "label": ctl.option("draw_label")})
         return ("select", picked) if element_id == "network" else None if picked is None else ("pick_point", picked)
     if kind == "plane-key":  # the plot's own keys: taken (an empty action) even where they move nowhere
         index = canvases.key_pick(ctl, element_id)

@@ -40,8 +40,8 @@ def operand_name(op: Operand, step: BackwardStep) -> str:
     if op.symbol == "dL_dy_hat":
         loss = step.output.loss
         return f"{loss.name}_grad(ŷ, y)" if step.output.grad_edited else loss.grad_words.format(n="")
-    if op.symbol == "g_prime":
-        return f"{step.g.symbol}'({symbol('z', l)})"
+    if op.symbol == "g_prime":  # transposed: softmax's Jacobian, (g'(z[L]))ᵀ
+        return f"({step.g.symbol}'({symbol('z', l)}))ᵀ" if op.transposed else f"{step.g.symbol}'({symbol('z', l)})"
     text = symbol({"delta": "δ", "W": "W", "a": "a", "dW": "∂L/∂W", "db": "∂L/∂b"}[op.symbol], l)
     return f"({text})ᵀ" if op.transposed else text
 
@@ -63,6 +63,9 @@ def step_note(step: BackwardStep) -> str:
     """What the equation panel adds under the output step, when σ' cancels dL/dŷ's denominator."""
     if step.output is None or not step.output.cancels:
         return ""
+    if step.output.jacobian:  # softmax and cross-entropy
+        return ("Cross-entropy after a softmax: the Jacobian ∂ŷⱼ/∂zₖ = ŷⱼ(1{j=k} − ŷₖ) times ∂L/∂ŷⱼ = −yⱼ/ŷⱼ gives "
+                f"Σⱼ −yⱼ(1{{j=k}} − ŷₖ) = ŷₖ − yₖ (the yⱼ sum to 1): so {symbol('δ', step.layer)} = ŷ − y.")
     return (f"Cross-entropy after a sigmoid: σ'(z) = ŷ(1 − ŷ) cancels the denominator of ∂L/∂ŷ, "
             f"so {symbol('δ', step.layer)} = ŷ − y.")
 

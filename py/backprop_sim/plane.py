@@ -43,8 +43,8 @@ def _inputs_for(net: Network, A0: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Evaluation:
-    train_loss: float  # mean loss per example
-    test_loss: float
+    train_loss: float | None  # mean loss per example; None where a drawn plane has no such points
+    test_loss: float | None
     train_accuracy: float | None  # share of points on the right side of ŷ = 0.5; None for regression
     test_accuracy: float | None
 
@@ -65,14 +65,29 @@ def evaluate_columns(net: Network, data: DataSet, A0: np.ndarray, rules: Rules =
 def _measured(net: Network, data: DataSet, y_hat: np.ndarray, z: np.ndarray, rules: Rules) -> Evaluation:
     """evaluate's numbers from ŷ and z[L] of every point of data.x (columns, in its order)."""
     y, n = data.y.T, data.n_train
-    right = (y_hat[0] >= 0.5) == (y[0] == 1) if data.kind == "classification" else None
+    right = (predicted(y_hat) == predicted(y)) if data.kind == "classification" else None
 
     def measure(part: slice, count: int):
+        if count == 0:  # a drawn plane with no points here (yet): nothing to measure
+            return None, None
         loss = net.loss.value(rules, y_hat[:, part], y[:, part], z[:, part])  # the loss sums over the columns
         return loss / count, None if right is None else float(np.mean(right[part]))
 
     (train_loss, train_accuracy), (test_loss, test_accuracy) = measure(slice(None, n), n), measure(slice(n, None), data.n_test)
     return Evaluation(train_loss, test_loss, train_accuracy, test_accuracy)
+
+
+def predicted(y_hat: np.ndarray) -> np.ndarray:
+    """The class of each column: ŷ ≥ 0.5 for one sigmoid output (the middle of its range), else the
+    output with the largest ŷ (softmax: the most probable class); one-hot targets give their class."""
+    return (y_hat[0] >= 0.5).astype(int) if len(y_hat) == 1 else np.argmax(y_hat, axis=0)
+
+
+def confusion(y_hat: np.ndarray, labels: np.ndarray, k: int) -> list[list[int]]:
+    """counts[true][predicted] over the columns of ŷ and their true classes."""
+    counts = np.zeros((k, k), dtype=int)
+    np.add.at(counts, (labels.astype(int), predicted(y_hat)), 1)
+    return counts.tolist()
 
 
 def grid_points(size: int = 50, extent: float = EXTENT) -> np.ndarray:
@@ -122,6 +137,7 @@ class Picture(NamedTuple):
     features: tuple  # the chosen features' names (FEATURES order), one per input neuron
     hidden_activation: str  # what the hidden maps' values range over (sigmoid (0, 1), tanh (−1, 1), relu [0, ∞) ...)
     extent: float  # the plane shown: −extent ≤ x₁, x₂ ≤ extent
+    classes: int = 0  # three to six: y holds each point's class, the output layer one ŷ per class (softmax)
 
     @property
     def output(self) -> np.ndarray:

@@ -78,6 +78,20 @@ def softplus_prime(z):
     return sigmoid(z)  # g'(z) = e^z / (1 + e^z) = σ(z)
 
 
+def softmax(z):
+    # ŷ_j = e^{z_j} / Σ_k e^{z_k}, down each column (one example a column); the largest z taken
+    # off first, so no exponent is positive: stable for any z
+    e = np.exp(z - np.max(z, axis=0, keepdims=True))
+    return e / np.sum(e, axis=0, keepdims=True)
+
+
+def softmax_prime(z):
+    # every ŷ_j depends on every z_k: g'(z) is the Jacobian ∂ŷ_j/∂z_k = ŷ_j (1{j=k} − ŷ_k),
+    # one n × n matrix per column of z, shape (n, n, columns)
+    s = softmax(z)
+    return s[:, None, :] * (np.eye(len(s))[:, :, None] - s[None, :, :])
+
+
 # ---- losses L(ŷ, y) and dL/dŷ  (z is z[L], the output layer's input: ŷ = g(z))
 
 def mse(y_hat, y, z):
@@ -97,9 +111,22 @@ def bce_grad(y_hat, y):
     return (y_hat - y) / (y_hat * (1.0 - y_hat))
 
 
+def cross_entropy(y_hat, y, z):
+    # L = −Σ_j y_j log ŷ_j (y one-hot), with log ŷ = z − log Σ_k e^{z_k} (ŷ = softmax(z)) so log 0 never happens
+    top = np.max(z, axis=0, keepdims=True)
+    log_y_hat = z - top - np.log(np.sum(np.exp(z - top), axis=0, keepdims=True))
+    return float(-np.sum(y * log_y_hat))
+
+
+def cross_entropy_grad(y_hat, y):
+    return -y / y_hat  # dL/dŷ_j = −y_j / ŷ_j
+
+
 # ---- the backward pass: the lesson's three equations
 
 def output_delta(dL_dy_hat, g_prime_z):
+    if g_prime_z.ndim == 3:  # a Jacobian per example (softmax): δ[L]_k = Σ_j dL/dŷ_j ∂ŷ_j/∂z_k, δ[L] = (g'(z[L]))ᵀ dL/dŷ
+        return np.einsum("jkb,jb->kb", g_prime_z, dL_dy_hat)
     return dL_dy_hat * g_prime_z  # δ[L] = dL/dŷ ⊙ g'(z[L])
 
 
@@ -131,6 +158,7 @@ ACTIVATIONS = (
     Activation(leaky_relu, leaky_relu_prime, "LReLU", r"\mathrm{LReLU}", he, (-INF, INF)),
     Activation(linear, linear_prime, "id", r"\mathrm{id}", xavier, (-INF, INF)),
     Activation(softplus, softplus_prime, "softplus", r"\operatorname{softplus}", xavier, (0.0, INF)),
+    Activation(softmax, softmax_prime, "softmax", r"\operatorname{softmax}", xavier, (0.0, 1.0), output_only=True),
 )
 
 LOSSES = (
@@ -141,9 +169,13 @@ LOSSES = (
          LossTex(r"\mathcal{L} = -\sum_j \left[y_j \log\hat{y}_j + (1-y_j)\log(1-\hat{y}_j)\right]",
                  r"\frac{\hat{y} - y}{\hat{y}(1 - \hat{y})}", r"{t}\log {p} + {s}\log {q}", r"-\left[{terms}\right]"),
          needs_output=sigmoid, target_range=(0.0, 1.0), cancels=True),
+    Loss(cross_entropy, cross_entropy_grad, "cross-entropy", "loss: cross-entropy", "(−y{n}/ŷ{n})",
+         LossTex(r"\mathcal{L} = -\sum_j y_j \log\hat{y}_j", r"\left(-\frac{y}{\hat{y}}\right)", r"{t}\log {p}", r"-\left[{terms}\right]"),
+         needs_output=softmax, target_range=(0.0, 1.0), cancels=True),
 )
 
 TASKS = (
     Task("classification", sigmoid, bce, "each point is class 1 or 0"),
     Task("regression", tanh, mse, "each point has a target from −1 to 1"),
+    Task("classes", softmax, cross_entropy, "each point is one of three to six classes, its target one-hot"),
 )

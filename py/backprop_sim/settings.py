@@ -120,6 +120,21 @@ def with_data(ctl) -> bool:
     return ctl.dataset is not None
 
 
+def generated(ctl) -> bool:
+    """A data set one of the six problems generates (not the learner's own points)."""
+    return with_data(ctl) and ctl.dataset.name != datasets.CUSTOM
+
+
+def urlstate_points_fit(ctl) -> bool:
+    from .urlstate import points_fit  # urlstate reads this table: imported when asked
+    return points_fit(ctl)
+
+
+def urlstate_encode(data) -> str:
+    from .urlstate import encode_points
+    return encode_points(data)
+
+
 def one_example(ctl) -> bool:
     return ctl.dataset is None
 
@@ -201,11 +216,14 @@ SETTINGS: tuple[Setting, ...] = (
     # its shape and rules, its weights, the example, the learning, the step last
     Setting("preset", Choice("preset", lambda: PRESETS), DEFAULT_PRESET, key="preset", linked=preset_weights,
             controls=("preset",), help="a ready-made network, its example and its weights", get=lambda c: c.preset),
-    Setting("dataset", Choice("data set", lambda: ("none", *datasets.PROBLEMS)), "none", part="name", key="data",
+    Setting("dataset", Choice("data set", lambda: ("none", *datasets.PROBLEMS, datasets.CUSTOM)), "none", part="name", key="data",
             linked=with_data, controls=("dataset",), help="train on a data set instead of one example",
             get=lambda c: c.dataset.name if c.dataset else "none"),
+    Setting("points", Given(), action="points", key="pts", linked=lambda c: urlstate_points_fit(c), data=True,
+            help="your own points, to 0.01 of the plane, compressed (urlstate.encode_points)",
+            get=lambda c: urlstate_encode(c.dataset)),
     Setting("noise", Number("The noise", *datasets.NOISE_RANGE, step=5, unit=" %"), 0, action="dataset", part="noise",
-            key="noise", linked=with_data, controls=("noise",), data=True, shown=True, help="how far the classes overlap",
+            key="noise", linked=generated, controls=("noise",), data=True, shown=True, help="how far the classes overlap",
             get=lambda c: c.dataset.noise),
     Setting("train_share", Number("The training share", *datasets.TRAIN_SHARE_RANGE, step=10, unit=" %", whole=True), 50,
             action="dataset", part="train_share", key="share", linked=with_data, controls=("train-share",), data=True, shown=True,
@@ -274,6 +292,8 @@ SETTINGS: tuple[Setting, ...] = (
             get=lambda c: c.prediction.on),
     Setting("nudge_eps", Number("ε", -10.0, 10.0, step=0.001), 0.001, controls=("nudge-eps",), button="btn-nudge", option=True,
             help="how far Nudge moves the chosen weight"),
+    Setting("draw_label", Number("The class or target a click draws", -1.0, 5.0, step=0.1), 1.0, controls=("draw-label",),
+            option=True, help="a click on your own data's plot adds a point of this class (0 to 5), or this target (−1 to 1)"),
     Setting("check_gradients", Flag(), False, action="check", controls=("check",), option=True,
             help="finite differences beside backprop"),
 )

@@ -223,6 +223,7 @@ def csv(state: dict) -> str:
 # ---- from one example to a data set (issue 16)
 
 NO_DATASET = "One example (no data set)"  # the data set menu's first entry: the original lesson
+OWN_DATA = "Your own points (draw or paste)"  # the data set menu's last entry: an empty plane (issue 30)
 DATA_UNITS = {"noise": "%", "train_share": "%"}  # the sliders' units; the batch counts examples
 
 

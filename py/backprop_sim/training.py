@@ -44,6 +44,7 @@ class Place(NamedTuple):
 
     progress: Progress = Progress()
     picked: int | None = None
+    dataset: object = None  # the data set's points at this moment (datasets.DataSet): Step Back takes a point edit back too
 
 
 class Trained(NamedTuple):
@@ -92,9 +93,12 @@ class DataTraining:
 
     # ---- the points
 
-    def point(self, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Point i's inputs a[0] (its features, a column) and target y (i: training points first)."""
+    def point(self, i: int | None) -> tuple[np.ndarray, np.ndarray]:
+        """Point i's inputs a[0] (its features, a column) and target y (i: training points first);
+        None, on an empty plane: zeros, until a point is drawn."""
         d = self.dataset
+        if i is None:
+            return np.zeros((len(self.features), 1)), np.zeros((1, 1))
         point, target = (d.x_train[i], d.y_train[i]) if i < d.n_train else (d.x_test[i - d.n_train], d.y_test[i - d.n_train])
         return datasets.features(point, self.features)[0].reshape(-1, 1), np.reshape(target, (-1, 1))
 
@@ -215,8 +219,10 @@ class DataTraining:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 layers, evaluation = plane.picture_pass(net, d, self.columns(size), self.columns(), size, rules)
             self.evaluate(net, rules, evaluation)  # the curve's end and the status line use it
-            return plane.Picture(d.kind, d.x, d.y[:, 0], np.arange(self.n_points) >= d.n_train, picked, layers,
-                                    self.features, net.hidden_activation, datasets.EXTENT)
+            k = datasets.classes(d)
+            y = np.argmax(d.y, axis=1).astype(float) if k >= 3 else d.y[:, 0]  # one-hot targets: each point's class
+            return plane.Picture(d.kind, d.x, y, np.arange(self.n_points) >= d.n_train, picked, layers,
+                                 self.features, net.hidden_activation, datasets.EXTENT, k if k >= 3 else 0)
 
         return self.memo.get("picture", (net, rules, picked, size), draw)
 
@@ -262,7 +268,17 @@ class DataTraining:
             "train_loss": e.train_loss, "test_loss": e.test_loss,  # the data's mean loss, without the penalty
             "train_accuracy": e.train_accuracy, "test_accuracy": e.test_accuracy,  # None for regression
             "penalty": datasets.penalty(net.W, *self.regularization),
+            "classes": datasets.classes(d),  # 0 for regression
+            "confusion": self.confusion(net, rules),  # rows: true class, columns: predicted, of the test points
         }
+
+    def confusion(self, net: Network, rules: Rules) -> list | None:
+        """The test points counted by true class (rows) and predicted class (columns); None for regression."""
+        d = self.dataset
+        if d.kind != "classification":
+            return None
+        y_hat = self.outputs(net, rules)[:, d.n_train:]
+        return plane.confusion(y_hat, d.labels[d.drawn[d.n_train:]], datasets.classes(d))
 
 
 def _plain(v):

@@ -15,9 +15,14 @@ range or unknown is left at its default and named in the notices.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import zlib
 from urllib.parse import parse_qsl, quote
 
-from . import settings
+import numpy as np
+
+from . import datasets, settings
 
 MAX_LENGTH = 20_000  # characters of hash read at most
 MAX_FIELDS = 64  # settings read at most: a link has about 20
@@ -53,6 +58,54 @@ def encode(ctl) -> str:
         else:
             parts.append((row.key, _text(value, row.sep)))
     return "&".join(f"{k}={quote(v, safe=',-.')}" for k, v in parts)
+
+
+# ---- a drawn set in the link: every point to 0.01 of the plane, zlib-compressed, base64url
+
+POINTS_MAX = 6000  # characters of points a link carries at most (about 1,000 scattered points); past it, the CSV export
+GRID = 100  # steps per unit of the plane: x₁, x₂ (and a regression's target) to 0.01
+_ROW = np.dtype([("x1", "<i2"), ("x2", "<i2"), ("label", "i1")])  # 5 bytes a point before compression
+
+
+def encode_points(data: datasets.DataSet) -> str:
+    """"c" (classes) or "r" (regression targets), then the points' rows packed and compressed."""
+    rows = np.zeros(len(data.points), _ROW)
+    rows["x1"], rows["x2"] = np.rint(data.points[:, 0] * GRID), np.rint(data.points[:, 1] * GRID)
+    rows["label"] = data.labels if data.kind == "classification" else np.rint(data.labels * GRID)
+    packed = base64.urlsafe_b64encode(zlib.compress(rows.tobytes(), 9)).decode().rstrip("=")
+    return data.kind[0] + packed
+
+
+def decode_points(text) -> tuple[str, np.ndarray, np.ndarray]:
+    """(kind, points, labels) from encode_points' text, or a refusal saying what is wrong with it."""
+    text = str(text)
+    kind = {"c": "classification", "r": "regression"}.get(text[:1])
+    if kind is None or len(text) > POINTS_MAX + 1:
+        raise ValueError("These points are not a drawn set this page wrote (or too long for a link).")
+    try:
+        raw = zlib.decompressobj().decompress(base64.b64decode(text[1:] + "=" * (-len(text[1:]) % 4), b"-_", validate=True),
+                                              datasets.MAX_POINTS * _ROW.itemsize + 1)
+    except (binascii.Error, ValueError, zlib.error):
+        raise ValueError("The link's points could not be read (the link may have been cut short).") from None
+    if len(raw) % _ROW.itemsize or len(raw) > datasets.MAX_POINTS * _ROW.itemsize:
+        raise ValueError("The link's points could not be read (the link may have been cut short).")
+    rows = np.frombuffer(raw, _ROW)
+    points = np.column_stack([rows["x1"], rows["x2"]]) / GRID
+    labels = rows["label"].astype(float) if kind == "classification" else rows["label"] / GRID
+    return kind, points, labels
+
+
+def points_fit(ctl) -> bool:
+    """Whether the link carries the drawn points: a drawn set whose text fits in POINTS_MAX."""
+    return ctl.dataset is not None and ctl.dataset.name == datasets.CUSTOM and len(encode_points(ctl.dataset)) <= POINTS_MAX + 1
+
+
+def points_note(ctl) -> str:
+    """What the link says of a drawn set: "" when it carries it, else why not and how to share it."""
+    if ctl.dataset is None or ctl.dataset.name != datasets.CUSTOM or points_fit(ctl):
+        return ""
+    return (f"The link does not hold your {len(ctl.dataset.points):,} points (they need {len(encode_points(ctl.dataset)):,} "
+            f"characters, a link holds {POINTS_MAX:,}): share them with Export CSV, and open it with Load.")
 
 
 def _short(value: str) -> str:

@@ -412,5 +412,20 @@
       el.disabled = false;
     });
     carryOut(send);
+    ownData(send);
   };
+
+  // ---- own data (issue 30): the CSV box goes with its Load button only (Enter is a new row in
+  // it), and the hidden layers' − and + buttons, written anew with the network, are listened to
+  // on their row
+  function ownData(send) {
+    byId("csv-text").disabled = false;
+    byId("btn-csv-load").addEventListener("click", function () {
+      send("field", "csv-text", String(byId("csv-text").value));
+    });
+    byId("neuron-buttons").addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-neurons]");
+      if (button) send("action", "neurons", button.dataset.neurons);
+    });
+  }
 })();

@@ -113,6 +113,25 @@ def plane_heat_image(grid, scale: Scale, theme: str = "light", k: int = PLANE_FI
     return heat_image(finer(grid, scale, k) if k > 1 else np.asarray(grid, dtype=float), scale, theme)
 
 
+# three to six classes: one colour each, Okabe and Ito's colour-blind-safe palette (class 0
+# orange and class 1 blue, as Playground's two classes)
+CLASS_COLOURS = ("#E69F00", "#0072B2", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
+
+
+def class_heat_image(outputs, theme: str = "light", finer_by: int = PLANE_FINER) -> str:
+    """The plane coloured by the class the network predicts (the largest ŷ_j): from the background at
+    ŷ_j = 1/k (a guess) to HEAT of the way to the class's colour at ŷ_j = 1; PLANE_FINER finer a side."""
+    outputs = np.nan_to_num(np.asarray(outputs, dtype=float))
+    k = outputs.shape[0]
+    best, p = np.argmax(outputs, axis=0), np.max(outputs, axis=0)
+    strength = HEAT * np.clip((p - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0)
+    colours = np.array([_rgb(c) for c in CLASS_COLOURS[:k]])[best]
+    rgb = np.rint(_rgb(palette(theme).background) + strength[..., None] * (colours - _rgb(palette(theme).background)))
+    rgb = np.repeat(np.repeat(rgb, finer_by, axis=0), finer_by, axis=1)
+    rgba = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255.0)], axis=2).astype(np.uint8)
+    return pixels(np.ascontiguousarray(rgba).view(np.uint32)[..., 0])
+
+
 def pixels(rgba: np.ndarray) -> str:
     """uint32 RGBA pixels as an Image's base64 text."""
     return base64.b64encode(rgba.tobytes()).decode("ascii")

@@ -9,7 +9,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..formatting import number
-from .heat import PLANE_FINER, Scale, heat_image, levels, plane_heat_image, point_colours, scale_for
+from .heat import CLASS_COLOURS, PLANE_FINER, Scale, class_heat_image, heat_image, levels, plane_heat_image, point_colours, scale_for
 from .labels import PAD, box_of, label, overlaps, short, text_box, text_width
 from .primitives import FONT, Circle, Image, Line, Palette, Polyline, Rect, Scene, Text, palette
 from .targets import PointTarget
@@ -38,14 +38,24 @@ def plane_scene(picture, width: float, theme: str = "light", height: float | Non
     extent = float(picture.extent)
     scale = scale_for(picture.kind)
     output = np.asarray(picture.output)
+    classes = getattr(picture, "classes", 0)
     items: list = [Image(left, top, side, side, output.shape[1] * PLANE_FINER, output.shape[0] * PLANE_FINER,
-                         plane_heat_image(output, scale, theme), True),
+                         plane_heat(picture, theme), True),
                    Rect(left, top, side, side, None, pal.muted, 0)]
     items += _plane_axes(left, top, side, extent, pal)
     points, targets = _points(picture, scale, (left, top, side, extent), theme)
     items += points
-    items += _legend(scale, theme, pal, (left + side + 20, top, side) if beside else (left, bottom + PLOT_BOTTOM + 4, side), beside)
+    at = (left + side + 20, top, side) if beside else (left, bottom + PLOT_BOTTOM + 4, side)
+    items += _class_legend(classes, pal, at, beside) if classes else _legend(scale, theme, pal, at, beside)
     return Scene(width, scene_height, pal.background, items, targets=targets, plot=(left, top, side, extent))
+
+
+def plane_heat(picture, theme: str, k: int = PLANE_FINER) -> str:
+    """The heat map's pixels, k times finer a side than the grid: ŷ over the plane, or with three
+    classes or more the class predicted."""
+    if getattr(picture, "classes", 0):
+        return class_heat_image(picture.layers[-1], theme, k)
+    return plane_heat_image(np.asarray(picture.output), scale_for(picture.kind), theme, k)
 
 
 def _plane_axes(left: float, top: float, side: float, extent: float, pal: Palette) -> list:
@@ -68,8 +78,11 @@ def _points(picture, scale: Scale, plot: tuple, theme: str) -> tuple[list, tuple
     x = np.asarray(picture.x, dtype=float).reshape(-1, 2)
     px = np.round(left + (np.clip(x[:, 0], -extent, extent) + extent) / (2 * extent) * side, 1).tolist()
     py = np.round(top + (extent - np.clip(x[:, 1], -extent, extent)) / (2 * extent) * side, 1).tolist()
-    shades = point_colours(theme)
-    colours = [shades[level] for level in levels(picture.y, scale).tolist()]
+    if getattr(picture, "classes", 0):
+        colours = [CLASS_COLOURS[int(c)] for c in np.asarray(picture.y).tolist()]
+    else:
+        shades = point_colours(theme)
+        colours = [shades[level] for level in levels(picture.y, scale).tolist()]
     test = np.asarray(picture.test, dtype=bool).tolist()
     r = round(max(2.5, min(4.0, side / 80)), 1)
     items: list = [Circle(a, b, r, c, pal.background, 1) for a, b, c, t in zip(px, py, colours, test) if not t]
@@ -110,6 +123,20 @@ def _legend(scale: Scale, theme: str, pal: Palette, at: tuple, beside: bool) -> 
     (tx, ty), (ux, uy) = keys
     return items + [Circle(tx, ty, key_r, pal.muted, pal.background, 1), Text(tx + 12, ty, "training", FONT, pal.ink, "left", False),
                     Circle(ux, uy, key_r, pal.background, pal.muted, 2), Text(ux + 12, uy, "test", FONT, pal.ink, "left", False)]
+
+
+def _class_legend(k: int, pal: Palette, at: tuple, beside: bool) -> list:
+    """One swatch a class ("class 0" …, its colour), then the point keys: a column beside the plot,
+    rows of three below it."""
+    x, y, _ = at
+    r, items = 5, []
+    spots = ([(x + r + 1, y + 8 + 22 * i) for i in range(k + 2)] if beside
+             else [(x + r + 1 + 100 * (i % 3), y + 8 + 22 * (i // 3)) for i in range(k + 2)])
+    for c, (cx, cy) in enumerate(spots[:k]):
+        items += [Circle(cx, cy, r, CLASS_COLOURS[c], pal.background, 1), Text(cx + 12, cy, f"class {c}", FONT, pal.ink, "left", False)]
+    (tx, ty), (ux, uy) = spots[k:]
+    return items + [Circle(tx, ty, r, pal.muted, pal.background, 1), Text(tx + 12, ty, "training", FONT, pal.ink, "left", False),
+                    Circle(ux, uy, r, pal.background, pal.muted, 2), Text(ux + 12, uy, "test", FONT, pal.ink, "left", False)]
 
 
 class Curve(NamedTuple):
