@@ -17,6 +17,11 @@
   var STALL_MS = 5000; // a frame silent this long has frozen (a Run may take 3 s, editing.RUN_BUDGET_S, and its check)
   var ANSWER_MS = 10000; // a Run's result comes by then, or the frame is broken
   var frame = document.getElementById("sim");
+  // From file:// Chromium lets a sandboxed frame load no file at all ("Not allowed to load local
+  // resource"), and there the page has no caches, service worker or cookies a learner's code could
+  // reach: the simulation runs unsandboxed there, and the watchdog and the fresh frame still hold.
+  if (location.protocol === "file:") frame.removeAttribute("sandbox");
+  frame.src = frame.dataset.src;
   var learnerCode = false; // the frame has run the learner's code: the original needs a fresh one
   var text = document.getElementById("result-text");
   var tb = document.getElementById("result-traceback");
@@ -105,14 +110,17 @@
     recover.hidden = true;
     document.documentElement.dataset.editResult = "froze";
   }, 1000);
-  // the mark goes only when the saved code is what the frame runs, and the frame still answers
+  // the mark goes only when the saved code is what the frame runs, the frame still answers, and the
+  // code left the simulation's page whole
+  var broken = false;
   function leaving() {
-    if (ready && learnerCode && Date.now() - lastAnswer < 2500) storage(function (s) { s.removeItem(PENDING); });
+    if (ready && learnerCode && !broken && Date.now() - lastAnswer < 2500) storage(function (s) { s.removeItem(PENDING); });
   }
   window.addEventListener("pagehide", leaving);
 
   function show(result, message, intact) {
-    if (intact === false) {
+    broken = intact === false;
+    if (broken) {
       // the code ran, but took the simulation's page apart: never run it by itself again
       text.textContent = "Your code changed the simulation's page itself (it is no longer whole), so it will not run by itself next time.";
       recover.hidden = false;
