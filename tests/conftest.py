@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -192,3 +195,24 @@ def make_data(name, **settings_given):
     from backprop_sim import datasets, settings
 
     return datasets.make(name, **{**settings.data_defaults(), **settings_given})
+
+
+def rebuild_site(tmp_path: Path, served: Path) -> None:
+    """A second build of this tree into `served`, marked so a page can tell it from the first: its
+    main.html's title says "(rebuilt)" and painter.BUILD_MARK is "rebuilt" (an update to test)."""
+    source = tmp_path / "source"
+    for name in ("py", "site", "tools", "overrides"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("mkdocs.yml", "package.json"):
+        shutil.copy(ROOT / name, source / name)
+    (source / "node_modules").symlink_to(ROOT / "node_modules")
+    (source / ".cache").mkdir()  # its own caches: this build must not replace the real build's
+    (source / ".cache" / "wheels").symlink_to(ROOT / ".cache" / "wheels")
+    main = source / "site" / "sim" / "main.html"
+    main.write_text(main.read_text().replace("Backpropagation, step by step", "Backpropagation, step by step (rebuilt)"))
+    with open(source / "py" / "backprop_sim" / "painter.py", "a") as f:
+        f.write('\nBUILD_MARK = "rebuilt"\n')
+    build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(served)],
+                           cwd=source, env={**os.environ, "BACKPROP_SNAPSHOT": "0", "BACKPROP_TRIM_STDLIB": "0"},
+                           capture_output=True, text=True)
+    assert build.returncode == 0, build.stderr[-2000:]

@@ -3,10 +3,7 @@ or lock out a page; a rebuilt site never mixes an old Python package with a new 
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 import time
 
 import pytest
@@ -14,7 +11,7 @@ import pytest
 from backprop_sim import editing, rules
 from backprop_sim.controller import Controller
 from backprop_sim.rulebook import SHIPPED
-from conftest import ROOT, Server, act, wait_for, wait_ready_or_error
+from conftest import ROOT, Server, act, rebuild_site, wait_for, wait_ready_or_error
 
 SOURCE = (ROOT / "py" / "backprop_sim" / "rules.py").read_text()
 SIGMOID_PRIME_BODY = "    return sigmoid_slope(sigmoid(z))"
@@ -315,22 +312,7 @@ def test_a_rebuilt_site_reaches_a_returning_visitor_whole(visit, site, tmp_path)
         assert page.evaluate("navigator.serviceWorker.controller !== null")  # the old worker serves this visit
         assert "(rebuilt)" not in page.locator("h1").inner_text()
 
-        source = tmp_path / "source"
-        for name in ("py", "site", "tools", "overrides"):
-            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
-        for name in ("mkdocs.yml", "package.json"):
-            shutil.copy(ROOT / name, source / name)
-        (source / "node_modules").symlink_to(ROOT / "node_modules")
-        (source / ".cache").mkdir()  # its own caches: this build must not replace the real build's
-        (source / ".cache" / "wheels").symlink_to(ROOT / ".cache" / "wheels")
-        main = source / "site" / "sim" / "main.html"
-        main.write_text(main.read_text().replace("Backpropagation, step by step", "Backpropagation, step by step (rebuilt)"))
-        with open(source / "py" / "backprop_sim" / "painter.py", "a") as f:
-            f.write('\nBUILD_MARK = "rebuilt"\n')
-        build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(served)],
-                               cwd=source, env={**os.environ, "BACKPROP_SNAPSHOT": "0", "BACKPROP_TRIM_STDLIB": "0"},
-                               capture_output=True, text=True)
-        assert build.returncode == 0, build.stderr[-2000:]
+        rebuild_site(tmp_path, served)
 
         page.reload()
         wait_ready_or_error(page)
