@@ -161,6 +161,7 @@ def test_on_the_lesson_a_click_in_the_simulation_gives_it_the_keys_and_the_site_
     assert "click anywhere in it" in text and "Keys on" in text  # what the lesson says is what follows
     wait_for(frame, "!document.getElementById('keys-note').hidden")
     assert frame.locator("#keys-note").inner_text().startswith("Click the simulation")
+    unfocused = frame.locator("#keys-note").bounding_box()["height"]
     # the site's own key still opens its search while the lesson has the focus
     page.keyboard.press("f")
     wait_for(page, "document.querySelector('[data-md-toggle=search]').checked")
@@ -169,7 +170,9 @@ def test_on_the_lesson_a_click_in_the_simulation_gives_it_the_keys_and_the_site_
     assert state(frame)["phase"] == "ready"
     # a click in the simulation (on the drawing's empty corner) gives it the keys, and says so
     frame.locator("#network").click(position={"x": 6, "y": 6})
-    wait_for(frame, "document.getElementById('keys-note').textContent.startsWith('Keys on')")
+    wait_for(frame, "document.getElementById('keys-note').innerText.startsWith('Keys on')")
+    # the note keeps its height, so the click that focused the frame moved nothing under the pointer
+    assert frame.locator("#keys-note").bounding_box()["height"] == unfocused
     page.keyboard.press("f")
     wait_for(frame, "window.backpropSim.state().phase === 'forward'")
     page.keyboard.press("b")

@@ -67,7 +67,7 @@ LOSSES = {
     "Title": lambda md: md.replace("\n# Backpropagation\n", "\nBackpropagation\n", 1),
     "Metadata 1": lambda md: re.sub(r"^description: .*\n", "", md, count=1, flags=re.M),
     "Metadata 2": lambda md: re.sub(r"^og:image: .*\n", "", md, count=1, flags=re.M),
-    "iframe": lambda md: md.replace('<iframe id="microsim" src="main.html"', '<iframe id="microsim" src="other.html"'),
+    "iframe": lambda md: re.sub(r'(<iframe id="microsim"[^>]*) src="main.html"', r'\1 src="other.html"', md, count=1),
     "Fullscreen Link Button": lambda md: md.replace("md-button--primary", "md-button--secondary"),
     "iframe example": lambda md: md.replace("Copy this iframe to your website:", "Embed it:"),
     "image": lambda md: md.replace(f"{NAME}.png", "screenshot.png"),
@@ -179,7 +179,9 @@ def test_metadata_lists_every_control_of_the_page(site):
     html = (site / "sim" / "main.html").read_text()
     controls = {c["id"]: c for c in json.loads((site / "sim" / "metadata.json").read_text())["microsim"]["userInterface"]["controls"]}
     # every control of the page, found here with a regex (metadata.py parses the HTML)
-    on_page = set(re.findall(r"<(?:button|select|input)\b[^>]*\bid=\"([^\"]+)\"", html)) | {"train-button"}
+    # (a readonly box, the share link's, is something to read, not a control)
+    tags = re.findall(r"<(?:button|select|input|textarea)\b[^>]*>", html)
+    on_page = {re.search(r'\bid="([^"]+)"', t).group(1) for t in tags if ' id="' in t and "readonly" not in t} | {"train-button"}
     assert set(controls) == on_page
     assert len(controls) >= 55
     kinds = {"btn-forward": "button", "btn-auto": "toggle-button", "target": "slider", "show-table": "checkbox",
@@ -194,7 +196,7 @@ def test_metadata_lists_every_control_of_the_page(site):
     assert controls["btn-backward"]["accessibility"] == {"keyboardShortcut": "B ArrowRight"}
     assert controls["btn-forward"]["label"] == "Forward Pass" and controls["btn-forward"]["group"] == "Simulation controls"
     assert controls["predict-mode"]["group"] == "Predict before you see"
-    assert [o["value"] for o in controls["loss-fn"]["properties"]["options"]] == ["mse", "bce"]
+    assert [o["value"] for o in controls["loss-fn"]["properties"]["options"]] == ["mse", "bce", "cross_entropy"]  # the rules' three
 
 
 @pytest.mark.browser
@@ -220,7 +222,8 @@ def test_metadata_controls_are_the_running_pages(visit, server, site):
         if c["type"] == "slider":
             assert [float(el[k]) for k in ("min", "max", "step")] == [props[k] for k in ("min", "max", "step")], c["id"]
             assert float(el["value"]) == props["default"], c["id"]
-        assert el["tag"] == {"dropdown": "select", "button": "button", "toggle-button": "button"}.get(c["type"], "input"), c["id"]
+        tags = {"dropdown": ("select",), "button": ("button",), "toggle-button": ("button",), "text-input": ("input", "textarea")}
+        assert el["tag"] in tags.get(c["type"], ("input",)), c["id"]
     assert v.errors == []
 
 

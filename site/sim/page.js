@@ -42,12 +42,21 @@
 
   // In a frame the simulation's keys reach it only while it has the focus (a click in it, or Tab):
   // the lesson's own page keeps its keys (Material's search on F and S). The note says which holds.
+  // Both sentences sit in one grid cell, the other one invisible, so the note keeps the taller
+  // one's height: a first click in the frame that focuses it moves nothing under the pointer.
   function keysNote() {
     var note = byId("keys-note");
     if (window.self === window.top || !note) return;
+    var words = ["data-off", "data-on"].map(function (name) {
+      var span = document.createElement("span");
+      span.textContent = note.getAttribute(name);
+      note.appendChild(span);
+      return span;
+    });
     function show() {
       var on = document.hasFocus();
-      note.textContent = note.getAttribute(on ? "data-on" : "data-off");
+      words[0].classList.toggle("shown", !on);
+      words[1].classList.toggle("shown", on);
       note.classList.toggle("on", on);
       note.hidden = false;
     }
@@ -304,7 +313,11 @@
         return call.apply(null, args);
       } catch (e) {
         var words = e && e.refused ? e.refused : "The simulation could not answer " + name + "(): " + String(e && e.message || e).slice(0, 200);
-        return { error: words, message: words };
+        // act() answers with the state it left, here unchanged, as every act() does
+        var answer = name === "act" && api.state ? api.state() : {};
+        answer.error = words;
+        answer.message = words;
+        return answer;
       }
     };
   };
