@@ -403,23 +403,31 @@ def test_train_at_its_default_speed_reaches_the_activitys_updates_within_seconds
 
 # ---------------------------------------------------------------- 9. input before ready is kept
 
-@pytest.mark.xfail(reason="unfinished: here the page reports ready before Playwright's presses land, even throttled; see notes/lesson.md", strict=False)
 def test_a_key_and_a_click_during_boot_are_carried_out_when_python_is_ready_and_the_chip_says_so(visit, server):
+    """A slow link, made exact: the WebAssembly runtime's download is held until the presses
+    have landed (a throttled link here still finished first: the machine's timing decides)."""
     from conftest import state, wait_for
     v = visit(width=1000, height=700)
-    cdp = v.context.new_cdp_session(v.page)  # a 20 Mbit/s link: a boot of some seconds, as a learner's is
-    cdp.send("Network.enable")
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 20, "downloadThroughput": 20e6 / 8, "uploadThroughput": 20e6 / 8})
+    held = []
+
+    def hold(route):  # answered below, once the presses are in
+        held.append(route)
+
+    v.page.route("**/pyodide.asm.wasm*", hold)
     page = v.open(server.url("sim/main.html"), wait_ready=False)
     wait_for(page, "!!document.querySelector('.progress-queued')", timeout=30_000)
+    wait_for(page, "!!document.querySelector('#btn-forward[aria-disabled=true]')", timeout=30_000)
     page.keyboard.press("f")
-    page.click("#btn-backward")
-    ready = page.evaluate("document.documentElement.dataset.simReady === 'true'")
-    assert not ready, "Python was ready before the presses: nothing to queue (a boot takes seconds)"
-    note = page.locator(".progress-queued").inner_text()
-    assert "Forward Pass" in note and "Backward Step" in note
+    page.click("#btn-backward", force=True)  # aria-disabled, which Playwright takes as disabled; a learner's click lands
+    assert page.evaluate("document.documentElement.dataset.simReady") != "true"
+    note = page.locator(".progress-queued")
+    wait_for(page, "!document.querySelector('.progress-queued').hidden")
+    assert "Forward Pass" in note.inner_text() and "Backward Step" in note.inner_text()
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "boot-queued-1000x700.png"))
+    assert len(held) == 1
+    held[0].continue_()
+    page.unroute("**/pyodide.asm.wasm*")
     wait_for(page, "document.documentElement.dataset.simReady === 'true'", timeout=180_000)
     wait_for(page, "window.backpropSim.state().step === 1")
     assert state(page)["phase"] == "backward" and page.locator(".progress-queued").is_hidden()
