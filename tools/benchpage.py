@@ -229,6 +229,11 @@ def training(args) -> None:
         browser.close()
     for httpd, _ in servers.values():
         httpd.shutdown()
+    training_report(args, samples, builds)
+
+
+def training_report(args, samples: dict, builds: dict) -> None:
+    """The medians of training()'s samples: a table, and (with --against) the ratios of the two builds."""
     results = {"machine": platform.platform(), "runs": args.runs, "window_ms": TRAINING_WINDOW_MS, "setups": {}}
     lines = [f"{args.runs} runs, {TRAINING_WINDOW_MS / 1000:g} s each after 1 s of warm-up; medians.", "",
              "| setup | speed set | delivered (updates/s) | ratio | Python per frame p50 / p95 |", "| --- | --- | --- | --- | --- |"]

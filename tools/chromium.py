@@ -46,6 +46,73 @@ class _Server(http.server.ThreadingHTTPServer):
 GZIP_TYPES = ("text/", "application/javascript", "text/javascript", "application/json", "application/wasm", "image/svg+xml")
 
 
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """The site's files, with what serve() was given: pages held in memory by path, folders
+    under URL prefixes, PUT bodies handed on, headers added, gzip as a host sends it."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm", ".js": "text/javascript"}
+    pages: dict[str, str] = {}
+    mounts: dict[str, Path] = {}
+    on_put = None
+    gzip_like_a_host = False
+    headers_added: dict[str, str] = {}
+    compressed: dict[str, bytes] = {}  # each server's own (serve() gives it a new one)
+
+    def log_message(self, *args):
+        pass
+
+    def translate_path(self, path):
+        for prefix, folder in self.mounts.items():
+            if path.startswith(prefix):
+                return str(Path(folder) / path[len(prefix):].split("?")[0].split("#")[0])
+        return super().translate_path(path)
+
+    def do_GET(self):
+        if self.path in self.pages:
+            return self._send(self.pages[self.path].encode(), "text/html")
+        if self.gzip_like_a_host and "gzip" in self.headers.get("Accept-Encoding", "") and self._send_gzipped():
+            return None
+        return super().do_GET()
+
+    def _send_gzipped(self) -> bool:
+        """GitHub Pages' answer for a compressible file: Content-Encoding gzip (False: not one)."""
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            path = path / "index.html"
+        kind = self.guess_type(str(path))
+        if not (path.is_file() and kind.startswith(GZIP_TYPES)):
+            return False
+        key = str(path)
+        if key not in self.compressed:
+            self.compressed[key] = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
+        self._send(self.compressed[key], kind, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding",
+                                                "Last-Modified": self.date_time_string(int(path.stat().st_mtime))})
+        return True
+
+    def end_headers(self):
+        if self.gzip_like_a_host:
+            self.send_header("Cache-Control", "max-age=600")  # as GitHub Pages sends
+        for name, value in self.headers_added.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def _send(self, body: bytes, kind: str, headers: dict | None = None):
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_PUT(self):
+        if self.on_put is None:
+            return self.send_error(405)
+        self.on_put(self.path, self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+
 def serve(directory: Path, pages: dict[str, str] | None = None, on_put=None, mounts: dict[str, Path] | None = None, gzip_like_a_host: bool = False,
           headers: dict[str, str] | None = None):
     """A threaded http server on 127.0.0.1 (a free port) for directory, plus pages held in
@@ -54,62 +121,12 @@ def serve(directory: Path, pages: dict[str, str] | None = None, on_put=None, mou
     handed to it; headers are added to every response (a host's policy). With gzip_like_a_host, answers as GitHub Pages does: Content-Encoding gzip
     for GZIP_TYPES when the browser accepts it. Returns (server, origin); server.shutdown()
     stops it."""
-    pages = pages if pages is not None else {}
-    mounts = mounts or {}
-    compressed: dict[str, bytes] = {}
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm", ".js": "text/javascript"}
-
-        def log_message(self, *args):
-            pass
-
-        def translate_path(self, path):
-            for prefix, folder in mounts.items():
-                if path.startswith(prefix):
-                    return str(Path(folder) / path[len(prefix):].split("?")[0].split("#")[0])
-            return super().translate_path(path)
-
-        def do_GET(self):
-            if self.path in pages:
-                return self._send(pages[self.path].encode(), "text/html")
-            if gzip_like_a_host and "gzip" in self.headers.get("Accept-Encoding", ""):
-                path = Path(self.translate_path(self.path))
-                if path.is_dir():
-                    path = path / "index.html"
-                kind = self.guess_type(str(path))
-                if path.is_file() and kind.startswith(GZIP_TYPES):
-                    key = str(path)
-                    if key not in compressed:
-                        compressed[key] = gzip.compress(path.read_bytes(), compresslevel=6, mtime=0)
-                    return self._send(compressed[key], kind, {"Content-Encoding": "gzip", "Vary": "Accept-Encoding",
-                                                              "Last-Modified": self.date_time_string(int(path.stat().st_mtime))})
-            return super().do_GET()
-
-        def end_headers(self):
-            if gzip_like_a_host:
-                self.send_header("Cache-Control", "max-age=600")  # as GitHub Pages sends
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            super().end_headers()
-
-        def _send(self, body: bytes, kind: str, headers: dict | None = None):
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_PUT(self):
-            if on_put is None:
-                return self.send_error(405)
-            on_put(self.path, self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(204)
-            self.end_headers()
-
-    httpd = _Server(("127.0.0.1", 0), functools.partial(Handler, directory=str(directory)))
+    handler = type("Handler", (_Handler,), {
+        # pages stays the caller's own dict: a caller may add pages after the server starts
+        "pages": pages if pages is not None else {}, "mounts": mounts or {}, "on_put": staticmethod(on_put) if on_put else None,
+        "gzip_like_a_host": gzip_like_a_host, "headers_added": headers or {}, "compressed": {},
+    })
+    httpd = _Server(("127.0.0.1", 0), functools.partial(handler, directory=str(directory)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
 

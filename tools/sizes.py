@@ -1,4 +1,4 @@
-"""make sizes: the shape limits of issue 24, measured on the Python package (and the tools).
+"""make sizes: the shape limits of issue 24, measured on the Python package and the tools.
 
 No class over 300 lines, no function or method over 60 (data tables aside: a module-level
 assignment is not a function), no module over 450, the one module that imports `js` at most
@@ -40,8 +40,8 @@ def main() -> int:
         for path in sorted((ROOT / folder).rglob("*.py")):
             problems = over(path)
             print(f"{path.relative_to(ROOT)}: {len(path.read_text().splitlines())} lines" + ("" if not problems else "  OVER: " + "; ".join(problems)))
-            bad += bool(problems) and folder == "py/backprop_sim"
-    print("all within the limits" if not bad else f"{bad} module(s) of the package pass a limit")
+            bad += bool(problems)
+    print("all within the limits" if not bad else f"{bad} module(s) pass a limit")
     return 1 if bad else 0
 
 
