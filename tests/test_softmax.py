@@ -1,6 +1,6 @@
 """Issue 30, item 3: three to six classes, a softmax output and cross-entropy, rows of rules.py.
 Their gradients against finite differences on random networks (an independent computation) and
-against torch when it is installed; the output δ is ŷ − y; accuracy and the confusion table."""
+against autograd (and torch when it is installed); the output δ is ŷ − y; accuracy and the confusion table."""
 
 import numpy as np
 import pytest
@@ -90,6 +90,37 @@ def test_against_torch():
         for s in steps:
             assert np.allclose(s.dW.result.value, Ws[s.layer - 1].grad.numpy(), atol=1e-10)
             assert np.allclose(s.db.result.value, bs[s.layer - 1].grad.numpy(), atol=1e-10)
+
+
+def test_against_autograd():
+    """An autodiff system independent of ours (HIPS autograd, pinned: torch from PyPI brings
+    about 2.5 GB of CUDA libraries, so its test above runs only where torch is installed):
+    the whole network written as one function of its weights, softmax and cross-entropy by
+    their textbook formulas, differentiated by autograd."""
+    import autograd.numpy as anp
+    from autograd import grad
+
+    g = {"sigmoid": lambda z: 1 / (1 + anp.exp(-z)), "tanh": anp.tanh, "softplus": lambda z: anp.log1p(anp.exp(z)),
+         "leaky_relu": lambda z: anp.where(z > 0, z, rules.LEAKY_SLOPE * z)}
+    for seed in range(6):
+        net, x, y = random_case(seed)
+        act = g[net.hidden_activation]
+
+        def loss(params):
+            a = x
+            for l, (W, b) in enumerate(params):
+                z = anp.dot(W, a) + b
+                a = act(z) if l < net.L - 1 else z
+            log_softmax = a - anp.log(anp.sum(anp.exp(a - anp.max(a)))) - anp.max(a)
+            return -anp.sum(y * log_softmax)
+
+        params = [(net.W[l], net.b[l]) for l in range(1, net.L + 1)]
+        grads = grad(loss)(params)
+        fp, steps = net.gradients(x, y)
+        assert np.isclose(fp.loss, loss(params))
+        for s in steps:
+            assert np.allclose(s.dW.result.value, grads[s.layer - 1][0], atol=1e-10)
+            assert np.allclose(s.db.result.value, grads[s.layer - 1][1], atol=1e-10)
 
 
 def test_softmax_is_refused_where_it_does_not_belong():
