@@ -231,6 +231,20 @@ def test_malformed_links_through_the_page(page):
     assert state(page)["phase"] == "forward"
 
 
+def test_a_link_that_changes_nothing_leaves_no_trace_in_the_address(page):
+    """Issue 25.6: a link of unknown keys (or one of the state already shown) is ignored and
+    the address bar shows the state's own link, not what the link held."""
+    act(page, "preset", "seed")
+    own = page.evaluate("location.hash")
+    page.evaluate("location.hash = '#x=javascript:alert(1)&evil=%3Cscript%3E'")
+    wait_for(page, "!document.getElementById('url-notice').hidden")
+    wait_for(page, f"location.hash === {own!r}")
+    assert "evil" in page.locator("#url-notice").inner_text()  # said, not kept
+    page.evaluate(f"location.hash = {own + '&x=javascript:alert(1)'!r}")
+    wait_for(page, f"location.hash === {own!r}")
+    assert state(page)["phase"] == "ready" and page.errors == []
+
+
 def test_the_chain_rule_beside_the_drawing_follows_a_click_on_a_connection(page):
     act(page, "forward"), act(page, "backward")
     assert page.locator("#chain-rule").count() == 0  # the output layer's step: its equations are the chain

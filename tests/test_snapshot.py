@@ -76,6 +76,8 @@ def test_page_starts_from_the_snapshot_over_http(visit, server):
     assert page.evaluate("document.documentElement.dataset.numpyVersion") == "2.0.2"
     assert v.errors == []
     assert v.foreign_requests(server.origin) == []
+    # a first visit asks no cache for it (a failed only-if-cached request is a console error)
+    assert [line for line in v.console if "ERR_CACHE_MISS" in line or line.startswith("error")] == []
 
 
 def test_page_starts_from_the_snapshot_from_file_url(visit, site):

@@ -333,7 +333,8 @@ class Page:
             notices = [f"The link could not be used ({type(exc).__name__}); the default is shown."]
         self.link_notices = notices  # pageview shows them under the drawing
         self.renderer.render()
-        self.update_hash()
+        self.last_hash = None  # the address gets the state's own link even when the state did not change:
+        self.update_hash()  # nothing a hostile link held stays in the address bar (or an LMS's resume)
 
     # ---- the API (window.backpropSim)
 
