@@ -86,6 +86,18 @@ def test_a_thousand_malformed_links_fall_back_with_notices_and_never_raise():
     assert noticed > 1000
 
 
+def test_a_link_of_too_many_fields_shows_the_defaults_as_it_says():
+    """Issue 25.6: past urlstate.MAX_FIELDS fields the link is not read, and what is shown is
+    the defaults (not the state before the link), as its notice says."""
+    ctl = Controller()
+    fresh = ctl.state()
+    ctl.act("learning_rate", 0.1), ctl.act("preset", "deep"), ctl.act("forward")
+    assert ctl.state() != fresh
+    ctl.act("link", "&".join(f"lr={i % 9 + 1}" for i in range(urlstate.MAX_FIELDS + 1)))
+    assert ctl.notices == ["The link's settings could not be read; the defaults are shown."]
+    assert ctl.state() == fresh
+
+
 def test_hostile_values_are_named_not_interpreted():
     ctl = Controller()
     notices = urlstate.apply(ctl, "preset=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&y=NaN")
