@@ -8,6 +8,7 @@ import pytest
 from backprop_sim import panels, svg, toolwords
 from backprop_sim.formatting import parameter
 from backprop_sim.controller import Controller
+from backprop_sim.network import Selection
 from backprop_sim.presets import PRESETS, SEED_B, SEED_W, SEED_X, SEED_Y, preset
 from backprop_sim.scene import FONT, PALETTES, LabelMemory, Line, Polygon, Text, View, box_of, network_scene, overlaps
 
@@ -230,6 +231,36 @@ def test_no_label_box_covers_an_arrowhead_and_arrows_are_drawn_last(key, window)
         head = polygon_box(scene.items[i])
         for box in label_boxes:
             assert not overlaps(head, (box.x, box.y, box.x + box.w, box.y + box.h), pad=-1), (key, window, scene.items[i], box)
+
+
+def arrows_through_connection_labels(scene) -> list:
+    """Each W or ∂ label that an arrow's shaft (as drawn, with its width) passes through."""
+    shafts = [scene.items[i - 1] for i, item in enumerate(scene.items) if isinstance(item, Polygon)]
+    crossed = []
+    for t in texts(scene):
+        if t.text.startswith(("W ", "∂ ")):
+            left, top, right, bottom = box_of(t)
+            for s in shafts:
+                pad = s.width / 2
+                along = [(s.x1 + (s.x2 - s.x1) * i / 40, s.y1 + (s.y2 - s.y1) * i / 40) for i in range(41)]
+                if any(left - pad < x < right + pad and top - pad < y < bottom + pad for x, y in along):
+                    crossed.append((t.text, (s.x1, s.y1, s.x2, s.y2)))
+    return crossed
+
+
+@pytest.mark.parametrize("width", [336, 366])  # the drawing on a 360 and a 390 px phone
+def test_on_a_phone_no_arrow_runs_through_a_tapped_connections_labels(width):
+    """Issue 26.8: a phone labels only the tapped connection; its W and ∂ sit clear of the
+    arrows (the lesson's W[1]₁₂ always; of the seed's nine connections at most one at 336 px)."""
+    sim = run("seed", steps=3)
+    crossed = {}
+    for l, j, k in [(l, j, k) for l in (1, 2) for j in range(sim.net.layers[l]) for k in range(sim.net.layers[l - 1])]:
+        scene = network_scene(sim.now, View(width, selected=Selection("weight", l, j, k)))
+        assert scene.vertical and scene.hidden_labels == 0
+        assert {t.text for t in texts(scene)} >= {f"W {parameter(float(sim.net.W[l][j, k]))}"}
+        if arrows_through_connection_labels(scene):
+            crossed[(l, j, k)] = arrows_through_connection_labels(scene)
+    assert (1, 0, 1) not in crossed and len(crossed) <= (1 if width == 336 else 0), crossed
 
 
 # windows of 1100 px (two columns), 768 with a scroll bar, 768, 1280, 1600 (and 900–1099: one column, wider)

@@ -154,13 +154,14 @@ class _Boxes:
 
 
 def place_labels(items: list, labels: list[Label], blocked, width: float, height: float, pal: Palette,
-                 memory: LabelMemory | None, band: Rect | None = None) -> int:
+                 memory: LabelMemory | None, band: Rect | None = None, for_connections=()) -> int:
     """Put each label at its first spot that covers nothing; count those that fit nowhere.
 
     A label inside the band of the layer being computed sits on the band's colour, so the
-    band stays whole."""
+    band stays whole. `for_connections`: boxes only the connections' labels avoid (the arrows
+    where just the picked connection is labelled: the neurons' labels keep their places)."""
     labels = sorted(labels, key=lambda item: item.priority)
-    chosen = _choose_spots(labels, tuple(blocked), width, height, memory)
+    chosen = _choose_spots(labels, tuple(blocked), width, height, memory, tuple(for_connections))
     for item, spot in zip(labels, chosen):
         if spot is not None:
             x, y, align = item.spots[spot]
@@ -181,18 +182,26 @@ def _inside(box, width: float, height: float) -> bool:
     return box[0] >= 0 and box[2] <= width and box[1] >= 0 and box[3] <= height
 
 
-def _choose_spots(labels: list[Label], blocked: tuple, width: float, height: float, memory: LabelMemory | None) -> list:
+CONNECTION_LABELS = 2  # the priority from which labels are the connections' (∂ 2, W 3)
+
+
+def _choose_spots(labels: list[Label], blocked: tuple, width: float, height: float, memory: LabelMemory | None,
+                  for_connections: tuple = ()) -> list:
     """For each label, the index of its first spot that covers nothing, or None.
 
     Only positions and texts decide it, not colours or fades, so the frames of a transition
     reuse the first frame's answer when the caller keeps a LabelMemory."""
-    key = (width, height, blocked, tuple((tuple(item.spots), item.text) for item in labels))
+    key = (width, height, blocked, for_connections, tuple((tuple(item.spots), item.text) for item in labels))
     if memory is not None and memory.key == key:
         return memory.chosen
     fixed = _Boxes(blocked)
     placed = fixed.copy()
-    chosen = []
+    chosen, late = [], list(for_connections)
     for item in labels:
+        if late and item.priority >= CONNECTION_LABELS:
+            for box in late:
+                placed.add(box)
+            late = []
         for i, (x, y, align) in enumerate(item.spots):
             box = text_box(x, y, item.text, FONT, align, item.bold)
             if _inside(box, width, height) and not placed.hits(box):

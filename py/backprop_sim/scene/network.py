@@ -31,7 +31,7 @@ ARROW_FROM_VERTICAL, ARROW_SPAN_VERTICAL = 0.66, 0.32
 LABEL_AREA = 2 * 90 * 22  # px²: a connection's two labels (w and ∂), each about 90 × 22 px
 
 # where a connection's labels may go: fractions t along it and distances d beside it, best first
-GRADIENT_SPOTS = [(t, d) for d in (22, -16, 34, -28, 46, -40) for t in (0.5, 0.6, 0.4, 0.7, 0.32, 0.82, 0.9)]
+GRADIENT_SPOTS = [(t, d) for d in (22, -16, 34, -28, 46, -40, 58, -52) for t in (0.5, 0.6, 0.4, 0.7, 0.32, 0.82, 0.9)]
 WEIGHT_ON_LINE = (0.2, 0.14, 0.86)  # on the line, before the gradient's arrow reaches it
 WEIGHT_SPOTS = [(t, d) for d in (-14, 14, -24, 24, -36, 36) for t in (0.2, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.12, 0.88)]
 
@@ -97,7 +97,8 @@ def network_scene(moment: Moment, view: View, memory: LabelMemory | None = None,
     drawing.connections()
     drawing.neurons()
     drawing.layer_names()
-    hidden = place_labels(drawing.items, drawing.labels, drawing.blocked, view.width, drawing.height, drawing.pal, memory, drawing.band_rect)
+    hidden = place_labels(drawing.items, drawing.labels, drawing.blocked, view.width, drawing.height, drawing.pal, memory, drawing.band_rect,
+                          drawing.arrows_for_picked)
     # the gradients' arrows last, above every label: the backward flow is never covered
     for shaft, head in arrows(drawing.arrow_specs):
         drawing.items.extend((shaft, head))
@@ -128,6 +129,7 @@ class _Drawing:
         self.targets: list = []
         self.labels: list[Label] = []  # placed after the shapes, without overlaps
         self.blocked: list = []  # boxes no label may cover: the neurons, the maps, the arrows' ends, the names
+        self.arrows_for_picked: list = []  # where only one connection is labelled (the picked one): its labels avoid the arrows
         self.arrow_specs: list[tuple] = []
         self.unlabelled = 0  # connection labels left out by the stated rule (toolwords.hidden_labels_note)
         self.band_rect: Rect | None = None
@@ -173,8 +175,10 @@ class _Drawing:
         self.path = chain_path(net.layers, self.view.chain)
         self.max_w = max(float(np.max(np.abs(net.W[l]))) for l in range(1, self.L + 1)) or 1.0
         for l in range(1, self.L + 1):
-            gap = abs(self.centres[l][0][0] - self.centres[l - 1][0][0]) or self.view.width
-            is_crowded = crowded(net.layers[l] * net.layers[l - 1], gap, self.height)
+            # the band between two layers: across the drawing, or down it when the layers are rows (a phone)
+            axis = 1 if self.vertical else 0
+            gap = abs(self.centres[l][0][axis] - self.centres[l - 1][0][axis]) or self.view.width
+            is_crowded = crowded(net.layers[l] * net.layers[l - 1], gap, self.view.width if self.vertical else self.height)
             # plain floats: indexing a numpy array element by element costs more than the drawing
             weights = net.W[l].tolist()
             grads = self.by_layer[l].dW.result.value.tolist() if moment.has_gradients(l) else None
@@ -209,14 +213,14 @@ class _Drawing:
 
         labelled = not (self.vertical or is_crowded) or selected
         if g is not None:
-            self.gradient(g, f, beside, is_crowded, labelled)
+            self.gradient(g, f, beside, is_crowded, labelled, picked_layer=chosen is not None and chosen.kind == "weight" and chosen.l == l)
         if not labelled:
             self.unlabelled += 1
             return
         spots = [(x1 + (x2 - x1) * t, y1 + (y2 - y1) * t, "center") for t in WEIGHT_ON_LINE] + [beside(t, d) for t, d in WEIGHT_SPOTS]
         self.labels.append(Label(3, spots, f"W {parameter(w)}", pal.muted, 1.0, False))
 
-    def gradient(self, g: float, f: float, beside, is_crowded: bool, labelled: bool) -> None:
+    def gradient(self, g: float, f: float, beside, is_crowded: bool, labelled: bool, picked_layer: bool = False) -> None:
         """∂L/∂W's arrow, flowing backward from neuron j toward neuron k beside the line, and its value."""
         arrow_from, arrow_span = (ARROW_FROM_VERTICAL, ARROW_SPAN_VERTICAL) if self.vertical else (ARROW_FROM, ARROW_SPAN)
         colour = sign_colour(self.pal, g, self.digits)
@@ -224,8 +228,11 @@ class _Drawing:
         ex, ey, _ = beside(arrow_from - arrow_span * f, ARROW_SIDE)
         width = 1.5 + 4.5 * (min(1.0, abs(g) / self.max_dW) if math.isfinite(g) else 1.0)
         self.arrow_specs.append((int(sx), int(sy), int(ex), int(ey), colour, round(width, 1)))
+        covered = along_boxes((sx, sy), beside(arrow_from - arrow_span, ARROW_SIDE)[:2], width / 2 + 2)
         if not is_crowded:  # no label may cover the arrow where it ends, whatever frame of its growth
-            self.blocked.extend(along_boxes((sx, sy), beside(arrow_from - arrow_span, ARROW_SIDE)[:2], width / 2 + 2))
+            self.blocked.extend(covered)
+        elif picked_layer:  # the picked connection's labels among many arrows (a phone, a large network)
+            self.arrows_for_picked.extend(covered)
         if not labelled:
             self.unlabelled += 1
             return
